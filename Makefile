@@ -1,0 +1,75 @@
+# omnichannel: PGXS build.  One shared library from many objects; the
+# install script is assembled from the parts in ext/ (in name order).
+#
+#   make test    install what is missing, build, install, run every suite
+#   make demo    same set-up, then a throwaway cluster with a sample
+#   make bench   benchmarks (never part of make test)
+#   make unit    build the server-free core unit tests and fuzz replays
+
+EXTENSION   = omnichannel
+EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))omnichannel.control)
+MODULE_big  = omnichannel
+CORE_SRCS   = $(sort $(wildcard src/core/*.c))
+PG_SRCS     = $(sort $(wildcard src/pg/*.c))
+OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard ext/updates/$(EXTENSION)--*--*.sql)
+PGFILEDESC  = "omnichannel - cross-channel customer interaction history"
+
+# Suites (run by scripts/test.sh against throwaway clusters; also usable as
+# make installcheck against a running server).
+REGRESS      = 00_install contact_point model ingest timeline catalog drop_guard
+REGRESS_OPTS = --encoding=UTF8 --no-locale
+ISOLATION    = ingest_same_contact ingest_duplicate_delivery
+ISOLATION_OPTS = --encoding=UTF8 --no-locale
+TAP_TESTS    = 1
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(OC_WERROR)
+SHLIB_LINK  = -licui18n -licuuc -licudata
+EXTRA_CLEAN = test/unit/*.bin test/fuzz/*.bin results output_iso tmp_check log
+
+# Prefer the PostgreSQL 15 server this project targets; pg_config on PATH otherwise.
+PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
+PGXS       := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+endif
+
+$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard ext/[0-9]*.sql))
+	cat $^ > $@
+
+# ---- server-free core: unit tests and fuzz-corpus replays -------------------
+UNIT_CC     ?= gcc
+UNIT_CFLAGS ?= -O1 -g -std=c11 -Wall -Wextra -Werror -Isrc -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_LIBS    = -licui18n -licuuc -licudata
+UNIT_TESTS   = $(patsubst %.c,%.bin,$(wildcard test/unit/test_*.c))
+FUZZ_REPLAYS = $(patsubst %.c,%.bin,$(wildcard test/fuzz/fuzz_*.c))
+
+unit: $(UNIT_TESTS) $(FUZZ_REPLAYS)
+
+test/unit/%.bin: test/unit/%.c test/unit/unit.h $(CORE_SRCS) $(wildcard src/core/*.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS) -lm
+
+test/fuzz/%.bin: test/fuzz/%.c test/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< test/fuzz/replay.c $(CORE_SRCS) $(UNIT_LIBS) -lm
+
+# libFuzzer runs (clang), bounded: make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 30
+fuzz:
+	bash scripts/fuzz.sh $(FUZZ_SECONDS)
+
+test:
+	bash scripts/test.sh
+
+demo:
+	bash scripts/demo.sh
+
+bench:
+	bash scripts/bench.sh
+
+.PHONY: unit fuzz test demo bench
+
+# Used by scripts/: print a make variable (make -s print-REGRESS).
+print-%:
+	@echo $($*)

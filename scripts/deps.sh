@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# scripts/deps.sh: install what building and testing omnichannel needs on
+# Debian 12, and nothing if it is all there.  Run as root.
+set -euo pipefail
+
+PACKAGES=(
+    make gcc libc6-dev pkg-config
+    postgresql-15 postgresql-server-dev-15   # server, pg_regress, isolation tester, PGXS
+    libicu-dev                               # contact-point normalization
+    libipc-run-perl                          # TAP tests (PostgreSQL::Test::Cluster)
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "== installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
