@@ -1,0 +1,33 @@
+-- ---------------------------------------------------------------------------
+-- timeline(): a customer's interactions on every channel, newest first,
+-- keyset-paginated.  A plain SQL function so the planner inlines it: the
+-- query becomes a backward scan of interaction_customer_timeline_idx with a
+-- LIMIT, whatever the page depth (no OFFSET, no Sort).
+--
+-- The cursor is the (occurred_at, id) of the last row of the previous page.
+-- With before_id NULL, "before" alone means "strictly older than before".
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION omnichannel.timeline(
+    customer  bigint,
+    before    timestamptz DEFAULT NULL,
+    lim       integer DEFAULT 50,
+    channels  omnichannel.channel[] DEFAULT NULL,
+    before_id bigint DEFAULT NULL)
+RETURNS SETOF omnichannel.interaction
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT i.*
+      FROM omnichannel.interaction AS i
+     WHERE i.customer_id OPERATOR(pg_catalog.=) customer
+       AND (i.occurred_at, i.id) OPERATOR(pg_catalog.<)
+           (COALESCE(before, 'infinity'::pg_catalog.timestamptz),
+            COALESCE(before_id,
+                     CASE WHEN before IS NULL THEN 9223372036854775807
+                          ELSE '-9223372036854775808'::bigint END))
+       AND (channels IS NULL OR i.channel OPERATOR(pg_catalog.=) ANY (channels))
+     ORDER BY i.occurred_at DESC, i.id DESC
+     LIMIT lim
+$$;
+COMMENT ON FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint) IS
+    'Interactions of a customer on every channel, newest first; page with the (occurred_at, id) of the last row returned';

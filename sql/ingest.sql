@@ -1,0 +1,181 @@
+--
+-- Ingest by plain INSERT / COPY: customer resolution, thread assignment,
+-- retried deliveries, and every refusal.
+--
+SET timezone = 'UTC';
+-- the contact_point operators live in schema omnichannel
+SET search_path = public, omnichannel;
+
+-- A first e-mail creates the customer, the identifier and a thread.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, subject, body, external_id)
+VALUES ('email', 'inbound', '2026-11-02 09:00+00', 'Jan.Kowalski@Example.PL',
+        'Zamówienie A-1234', 'Dzień dobry, gdzie jest moja paczka?', '<m1@mail.example.pl>')
+RETURNING id, customer_id, thread_id, contact, stitch_reason, stitch_evidence;
+
+SELECT contact, customer_id, source FROM omnichannel.customer_identifier ORDER BY contact;
+SELECT id, customer_id, status, priority, subject, channels, opened_at, last_activity_at
+  FROM omnichannel.thread ORDER BY id;
+
+-- The same address spelled differently is the same customer; a reply by
+-- In-Reply-To joins the thread.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, subject, external_id, in_reply_to)
+VALUES ('email', 'outbound', '2026-11-02 10:00+00', 'email:jan.kowalski@EXAMPLE.pl',
+        'Re: Zamówienie A-1234', '<m2@mail.example.com>', '<m1@mail.example.pl>')
+RETURNING id, customer_id, thread_id, stitch_reason, stitch_evidence;
+
+-- References only (oldest first): the latest known reference wins.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, subject, external_id, refs)
+VALUES ('email', 'inbound', '2026-11-02 11:00+00', 'jan.kowalski@example.pl',
+        'Re: Re: Zamówienie A-1234', '<m3@mail.example.pl>',
+        ARRAY['<m1@mail.example.pl>', '<unknown@elsewhere>', '<m2@mail.example.com>'])
+RETURNING id, customer_id, thread_id, stitch_reason, stitch_evidence;
+
+-- A reference crosses channels: a phone call, then a chat naming the call.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, ended_at, contact, subject, external_id, attributes)
+VALUES ('phone', 'inbound', '2026-11-10 08:30+00', '2026-11-10 08:41+00', '+48 601 234 567',
+        'Paczka A-1234', 'call-7781',
+        '{"ivr": {"language": "pl", "menu": ["orders", "delivery status"]}, "order": "A-1234"}')
+RETURNING id, customer_id, thread_id, stitch_reason;
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, body, external_id, in_reply_to)
+VALUES ('chat', 'inbound', '2026-11-17 14:05+00', 'tel:+48601234567',
+        'Dzwoniłem w zeszłym tygodniu w sprawie A-1234', 'chat-55', 'call-7781')
+RETURNING id, customer_id, thread_id, stitch_reason, stitch_evidence;
+SELECT id, customer_id, subject, channels, opened_at, last_activity_at
+  FROM omnichannel.thread ORDER BY id;
+
+-- A reference into another customer's thread never joins it.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, subject, external_id, in_reply_to)
+VALUES ('email', 'inbound', '2026-11-03 12:00+00', 'maria.lopez@example.es',
+        'RE: Zamówienie A-1234', '<m9@correo.example.es>', '<m1@mail.example.pl>')
+RETURNING id, customer_id, thread_id, stitch_reason, stitch_evidence;
+
+-- A given customer_id is used as is (the contact is not linked to it).
+INSERT INTO omnichannel.customer (display_name, language)
+VALUES ('Ion Popescu', 'ro') RETURNING id AS popescu \gset
+INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at, subject)
+VALUES (:popescu, 'in_person', 'inbound', '2026-11-04 10:00+00', 'Vizită în magazin: factură')
+RETURNING customer_id = :popescu AS same_customer, stitch_reason;
+SELECT count(*) AS popescu_identifiers
+  FROM omnichannel.customer_identifier WHERE customer_id = :popescu;
+
+-- A given thread_id: the customer comes from the thread, reason "manual".
+SELECT thread_id AS popescu_thread FROM omnichannel.interaction
+ WHERE customer_id = :popescu \gset
+INSERT INTO omnichannel.interaction (thread_id, channel, direction, occurred_at, body)
+VALUES (:popescu_thread, 'phone', 'outbound', '2026-11-04 15:00+00', 'Sunat înapoi, factura trimisă')
+RETURNING customer_id = :popescu AS same_customer, thread_id = :popescu_thread AS same_thread,
+          stitch_reason;
+SELECT channels, opened_at, last_activity_at FROM omnichannel.thread WHERE id = :popescu_thread;
+
+-- An older interaction arriving late moves opened_at back.
+INSERT INTO omnichannel.interaction (thread_id, channel, direction, occurred_at, body)
+VALUES (:popescu_thread, 'sms', 'outbound', '2026-11-01 08:00+00', 'Reamintire programare');
+SELECT channels, opened_at, last_activity_at FROM omnichannel.thread WHERE id = :popescu_thread;
+
+-- Retried deliveries: ON CONFLICT DO NOTHING stores nothing twice and
+-- creates no customer or thread.
+SELECT (SELECT count(*) FROM omnichannel.interaction) AS interactions,
+       (SELECT count(*) FROM omnichannel.thread) AS threads,
+       (SELECT count(*) FROM omnichannel.customer) AS customers \gset before_
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('chat', 'inbound', '2026-11-17 14:05+00', 'tel:+48601234567', 'chat-55')
+ON CONFLICT DO NOTHING RETURNING id;
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('chat', 'inbound', '2026-11-17 14:05+00', 'new.person@example.com', 'chat-55')
+ON CONFLICT (channel, external_id) DO NOTHING RETURNING id;
+SELECT (SELECT count(*) FROM omnichannel.interaction) - :before_interactions AS new_interactions,
+       (SELECT count(*) FROM omnichannel.thread) - :before_threads AS new_threads,
+       (SELECT count(*) FROM omnichannel.customer) - :before_customers AS new_customers;
+-- without ON CONFLICT a retry is the usual unique violation
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id)
+VALUES ('chat', 'inbound', 'tel:+48601234567', 'chat-55');
+-- the same id on another channel is another interaction
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('sms', 'inbound', '2026-11-17 15:00+00', 'tel:+48601234567', 'chat-55')
+RETURNING channel, external_id, stitch_reason;
+
+-- Several rows in one statement: a later row may reference an earlier one.
+INSERT INTO omnichannel.interaction
+    (channel, direction, occurred_at, contact, subject, external_id, in_reply_to)
+VALUES ('social', 'inbound', '2026-11-05 09:00+00', 'twitter:@Anna_Smith', 'Late delivery!', 'tw-1', NULL),
+       ('social', 'outbound', '2026-11-05 09:10+00', 'twitter:@anna_smith', NULL, 'tw-2', 'tw-1'),
+       ('messaging', 'inbound', '2026-11-05 09:30+00', 'twitter:@anna_smith', NULL, 'dm-1', 'tw-2')
+RETURNING external_id, stitch_reason, stitch_evidence->>'external_id' AS matched;
+SELECT count(DISTINCT thread_id) AS threads, count(DISTINCT customer_id) AS customers
+  FROM omnichannel.interaction WHERE external_id IN ('tw-1', 'tw-2', 'dm-1');
+SELECT channels FROM omnichannel.thread
+ WHERE id = (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'tw-1');
+
+-- COPY goes through the same ingest.
+COPY omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id, in_reply_to) FROM STDIN;
+email	inbound	2026-11-06 08:00:00+00	olga.ivanova@example.ru	Возврат денег за заказ	<r1@mail.example.ru>	\N
+email	outbound	2026-11-06 09:00:00+00	olga.ivanova@example.ru	Re: Возврат денег за заказ	<r2@mail.example.com>	<r1@mail.example.ru>
+messaging	inbound	2026-11-06 10:00:00+00	whatsapp:+7 912 345 67 89	\N	wa-1	\N
+\.
+-- a COPY with a duplicate stores nothing (COPY has no ON CONFLICT)
+COPY omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id, in_reply_to) FROM STDIN;
+messaging	outbound	2026-11-06 10:04:00+00	whatsapp:+79123456789	\N	wa-1b	wa-1
+messaging	inbound	2026-11-06 10:00:00+00	whatsapp:+7 912 345 67 89	\N	wa-1	\N
+\.
+COPY omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id, in_reply_to) FROM STDIN;
+messaging	outbound	2026-11-06 10:05:00+00	whatsapp:+79123456789	\N	wa-2	wa-1
+\.
+SELECT i.external_id, i.channel, c.contact, i.stitch_reason,
+       i.thread_id = first_value(i.thread_id) OVER (PARTITION BY i.customer_id ORDER BY i.id) AS in_first_thread
+  FROM omnichannel.interaction i
+  JOIN omnichannel.customer_identifier c ON c.customer_id = i.customer_id
+ WHERE i.external_id IN ('<r1@mail.example.ru>', '<r2@mail.example.com>', 'wa-1', 'wa-2')
+ ORDER BY i.id;
+
+-- Refusals: each is a clear error and stores nothing.
+SELECT count(*) AS interactions FROM omnichannel.interaction \gset before_
+-- neither contact nor customer
+INSERT INTO omnichannel.interaction (channel, direction) VALUES ('chat', 'inbound');
+-- a thread that does not exist
+INSERT INTO omnichannel.interaction (thread_id, channel, direction) VALUES (999999, 'chat', 'inbound');
+-- a bad contact point in a multi-row insert: the good row is not stored either
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id)
+VALUES ('email', 'inbound', 'good.row@example.com', 'multi-1'),
+       ('email', 'inbound', 'email:not-an-address', 'multi-2');
+SELECT count(*) AS customers_for_good_row FROM omnichannel.customer_identifier
+ WHERE contact = 'good.row@example.com';
+-- empty external id, attributes that are not an object, end before start
+-- (terse: the failing row's details contain now())
+\set VERBOSITY terse
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id)
+VALUES ('chat', 'inbound', 'tel:+48601234567', '');
+INSERT INTO omnichannel.interaction (channel, direction, contact, attributes)
+VALUES ('chat', 'inbound', 'tel:+48601234567', '"ivr"');
+INSERT INTO omnichannel.interaction (channel, direction, contact, occurred_at, ended_at)
+VALUES ('phone', 'inbound', 'tel:+48601234567', '2026-11-02 10:00+00', '2026-11-02 09:00+00');
+\set VERBOSITY default
+-- unknown channel / direction
+INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('fax', 'inbound', 'tel:+48601234567');
+INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('chat', 'sideways', 'tel:+48601234567');
+-- a customer_id that disagrees with the given thread: refused at commit
+BEGIN;
+INSERT INTO omnichannel.interaction (customer_id, thread_id, channel, direction)
+VALUES (:popescu, (SELECT min(thread_id) FROM omnichannel.interaction WHERE customer_id <> :popescu),
+        'chat', 'inbound');
+COMMIT;
+SELECT count(*) - :before_interactions AS stored_by_refusals FROM omnichannel.interaction;
+
+-- the triggers refuse to be called any other way
+SELECT omnichannel.interaction_before_insert();
+CREATE TABLE not_ours (x int);
+CREATE TRIGGER t BEFORE DELETE ON not_ours FOR EACH ROW
+    EXECUTE FUNCTION omnichannel.interaction_before_insert();
+INSERT INTO not_ours VALUES (1);
+DELETE FROM not_ours;
+DROP TABLE not_ours;
+
+-- Every interaction is in a thread of its own customer.
+SELECT count(*) AS misplaced
+  FROM omnichannel.interaction i JOIN omnichannel.thread t ON t.id = i.thread_id
+ WHERE t.customer_id <> i.customer_id;

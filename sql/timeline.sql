@@ -1,0 +1,79 @@
+--
+-- timeline(): newest first across channels, keyset pages that neither skip
+-- nor repeat rows when timestamps tie, served by an index (no Sort).
+--
+SET timezone = 'UTC';
+
+-- A customer with 600 interactions on every channel; many share a timestamp
+-- (a third of them land on the same 5-minute marks), and 3 other customers.
+INSERT INTO omnichannel.customer (display_name) VALUES ('Timeline Tester') RETURNING id AS tc \gset
+INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at, subject)
+SELECT :tc,
+       (enum_range(NULL::omnichannel.channel))[1 + g % 13],
+       CASE WHEN g % 3 = 0 THEN 'outbound' ELSE 'inbound' END::omnichannel.direction,
+       timestamptz '2026-01-01 00:00+00' + ((g / 3) * interval '5 minutes'),
+       'message ' || g
+  FROM generate_series(1, 600) g;
+INSERT INTO omnichannel.customer (display_name)
+SELECT 'other ' || g FROM generate_series(1, 3) g;
+INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at)
+SELECT c.id, 'email', 'inbound', timestamptz '2026-01-01 00:00+00' + g * interval '1 minute'
+  FROM omnichannel.customer c, generate_series(1, 2000) g
+ WHERE c.display_name LIKE 'other %';
+ANALYZE omnichannel.interaction;
+
+-- first page
+SELECT id, channel, direction, occurred_at, subject
+  FROM omnichannel.timeline(:tc, lim => 7);
+
+-- Page through the whole history with 13-row pages and the (occurred_at, id)
+-- cursor: every row exactly once, in the same order as a full sort.
+CREATE TEMP TABLE paged (n serial, id bigint);
+DO $$
+DECLARE
+    tc bigint := (SELECT id FROM omnichannel.customer WHERE display_name = 'Timeline Tester');
+    cur_at timestamptz;
+    cur_id bigint;
+    r record;
+    got int;
+BEGIN
+    LOOP
+        got := 0;
+        FOR r IN SELECT * FROM omnichannel.timeline(tc, cur_at, 13, NULL, cur_id) LOOP
+            INSERT INTO paged (id) VALUES (r.id);
+            cur_at := r.occurred_at; cur_id := r.id; got := got + 1;
+        END LOOP;
+        EXIT WHEN got < 13;
+    END LOOP;
+END $$;
+WITH expected AS (
+    SELECT row_number() OVER (ORDER BY occurred_at DESC, id DESC) AS n, id
+      FROM omnichannel.interaction WHERE customer_id = :tc)
+SELECT (SELECT count(*) FROM paged) AS paged_rows,
+       (SELECT count(DISTINCT id) FROM paged) AS distinct_rows,
+       (SELECT count(*) FROM expected) AS expected_rows,
+       (SELECT count(*) FROM expected e JOIN paged p USING (n) WHERE e.id <> p.id) AS out_of_order;
+
+-- "before" alone means strictly older: the tie group at that instant is skipped
+SELECT count(*) AS strictly_older
+  FROM omnichannel.timeline(:tc, '2026-01-01 00:10+00', NULL);
+SELECT count(*) AS expected
+  FROM omnichannel.interaction WHERE customer_id = :tc AND occurred_at < '2026-01-01 00:10+00';
+
+-- channel filter
+SELECT channel, count(*)
+  FROM omnichannel.timeline(:tc, lim => 1000, channels => '{sms,chatbot}')
+ GROUP BY channel ORDER BY channel;
+
+-- The plan is a backward scan of the timeline index with a LIMIT: no Sort,
+-- and a deep page costs what the first page costs.
+EXPLAIN (COSTS OFF)
+SELECT * FROM omnichannel.timeline(:tc);
+EXPLAIN (COSTS OFF)
+SELECT * FROM omnichannel.timeline(:tc, '2026-01-01 12:00+00', 50, '{email,chat}', 42);
+
+-- edge cases
+SELECT count(*) AS unknown_customer FROM omnichannel.timeline(-1);
+SELECT count(*) AS zero_limit FROM omnichannel.timeline(:tc, lim => 0);
+SELECT count(*) AS null_limit_means_all FROM omnichannel.timeline(:tc, lim => NULL);
+SELECT * FROM omnichannel.timeline(:tc, lim => -1);

@@ -1,0 +1,598 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest.c
+ *	  The triggers behind a plain INSERT or COPY into omnichannel.interaction:
+ *	  resolve the customer, decide the thread, keep the thread current.
+ *
+ * BEFORE INSERT (oc_interaction_before_insert)
+ *	  1. A retried delivery ((external_id, channel) already stored) is given
+ *	     the stored row's customer and thread and nothing else happens; the
+ *	     unique index then makes ON CONFLICT DO NOTHING skip it (or, without
+ *	     ON CONFLICT, raises the usual unique violation).
+ *	  2. The customer: customer_id if given; else the owner of thread_id if
+ *	     given; else the customer of the contact point, created on first
+ *	     sight.  Two sessions seeing a new contact point at once are
+ *	     serialized by the primary key of customer_identifier (INSERT ... ON
+ *	     CONFLICT DO NOTHING): the loser deletes the customer it had made
+ *	     and takes the winner's.  No advisory locks, so bulk loads do not
+ *	     fill the lock table.
+ *	  3. The thread: thread_id if given (stitch_reason "manual"); else the
+ *	     decision of the server-free core (src/core/stitch.c) over the
+ *	     candidates found by index look-ups; a new thread only gets an id
+ *	     from the thread sequence here.
+ * AFTER INSERT (oc_interaction_after_insert)
+ *	  Creates the new thread, or records activity (last activity, channels
+ *	  used) on the thread joined.  Doing it after the row is really inserted
+ *	  means a delivery skipped by ON CONFLICT never leaves an empty thread;
+ *	  the (customer_id, thread_id) foreign key is deferred for this reason.
+ *
+ * Plans are prepared once per backend and rebuilt when the interaction
+ * table is a different relation (extension dropped and created again).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_type.h"
+#include "commands/sequence.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "core/stitch.h"
+#include "pg/omnichannel.h"
+
+PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
+PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
+
+/* At most this many references (in_reply_to plus the latest refs) are looked up. */
+#define OC_MAX_REFERENCES 100
+
+/* Per-backend cache of attribute numbers, type OIDs and saved plans. */
+typedef struct IngestCache
+{
+	Oid			relid;			/* omnichannel.interaction it was built for */
+	Oid			thread_seq;		/* sequence behind thread.id */
+	Oid			contact_type;
+	Oid			channel_type;
+	AttrNumber	att_customer;
+	AttrNumber	att_thread;
+	AttrNumber	att_channel;
+	AttrNumber	att_occurred;
+	AttrNumber	att_contact;
+	AttrNumber	att_subject;
+	AttrNumber	att_external;
+	AttrNumber	att_in_reply_to;
+	AttrNumber	att_refs;
+	AttrNumber	att_reason;
+	AttrNumber	att_evidence;
+	SPIPlanPtr	find_delivery;
+	SPIPlanPtr	find_contact;
+	SPIPlanPtr	new_customer;
+	SPIPlanPtr	new_identifier;
+	SPIPlanPtr	drop_customer;
+	SPIPlanPtr	thread_owner;
+	SPIPlanPtr	find_refs;
+	SPIPlanPtr	upsert_thread;
+	SPIPlanPtr	touch_thread;
+} IngestCache;
+
+static IngestCache cache;
+
+/* The thread columns an interaction updates, shared by both thread plans. */
+#define THREAD_ACTIVITY_SET \
+	"last_activity_at = GREATEST(t.last_activity_at, $5), " \
+	"opened_at = LEAST(t.opened_at, $5), " \
+	"subject = COALESCE(t.subject, $3), " \
+	"channels = CASE WHEN $4 OPERATOR(pg_catalog.=) ANY (t.channels) THEN t.channels " \
+	"           ELSE pg_catalog.array_append(t.channels, $4) END "
+#define THREAD_ACTIVITY_CHANGES \
+	"(t.last_activity_at OPERATOR(pg_catalog.<) $5 " \
+	" OR t.opened_at OPERATOR(pg_catalog.>) $5 " \
+	" OR NOT ($4 OPERATOR(pg_catalog.=) ANY (t.channels)) " \
+	" OR (t.subject IS NULL AND $3 IS NOT NULL))"
+
+/* Prepare and keep one plan. */
+static SPIPlanPtr
+prepare_plan(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "could not prepare omnichannel ingest query: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not save omnichannel ingest query");
+	return plan;
+}
+
+/* Attribute number of a column that must exist. */
+static AttrNumber
+column(TupleDesc tupdesc, const char *name)
+{
+	int			attnum = SPI_fnumber(tupdesc, name);
+
+	if (attnum <= 0)
+		elog(ERROR, "omnichannel.interaction has no column \"%s\"", name);
+	return (AttrNumber) attnum;
+}
+
+/* Free saved plans of a previous build. */
+static void
+free_plans(void)
+{
+	SPIPlanPtr *plans[] = {
+		&cache.find_delivery, &cache.find_contact, &cache.new_customer,
+		&cache.new_identifier, &cache.drop_customer, &cache.thread_owner,
+		&cache.find_refs, &cache.upsert_thread, &cache.touch_thread
+	};
+
+	for (size_t i = 0; i < lengthof(plans); i++)
+	{
+		if (*plans[i] != NULL)
+			SPI_freeplan(*plans[i]);
+		*plans[i] = NULL;
+	}
+}
+
+/* (Re)build the cache for this interaction relation; caller is SPI-connected. */
+static void
+ensure_cache(Relation rel)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Oid			thread_rel;
+	Oid			argtypes[5];
+
+	if (cache.relid == RelationGetRelid(rel))
+		return;
+
+	free_plans();
+	cache.relid = InvalidOid;
+
+	cache.att_customer = column(tupdesc, "customer_id");
+	cache.att_thread = column(tupdesc, "thread_id");
+	cache.att_channel = column(tupdesc, "channel");
+	cache.att_occurred = column(tupdesc, "occurred_at");
+	cache.att_contact = column(tupdesc, "contact");
+	cache.att_subject = column(tupdesc, "subject");
+	cache.att_external = column(tupdesc, "external_id");
+	cache.att_in_reply_to = column(tupdesc, "in_reply_to");
+	cache.att_refs = column(tupdesc, "refs");
+	cache.att_reason = column(tupdesc, "stitch_reason");
+	cache.att_evidence = column(tupdesc, "stitch_evidence");
+	cache.contact_type = TupleDescAttr(tupdesc, cache.att_contact - 1)->atttypid;
+	cache.channel_type = TupleDescAttr(tupdesc, cache.att_channel - 1)->atttypid;
+
+	thread_rel = get_relname_relid("thread", RelationGetNamespace(rel));
+	if (!OidIsValid(thread_rel))
+		elog(ERROR, "omnichannel.thread does not exist");
+	cache.thread_seq = getIdentitySequence(thread_rel, 1, false);
+
+	argtypes[0] = TEXTOID;
+	argtypes[1] = cache.channel_type;
+	cache.find_delivery = prepare_plan(
+		"SELECT customer_id, thread_id, id FROM omnichannel.interaction "
+		" WHERE external_id OPERATOR(pg_catalog.=) $1 "
+		"   AND channel OPERATOR(pg_catalog.=) $2",
+		2, argtypes);
+
+	argtypes[0] = cache.contact_type;
+	cache.find_contact = prepare_plan(
+		"SELECT customer_id FROM omnichannel.customer_identifier "
+		" WHERE contact OPERATOR(omnichannel.=) $1",
+		1, argtypes);
+
+	cache.new_customer = prepare_plan(
+		"INSERT INTO omnichannel.customer DEFAULT VALUES RETURNING id",
+		0, argtypes);
+
+	argtypes[0] = cache.contact_type;
+	argtypes[1] = INT8OID;
+	cache.new_identifier = prepare_plan(
+		"INSERT INTO omnichannel.customer_identifier (contact, customer_id) "
+		"VALUES ($1, $2) ON CONFLICT (contact) DO NOTHING RETURNING customer_id",
+		2, argtypes);
+
+	argtypes[0] = INT8OID;
+	cache.drop_customer = prepare_plan(
+		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
+		1, argtypes);
+
+	cache.thread_owner = prepare_plan(
+		"SELECT customer_id FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) $1",
+		1, argtypes);
+
+	argtypes[0] = TEXTARRAYOID;
+	cache.find_refs = prepare_plan(
+		"SELECT id, thread_id, customer_id, external_id FROM omnichannel.interaction "
+		" WHERE external_id OPERATOR(pg_catalog.=) ANY ($1)",
+		1, argtypes);
+
+	argtypes[0] = INT8OID;		/* thread id */
+	argtypes[1] = INT8OID;		/* customer id */
+	argtypes[2] = TEXTOID;		/* subject */
+	argtypes[3] = cache.channel_type;	/* channel */
+	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
+	cache.upsert_thread = prepare_plan(
+		"INSERT INTO omnichannel.thread AS t "
+		"       (id, customer_id, subject, channels, opened_at, last_activity_at) "
+		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5) "
+		"ON CONFLICT (id) DO UPDATE SET " THREAD_ACTIVITY_SET
+		" WHERE " THREAD_ACTIVITY_CHANGES,
+		5, argtypes);
+	cache.touch_thread = prepare_plan(
+		"UPDATE omnichannel.thread AS t SET " THREAD_ACTIVITY_SET
+		" WHERE t.id OPERATOR(pg_catalog.=) $1 "
+		"   AND t.customer_id OPERATOR(pg_catalog.=) $2 "
+		"   AND " THREAD_ACTIVITY_CHANGES,
+		5, argtypes);
+
+	cache.relid = RelationGetRelid(rel);
+}
+
+/* Run a saved plan; returns the number of rows. */
+static uint64
+run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expect)
+{
+	int			rc = SPI_execute_plan(plan, values, nulls, false, 0);
+
+	if (rc != expect)
+		elog(ERROR, "omnichannel ingest query failed: %s",
+			 SPI_result_code_string(rc));
+	return SPI_processed;
+}
+
+/* First column of row 0 of the last SPI result, as int8. */
+static int64
+result_int8(int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								  col, &isnull);
+
+	if (isnull)
+		elog(ERROR, "unexpected null in omnichannel ingest query result");
+	return DatumGetInt64(d);
+}
+
+/* The customer of a contact point, created (with its identifier) on first sight. */
+static int64
+resolve_customer(Datum contact)
+{
+	Datum		args[2];
+	int64		created;
+
+	args[0] = contact;
+	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) > 0)
+		return result_int8(1);
+
+	run_plan(cache.new_customer, NULL, NULL, SPI_OK_INSERT_RETURNING);
+	created = result_int8(1);
+
+	args[1] = Int64GetDatum(created);
+	if (run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1)
+		return created;
+
+	/*
+	 * Another transaction linked this contact point first and has committed
+	 * (the insert waited for it).  Drop our customer and take theirs; a new
+	 * snapshot for the next query sees their row in READ COMMITTED, and in
+	 * REPEATABLE READ the insert above already raised a serialization error.
+	 */
+	args[0] = Int64GetDatum(created);
+	run_plan(cache.drop_customer, args, NULL, SPI_OK_DELETE);
+	args[0] = contact;
+	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) == 0)
+		elog(ERROR, "contact point vanished while resolving its customer");
+	return result_int8(1);
+}
+
+/* One reference key and how the new interaction named it. */
+typedef struct RefKey
+{
+	char	   *value;
+	oc_stitch_via via;
+	int			position;
+} RefKey;
+
+/* Collect in_reply_to and the latest refs as look-up keys. */
+static int
+collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
+{
+	bool		isnull;
+	Datum		d;
+	int			n = 0;
+
+	d = heap_getattr(tuple, cache.att_in_reply_to, tupdesc, &isnull);
+	if (!isnull)
+	{
+		keys[n].value = TextDatumGetCString(d);
+		keys[n].via = OC_VIA_IN_REPLY_TO;
+		keys[n].position = 0;
+		n++;
+	}
+
+	d = heap_getattr(tuple, cache.att_refs, tupdesc, &isnull);
+	if (!isnull)
+	{
+		ArrayType  *arr = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			nelems;
+
+		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT,
+						  &elems, &enulls, &nelems);
+		/* the latest references are the nearest: keep those */
+		for (int i = nelems - 1; i >= 0 && n < OC_MAX_REFERENCES; i--)
+		{
+			if (enulls[i])
+				continue;
+			keys[n].value = TextDatumGetCString(elems[i]);
+			keys[n].via = OC_VIA_REFS;
+			keys[n].position = i;
+			n++;
+		}
+	}
+	return n;
+}
+
+/*
+ * Look up the referenced interactions and let the core decide.  Appends the
+ * evidence (JSON) to *evidence, which lives outside SPI memory.
+ */
+static oc_stitch_decision
+decide_thread(int64 customer_id, RefKey *keys, int nkeys, StringInfo evidence)
+{
+	oc_stitch_decision decision;
+	oc_stitch_candidate *cands = NULL;
+	size_t		ncands = 0;
+
+	if (nkeys > 0)
+	{
+		Datum	   *kd = palloc(sizeof(Datum) * nkeys);
+		Datum		arg;
+		uint64		nrows;
+
+		for (int i = 0; i < nkeys; i++)
+			kd[i] = CStringGetTextDatum(keys[i].value);
+		arg = PointerGetDatum(construct_array(kd, nkeys, TEXTOID, -1, false,
+											  TYPALIGN_INT));
+		nrows = run_plan(cache.find_refs, &arg, NULL, SPI_OK_SELECT);
+
+		cands = palloc(sizeof(oc_stitch_candidate) * Max(nrows * nkeys, 1));
+		for (uint64 r = 0; r < nrows; r++)
+		{
+			HeapTuple	row = SPI_tuptable->vals[r];
+			TupleDesc	rdesc = SPI_tuptable->tupdesc;
+			bool		isnull;
+			char	   *ext = TextDatumGetCString(SPI_getbinval(row, rdesc, 4, &isnull));
+
+			for (int k = 0; k < nkeys; k++)
+			{
+				oc_stitch_candidate *c;
+
+				if (strcmp(keys[k].value, ext) != 0)
+					continue;
+				c = &cands[ncands++];
+				c->interaction_id = DatumGetInt64(SPI_getbinval(row, rdesc, 1, &isnull));
+				c->thread_id = DatumGetInt64(SPI_getbinval(row, rdesc, 2, &isnull));
+				c->customer_id = DatumGetInt64(SPI_getbinval(row, rdesc, 3, &isnull));
+				c->via = keys[k].via;
+				c->position = keys[k].position;
+				c->external_id = keys[k].value;
+			}
+		}
+	}
+
+	oc_stitch_decide(customer_id, cands, ncands, &decision);
+
+	if (decision.chosen >= 0)
+	{
+		const oc_stitch_candidate *c = &cands[decision.chosen];
+
+		appendStringInfoString(evidence, "{\"via\": ");
+		escape_json(evidence, c->via == OC_VIA_IN_REPLY_TO ? "in_reply_to" : "refs");
+		appendStringInfoString(evidence, ", \"external_id\": ");
+		escape_json(evidence, c->external_id);
+		appendStringInfo(evidence, ", \"interaction_id\": " INT64_FORMAT,
+						 c->interaction_id);
+		if (decision.n_strangers > 0)
+			appendStringInfo(evidence, ", \"other_customer_references\": %d",
+							 decision.n_strangers);
+		appendStringInfoChar(evidence, '}');
+	}
+	else if (decision.n_strangers > 0)
+		appendStringInfo(evidence, "{\"other_customer_references\": %d}",
+						 decision.n_strangers);
+	return decision;
+}
+
+/* Refuse anything but a row-level trigger fired as expected. */
+static TriggerData *
+check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager", name)));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		(before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event)
+		 : !TRIGGER_FIRED_AFTER(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired %s INSERT for each row",
+						name, before ? "BEFORE" : "AFTER")));
+	return trigdata;
+}
+
+/* BEFORE INSERT: resolve the customer and decide the thread. */
+Datum
+oc_interaction_before_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true);
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	HeapTuple	tuple = trigdata->tg_trigtuple;
+	bool		cust_null,
+				thread_null,
+				contact_null,
+				ext_null,
+				reason_null,
+				channel_null;
+	Datum		customer,
+				thread,
+				contact,
+				external,
+				channel;
+	const char *reason = NULL;
+	StringInfoData evidence;
+	RefKey	   *keys;
+	int			nkeys;
+	int			cols[4];
+	Datum		vals[4];
+	bool		nulls[4];
+	int			ncols = 0;
+
+	initStringInfo(&evidence);
+	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
+
+	SPI_connect();
+	ensure_cache(rel);
+
+	customer = heap_getattr(tuple, cache.att_customer, tupdesc, &cust_null);
+	thread = heap_getattr(tuple, cache.att_thread, tupdesc, &thread_null);
+	contact = heap_getattr(tuple, cache.att_contact, tupdesc, &contact_null);
+	external = heap_getattr(tuple, cache.att_external, tupdesc, &ext_null);
+	channel = heap_getattr(tuple, cache.att_channel, tupdesc, &channel_null);
+	(void) heap_getattr(tuple, cache.att_reason, tupdesc, &reason_null);
+
+	/* 1. a retried delivery: borrow the stored row's customer and thread */
+	if (!ext_null)
+	{
+		Datum		args[2] = {external, channel};
+
+		if (run_plan(cache.find_delivery, args, NULL, SPI_OK_SELECT) > 0)
+		{
+			appendStringInfo(&evidence, "{\"duplicate_of\": " INT64_FORMAT "}",
+							 result_int8(3));
+			customer = Int64GetDatum(result_int8(1));
+			thread = Int64GetDatum(result_int8(2));
+			cust_null = thread_null = false;
+			reason = "manual";
+			goto done;
+		}
+	}
+
+	/* 2. the customer */
+	if (cust_null && !thread_null)
+	{
+		if (run_plan(cache.thread_owner, &thread, NULL, SPI_OK_SELECT) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("thread " INT64_FORMAT " does not exist",
+							DatumGetInt64(thread))));
+		customer = Int64GetDatum(result_int8(1));
+		cust_null = false;
+	}
+	else if (cust_null)
+	{
+		if (contact_null)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("interaction has neither a contact point nor a customer"),
+					 errdetail("Every interaction must belong to a customer."),
+					 errhint("Set \"contact\" to the customer's address on the channel, or set \"customer_id\".")));
+		customer = Int64GetDatum(resolve_customer(contact));
+		cust_null = false;
+	}
+
+	/* 3. the thread */
+	if (!thread_null)
+	{
+		if (reason_null)
+			reason = "manual";
+	}
+	else
+	{
+		oc_stitch_decision decision;
+
+		nkeys = collect_refs(tuple, tupdesc, keys);
+		decision = decide_thread(DatumGetInt64(customer), keys, nkeys, &evidence);
+		if (decision.reason == OC_STITCH_NEW)
+			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
+		else
+			thread = Int64GetDatum(decision.thread_id);
+		thread_null = false;
+		reason = oc_stitch_reason_name(decision.reason);
+	}
+
+done:
+	SPI_finish();
+
+	cols[ncols] = cache.att_customer;
+	vals[ncols] = customer;
+	nulls[ncols++] = false;
+	cols[ncols] = cache.att_thread;
+	vals[ncols] = thread;
+	nulls[ncols++] = false;
+	if (reason != NULL)
+	{
+		cols[ncols] = cache.att_reason;
+		vals[ncols] = CStringGetTextDatum(reason);
+		nulls[ncols++] = false;
+		cols[ncols] = cache.att_evidence;
+		nulls[ncols] = (evidence.len == 0);
+		vals[ncols] = nulls[ncols] ? (Datum) 0 :
+			DirectFunctionCall1(jsonb_in, CStringGetDatum(evidence.data));
+		ncols++;
+	}
+
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, tupdesc, ncols,
+													 cols, vals, nulls));
+}
+
+/* AFTER INSERT: create the new thread or record activity on the joined one. */
+Datum
+oc_interaction_after_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_insert", false);
+	Relation	rel = trigdata->tg_relation;
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+	HeapTuple	tuple = trigdata->tg_trigtuple;
+	Datum		args[5];
+	char		nulls[6] = "     ";
+	bool		isnull;
+	char	   *reason;
+
+	SPI_connect();
+	ensure_cache(rel);
+
+	args[0] = heap_getattr(tuple, cache.att_thread, tupdesc, &isnull);
+	args[1] = heap_getattr(tuple, cache.att_customer, tupdesc, &isnull);
+	args[2] = heap_getattr(tuple, cache.att_subject, tupdesc, &isnull);
+	if (isnull)
+		nulls[2] = 'n';
+	args[3] = heap_getattr(tuple, cache.att_channel, tupdesc, &isnull);
+	args[4] = heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull);
+	reason = TextDatumGetCString(heap_getattr(tuple, cache.att_reason, tupdesc, &isnull));
+
+	if (strcmp(reason, "new") == 0)
+		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
+	else
+		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
+
+	SPI_finish();
+	return PointerGetDatum(NULL);
+}
