@@ -90,29 +90,29 @@ regress_counts() {
     fi
 }
 
-# --- regress ------------------------------------------------------------------
-oc_log "regress"
-REGRESS=$(make -C "$OC_ROOT" -s print-REGRESS)
-( cd "$WORK" && oc_as_user "$PGXS_DIR/src/test/regress/pg_regress" \
-    --temp-instance="$WORK/regress_instance" --bindir="$PG_BIN" \
-    --inputdir="$WORK" --outputdir="$WORK" \
-    --encoding=UTF8 --no-locale $REGRESS ) >"$WORK/regress.log" 2>&1 || true
-grep -E '^(test|ok|not ok|     )' "$WORK/regress.log" | sed 's/^/  /' || true
-if [ -f "$WORK/regression.diffs" ]; then head -200 "$WORK/regression.diffs"; fi
-read -r p f < <(regress_counts "$WORK/regress.log")
-record regress "$p" "$f"
+# run_suite NAME DRIVER OUTPUTDIR TESTS...: a pg_regress-style driver against
+# its own temporary instance; prints the per-test lines and any diffs.
+run_suite() {
+    local name=$1 driver=$2 outdir=$3; shift 3
+    oc_log "$name"
+    mkdir -p "$outdir"; chown "$OC_USER" "$outdir"
+    ( cd "$WORK" && oc_as_user "$driver" \
+        --temp-instance="$WORK/${name}_instance" --bindir="$PG_BIN" \
+        --inputdir="$WORK" --outputdir="$outdir" \
+        --encoding=UTF8 --no-locale "$@" ) >"$WORK/$name.log" 2>&1 || true
+    grep -E '^(test|ok|not ok|     )' "$WORK/$name.log" | sed 's/^/  /' || true
+    if [ -f "$outdir/regression.diffs" ]; then head -200 "$outdir/regression.diffs"; fi
+    read -r p f < <(regress_counts "$WORK/$name.log")
+    record "$name" "$p" "$f"
+}
 
-# --- isolation ------------------------------------------------------------------
-oc_log "isolation"
-ISOLATION=$(make -C "$OC_ROOT" -s print-ISOLATION)
-( cd "$WORK" && oc_as_user "$PGXS_DIR/src/test/isolation/pg_isolation_regress" \
-    --temp-instance="$WORK/isolation_instance" --bindir="$PG_BIN" \
-    --inputdir="$WORK" --outputdir="$WORK/isolation" \
-    --encoding=UTF8 --no-locale $ISOLATION ) >"$WORK/isolation.log" 2>&1 || true
-grep -E '^(test|ok|not ok|     )' "$WORK/isolation.log" | sed 's/^/  /' || true
-if [ -f "$WORK/isolation/regression.diffs" ]; then head -200 "$WORK/isolation/regression.diffs"; fi
-read -r p f < <(regress_counts "$WORK/isolation.log")
-record isolation "$p" "$f"
+# regress writes results/ under the input copy (tests may \copy to results/)
+# shellcheck disable=SC2046
+run_suite regress "$PGXS_DIR/src/test/regress/pg_regress" "$WORK" \
+    $(make -C "$OC_ROOT" -s print-REGRESS)
+# shellcheck disable=SC2046
+run_suite isolation "$PGXS_DIR/src/test/isolation/pg_isolation_regress" "$WORK/isolation" \
+    $(make -C "$OC_ROOT" -s print-ISOLATION)
 
 # --- tap ------------------------------------------------------------------------
 oc_log "tap"
