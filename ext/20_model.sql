@@ -44,7 +44,10 @@ COMMENT ON COLUMN omnichannel.customer.created_at IS 'When the customer was firs
 
 CREATE TABLE omnichannel.customer_identifier (
     contact         omnichannel.contact_point PRIMARY KEY,
-    customer_id     bigint NOT NULL REFERENCES omnichannel.customer (id),
+    -- deferred: ingest links a new contact point before it creates the
+    -- customer, so that the identifier's key decides concurrent first sights
+    customer_id     bigint NOT NULL REFERENCES omnichannel.customer (id)
+                    DEFERRABLE INITIALLY DEFERRED,
     source          text NOT NULL DEFAULT 'ingest'
                     CHECK (source IN ('ingest', 'manual', 'import')),
     normalized_with text NOT NULL DEFAULT omnichannel.normalizer_version(),

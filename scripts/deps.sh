@@ -4,10 +4,10 @@
 set -euo pipefail
 
 PACKAGES=(
-    make gcc libc6-dev pkg-config
+    make gcc libc6-dev pkg-config perl
     postgresql-15 postgresql-server-dev-15   # server, pg_regress, isolation tester, PGXS
     libicu-dev                               # contact-point normalization
-    libipc-run-perl                          # TAP tests (PostgreSQL::Test::Cluster)
+    libipc-run-perl                          # TAP tests: prove and PostgreSQL::Test::Cluster
 )
 
 missing=()

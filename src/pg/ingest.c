@@ -12,10 +12,12 @@
  *	  2. The customer: customer_id if given; else the owner of thread_id if
  *	     given; else the customer of the contact point, created on first
  *	     sight.  Two sessions seeing a new contact point at once are
- *	     serialized by the primary key of customer_identifier (INSERT ... ON
- *	     CONFLICT DO NOTHING): the loser deletes the customer it had made
- *	     and takes the winner's.  No advisory locks, so bulk loads do not
- *	     fill the lock table.
+ *	     serialized by the primary key of customer_identifier: the
+ *	     identifier is inserted first (INSERT ... ON CONFLICT DO NOTHING,
+ *	     with a customer id drawn from the sequence; that foreign key is
+ *	     deferred) and the customer row only if the identifier went in, so
+ *	     the loser waits for the winner and takes its customer.  No advisory
+ *	     locks, so bulk loads do not fill the lock table.
  *	  3. The thread: thread_id if given (stitch_reason "manual"); else the
  *	     decision of the server-free core (src/core/stitch.c) over the
  *	     candidates found by index look-ups; a new thread only gets an id
@@ -61,6 +63,7 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
 typedef struct IngestCache
 {
 	Oid			relid;			/* omnichannel.interaction it was built for */
+	Oid			customer_seq;	/* sequence behind customer.id */
 	Oid			thread_seq;		/* sequence behind thread.id */
 	Oid			contact_type;
 	Oid			channel_type;
@@ -79,7 +82,6 @@ typedef struct IngestCache
 	SPIPlanPtr	find_contact;
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
-	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	thread_owner;
 	SPIPlanPtr	find_refs;
 	SPIPlanPtr	upsert_thread;
@@ -132,7 +134,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.find_delivery, &cache.find_contact, &cache.new_customer,
-		&cache.new_identifier, &cache.drop_customer, &cache.thread_owner,
+		&cache.new_identifier, &cache.thread_owner,
 		&cache.find_refs, &cache.upsert_thread, &cache.touch_thread
 	};
 
@@ -150,6 +152,7 @@ ensure_cache(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	Oid			thread_rel;
+	Oid			customer_rel;
 	Oid			argtypes[5];
 
 	if (cache.relid == RelationGetRelid(rel))
@@ -176,6 +179,10 @@ ensure_cache(Relation rel)
 	if (!OidIsValid(thread_rel))
 		elog(ERROR, "omnichannel.thread does not exist");
 	cache.thread_seq = getIdentitySequence(thread_rel, 1, false);
+	customer_rel = get_relname_relid("customer", RelationGetNamespace(rel));
+	if (!OidIsValid(customer_rel))
+		elog(ERROR, "omnichannel.customer does not exist");
+	cache.customer_seq = getIdentitySequence(customer_rel, 1, false);
 
 	argtypes[0] = TEXTOID;
 	argtypes[1] = cache.channel_type;
@@ -191,9 +198,10 @@ ensure_cache(Relation rel)
 		" WHERE contact OPERATOR(omnichannel.=) $1",
 		1, argtypes);
 
+	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
-		"INSERT INTO omnichannel.customer DEFAULT VALUES RETURNING id",
-		0, argtypes);
+		"INSERT INTO omnichannel.customer (id) VALUES ($1)",
+		1, argtypes);
 
 	argtypes[0] = cache.contact_type;
 	argtypes[1] = INT8OID;
@@ -203,10 +211,6 @@ ensure_cache(Relation rel)
 		2, argtypes);
 
 	argtypes[0] = INT8OID;
-	cache.drop_customer = prepare_plan(
-		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
-		1, argtypes);
-
 	cache.thread_owner = prepare_plan(
 		"SELECT customer_id FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) $1",
 		1, argtypes);
@@ -275,22 +279,20 @@ resolve_customer(Datum contact)
 	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) > 0)
 		return result_int8(1);
 
-	run_plan(cache.new_customer, NULL, NULL, SPI_OK_INSERT_RETURNING);
-	created = result_int8(1);
-
+	created = nextval_internal(cache.customer_seq, true);
 	args[1] = Int64GetDatum(created);
 	if (run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1)
+	{
+		run_plan(cache.new_customer, &args[1], NULL, SPI_OK_INSERT);
 		return created;
+	}
 
 	/*
 	 * Another transaction linked this contact point first and has committed
-	 * (the insert waited for it).  Drop our customer and take theirs; a new
-	 * snapshot for the next query sees their row in READ COMMITTED, and in
-	 * REPEATABLE READ the insert above already raised a serialization error.
+	 * (the insert waited for it): take its customer.  The next query's new
+	 * snapshot sees that row in READ COMMITTED; in REPEATABLE READ the insert
+	 * above has already raised a serialization failure.
 	 */
-	args[0] = Int64GetDatum(created);
-	run_plan(cache.drop_customer, args, NULL, SPI_OK_DELETE);
-	args[0] = contact;
 	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) == 0)
 		elog(ERROR, "contact point vanished while resolving its customer");
 	return result_int8(1);
