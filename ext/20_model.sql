@@ -1,7 +1,7 @@
 -- ---------------------------------------------------------------------------
 -- The core model: channels, customers and the identifiers that resolve to
 -- them, threads, interactions.  Every table is extension-owned and marked
--- with pg_extension_config_dump, so pg_dump (even --schema-only) carries the
+-- with pg_extension_config_dump, so pg_dump (full or --data-only) carries the
 -- customer history; see docs/install.md "Backup".
 -- ---------------------------------------------------------------------------
 
@@ -44,10 +44,7 @@ COMMENT ON COLUMN omnichannel.customer.created_at IS 'When the customer was firs
 
 CREATE TABLE omnichannel.customer_identifier (
     contact         omnichannel.contact_point PRIMARY KEY,
-    -- deferred: ingest links a new contact point before it creates the
-    -- customer, so that the identifier's key decides concurrent first sights
-    customer_id     bigint NOT NULL REFERENCES omnichannel.customer (id)
-                    DEFERRABLE INITIALLY DEFERRED,
+    customer_id     bigint NOT NULL REFERENCES omnichannel.customer (id),
     source          text NOT NULL DEFAULT 'ingest'
                     CHECK (source IN ('ingest', 'manual', 'import')),
     normalized_with text NOT NULL DEFAULT omnichannel.normalizer_version(),
@@ -122,8 +119,9 @@ CREATE TABLE omnichannel.interaction (
     CONSTRAINT interaction_ended_after_start CHECK (ended_at >= occurred_at),
     CONSTRAINT interaction_external_id_not_empty CHECK (external_id <> ''),
     -- The thread is created by the AFTER ROW trigger of the same statement,
-    -- hence DEFERRABLE INITIALLY DEFERRED; (customer_id, thread_id) keeps
-    -- every interaction in a thread of its own customer.
+    -- hence DEFERRABLE INITIALLY DEFERRED (and the trigger's name, see
+    -- below); (customer_id, thread_id) keeps every interaction in a thread
+    -- of its own customer.
     CONSTRAINT interaction_thread_fkey FOREIGN KEY (customer_id, thread_id)
         REFERENCES omnichannel.thread (customer_id, id)
         ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
@@ -176,12 +174,19 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION omnichannel.interaction_after_insert() IS
     'Ingest trigger: creates the thread an inserted interaction opened, or records activity on the thread it joined';
 
-CREATE TRIGGER ingest_before
+-- Same-event triggers fire in name order.  "Ingest_after" sorts before the
+-- foreign-key triggers ("RI_ConstraintTrigger_..."), so the thread exists
+-- before its foreign key is checked even under SET CONSTRAINTS ALL IMMEDIATE.
+CREATE TRIGGER "Ingest_before"
     BEFORE INSERT ON omnichannel.interaction
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_before_insert();
-CREATE TRIGGER ingest_after
+CREATE TRIGGER "Ingest_after"
     AFTER INSERT ON omnichannel.interaction
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_after_insert();
+COMMENT ON TRIGGER "Ingest_before" ON omnichannel.interaction IS
+    'Resolves the customer and decides the thread of each new interaction';
+COMMENT ON TRIGGER "Ingest_after" ON omnichannel.interaction IS
+    'Opens the thread an interaction started, or records activity on the one it joined';
 
 -- pg_dump: the history is data of the extension's own tables.
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.customer', '');

@@ -7,6 +7,7 @@ SELECT count(*) > 0 AS has_history FROM omnichannel.interaction;
 DROP EXTENSION omnichannel;
 DROP EXTENSION omnichannel CASCADE;
 DROP SCHEMA omnichannel CASCADE;
+DROP OWNED BY CURRENT_USER;
 -- the refused drops changed nothing
 SELECT count(*) > 0 AS still_has_history FROM omnichannel.interaction;
 -- other drops are not affected

@@ -158,12 +158,24 @@ VALUES ('phone', 'inbound', 'tel:+48601234567', '2026-11-02 10:00+00', '2026-11-
 -- unknown channel / direction
 INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('fax', 'inbound', 'tel:+48601234567');
 INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('chat', 'sideways', 'tel:+48601234567');
--- a customer_id that disagrees with the given thread: refused at commit
-BEGIN;
+-- a customer_id that disagrees with the given thread
 INSERT INTO omnichannel.interaction (customer_id, thread_id, channel, direction)
 VALUES (:popescu, (SELECT min(thread_id) FROM omnichannel.interaction WHERE customer_id <> :popescu),
         'chat', 'inbound');
-COMMIT;
+-- a thread id the trigger did not open, even with a customer and a reason
+INSERT INTO omnichannel.interaction (customer_id, thread_id, channel, direction, stitch_reason)
+VALUES (:popescu, 424242, 'chat', 'inbound', 'new');
+-- Ingest also works when a transaction makes every constraint immediate:
+-- a new customer, a new thread and a reply, checked statement by statement.
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id)
+VALUES ('chat', 'inbound', 'immediate@example.com', 'imm-1')
+RETURNING stitch_reason;
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id, in_reply_to)
+VALUES ('chat', 'outbound', 'immediate@example.com', 'imm-2', 'imm-1')
+RETURNING stitch_reason;
+ROLLBACK;
 SELECT count(*) - :before_interactions AS stored_by_refusals FROM omnichannel.interaction;
 
 -- the triggers refuse to be called any other way

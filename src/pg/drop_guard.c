@@ -4,8 +4,9 @@
  *	  Event trigger that keeps DROP EXTENSION omnichannel (and DROP SCHEMA
  *	  omnichannel) from silently destroying the customer history.
  *
- * The trigger fires at ddl_command_start for DROP EXTENSION and DROP
- * SCHEMA, looks at the parse tree for our extension or schema and, if
+ * The trigger fires at ddl_command_start for DROP EXTENSION, DROP SCHEMA
+ * and DROP OWNED, looks at the parse tree for our extension or schema (or,
+ * for DROP OWNED, a role that owns the extension's tables) and, if
  * omnichannel.customer or omnichannel.interaction holds a row, raises an
  * error unless omnichannel.allow_drop_with_history is on.  Dropping an
  * empty installation is always allowed.
@@ -14,11 +15,17 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "commands/event_trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
 
 #include "pg/omnichannel.h"
 
@@ -44,7 +51,33 @@ drop_targets_omnichannel(DropStmt *stmt)
 	return false;
 }
 
-/* Count rows that the drop would destroy (0 if none). */
+/* Does DROP OWNED name the role that owns omnichannel.interaction? */
+static bool
+drop_owned_targets_omnichannel(DropOwnedStmt *stmt)
+{
+	Oid			nsp = get_namespace_oid("omnichannel", true);
+	Oid			relid = OidIsValid(nsp) ? get_relname_relid("interaction", nsp) : InvalidOid;
+	Oid			owner;
+	HeapTuple	tp;
+	ListCell   *lc;
+
+	if (!OidIsValid(relid))
+		return false;
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+
+	foreach(lc, stmt->roles)
+	{
+		if (get_rolespec_oid(lfirst(lc), true) == owner)
+			return true;
+	}
+	return false;
+}
+
+/* Would the drop destroy history: does any customer or interaction exist? */
 static bool
 history_exists(void)
 {
@@ -75,8 +108,17 @@ oc_guard_drop(PG_FUNCTION_ARGS)
 
 	trigdata = (EventTriggerData *) fcinfo->context;
 
-	if (!IsA(trigdata->parsetree, DropStmt) ||
-		!drop_targets_omnichannel((DropStmt *) trigdata->parsetree))
+	if (IsA(trigdata->parsetree, DropStmt))
+	{
+		if (!drop_targets_omnichannel((DropStmt *) trigdata->parsetree))
+			PG_RETURN_VOID();
+	}
+	else if (IsA(trigdata->parsetree, DropOwnedStmt))
+	{
+		if (!drop_owned_targets_omnichannel((DropOwnedStmt *) trigdata->parsetree))
+			PG_RETURN_VOID();
+	}
+	else
 		PG_RETURN_VOID();
 
 	if (oc_allow_drop_with_history || !history_exists())

@@ -12,13 +12,13 @@
  *	  2. The customer: customer_id if given; else the owner of thread_id if
  *	     given; else the customer of the contact point, created on first
  *	     sight.  Two sessions seeing a new contact point at once are
- *	     serialized by the primary key of customer_identifier: the
- *	     identifier is inserted first (INSERT ... ON CONFLICT DO NOTHING,
- *	     with a customer id drawn from the sequence; that foreign key is
- *	     deferred) and the customer row only if the identifier went in, so
- *	     the loser waits for the winner and takes its customer.  No advisory
- *	     locks, so bulk loads do not fill the lock table.
- *	  3. The thread: thread_id if given (stitch_reason "manual"); else the
+ *	     serialized by the primary key of customer_identifier (INSERT ... ON
+ *	     CONFLICT DO NOTHING after creating the customer): the loser waits
+ *	     for the winner, deletes the customer it had just made and takes the
+ *	     winner's.  No advisory locks, so bulk loads do not fill the lock
+ *	     table.
+ *	  3. The thread: thread_id if given (it must exist and belong to the
+ *	     customer; stitch_reason "manual" unless given); else the
  *	     decision of the server-free core (src/core/stitch.c) over the
  *	     candidates found by index look-ups; a new thread only gets an id
  *	     from the thread sequence here.
@@ -26,7 +26,11 @@
  *	  Creates the new thread, or records activity (last activity, channels
  *	  used) on the thread joined.  Doing it after the row is really inserted
  *	  means a delivery skipped by ON CONFLICT never leaves an empty thread;
- *	  the (customer_id, thread_id) foreign key is deferred for this reason.
+ *	  the (customer_id, thread_id) foreign key is deferred for this reason,
+ *	  and the trigger is named "Ingest_after" so that, should a transaction
+ *	  SET CONSTRAINTS ALL IMMEDIATE, it still fires before the foreign-key
+ *	  check triggers ("RI_ConstraintTrigger_..."; same-event triggers fire
+ *	  in name order).
  *
  * Plans are prepared once per backend and rebuilt when the interaction
  * table is a different relation (extension dropped and created again).
@@ -82,6 +86,7 @@ typedef struct IngestCache
 	SPIPlanPtr	find_contact;
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
+	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	thread_owner;
 	SPIPlanPtr	find_refs;
 	SPIPlanPtr	upsert_thread;
@@ -103,11 +108,16 @@ static IngestCache cache;
 	" OR NOT ($4 OPERATOR(pg_catalog.=) ANY (t.channels)) " \
 	" OR (t.subject IS NULL AND $3 IS NOT NULL))"
 
-/* Prepare and keep one plan. */
+/*
+ * Prepare and keep one plan.  Generic plans: these are key look-ups whose
+ * best plan never depends on the values, and a custom plan would be planned
+ * again for every row.
+ */
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *argtypes)
 {
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes,
+										  CURSOR_OPT_GENERIC_PLAN);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare omnichannel ingest query: %s",
@@ -134,7 +144,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.find_delivery, &cache.find_contact, &cache.new_customer,
-		&cache.new_identifier, &cache.thread_owner,
+		&cache.new_identifier, &cache.drop_customer, &cache.thread_owner,
 		&cache.find_refs, &cache.upsert_thread, &cache.touch_thread
 	};
 
@@ -211,6 +221,10 @@ ensure_cache(Relation rel)
 		2, argtypes);
 
 	argtypes[0] = INT8OID;
+	cache.drop_customer = prepare_plan(
+		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
+		1, argtypes);
+
 	cache.thread_owner = prepare_plan(
 		"SELECT customer_id FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) $1",
 		1, argtypes);
@@ -281,18 +295,19 @@ resolve_customer(Datum contact)
 
 	created = nextval_internal(cache.customer_seq, true);
 	args[1] = Int64GetDatum(created);
+	run_plan(cache.new_customer, &args[1], NULL, SPI_OK_INSERT);
 	if (run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1)
-	{
-		run_plan(cache.new_customer, &args[1], NULL, SPI_OK_INSERT);
 		return created;
-	}
 
 	/*
 	 * Another transaction linked this contact point first and has committed
-	 * (the insert waited for it): take its customer.  The next query's new
-	 * snapshot sees that row in READ COMMITTED; in REPEATABLE READ the insert
-	 * above has already raised a serialization failure.
+	 * (the insert waited for it): drop our customer and take theirs.  The
+	 * next query's new snapshot sees their row in READ COMMITTED; in
+	 * REPEATABLE READ the insert above has already raised a serialization
+	 * failure.  (Creating the customer first keeps every foreign key
+	 * satisfied at once, also under SET CONSTRAINTS ALL IMMEDIATE.)
 	 */
+	run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
 	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) == 0)
 		elog(ERROR, "contact point vanished while resolving its customer");
 	return result_int8(1);
@@ -497,15 +512,28 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		}
 	}
 
-	/* 2. the customer */
-	if (cust_null && !thread_null)
+	/*
+	 * 2. the customer.  A thread the writer names must exist (only the
+	 * trigger opens threads, with ids from the sequence) and must belong to
+	 * the customer, if one is named too.
+	 */
+	if (!thread_null)
 	{
+		int64		owner;
+
 		if (run_plan(cache.thread_owner, &thread, NULL, SPI_OK_SELECT) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("thread " INT64_FORMAT " does not exist",
 							DatumGetInt64(thread))));
-		customer = Int64GetDatum(result_int8(1));
+		owner = result_int8(1);
+		if (!cust_null && DatumGetInt64(customer) != owner)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("thread " INT64_FORMAT " belongs to customer " INT64_FORMAT ", not to customer " INT64_FORMAT,
+							DatumGetInt64(thread), owner, DatumGetInt64(customer)),
+					 errhint("Omit customer_id to take the thread's customer.")));
+		customer = Int64GetDatum(owner);
 		cust_null = false;
 	}
 	else if (cust_null)

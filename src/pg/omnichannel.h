@@ -12,8 +12,4 @@
 /* GUC variables, defined in omnichannel.c */
 extern bool oc_allow_drop_with_history;
 
-/* Advisory-lock class used for omnichannel's transaction-level locks. */
-#define OC_LOCK_CLASS_CONTACT	0x4f430001	/* first sight of a contact point */
-#define OC_LOCK_CLASS_EXTERNAL	0x4f430002	/* (channel, external_id) delivery */
-
 #endif							/* OMNICHANNEL_PG_H */
