@@ -229,10 +229,20 @@ ensure_cache(Relation rel)
 		"SELECT customer_id FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) $1",
 		1, argtypes);
 
+	/*
+	 * One index probe per key.  Written as a LATERAL join with a LIMIT so
+	 * that the generic plan is a nested loop over the index whatever the
+	 * table's size when the plan was made: "external_id = ANY ($1)" planned
+	 * on an empty table stays a sequential scan (at most 13 rows match a
+	 * key: one per channel).
+	 */
 	argtypes[0] = TEXTARRAYOID;
 	cache.find_refs = prepare_plan(
-		"SELECT id, thread_id, customer_id, external_id FROM omnichannel.interaction "
-		" WHERE external_id OPERATOR(pg_catalog.=) ANY ($1)",
+		"SELECT i.id, i.thread_id, i.customer_id, i.external_id "
+		"  FROM pg_catalog.unnest($1) AS k(v) "
+		" CROSS JOIN LATERAL (SELECT id, thread_id, customer_id, external_id "
+		"                       FROM omnichannel.interaction "
+		"                      WHERE external_id OPERATOR(pg_catalog.=) k.v LIMIT 100) AS i",
 		1, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread id */
