@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # scripts/bench.sh: what `make bench` runs (as root); never part of make test.
 #
-# Builds and installs the extension, starts a throwaway cluster tuned for a
-# bulk load (fsync=off: the cluster is thrown away), loads >= 5,000,000
+# Builds and installs the extension and starts a throwaway cluster tuned for
+# a bulk load (fsync=off: the cluster is thrown away).  Then:
+#   business_time  bench/business_time.sql: business_time_add/_between over
+#                  1,000,000 rows against a plain-SQL reference (~15 s)
+#   timeline       loads >= 5,000,000
 # interactions for 500,000 customers through the real ingest trigger, VACUUM
 # ANALYZEs, then runs bench/timeline.sql: timeline() pages against a bare
 # index-only scan (the floor) and against the identifier-join query a CRM
 # writes without the extension.  See bench/README.md.
 #
-#   BENCH_SCALE=0.05 make bench    a quick try (default 1 = full size)
+#   BENCH_ONLY=business_time make bench   one benchmark (business_time or timeline)
+#   BENCH_SCALE=0.05 make bench    a quick try of the timeline one (default 1 = full size)
 #   BENCH_ROUNDS=5                 timed rounds over the sample (default 5)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+ONLY=${BENCH_ONLY:-}
 SCALE=${BENCH_SCALE:-1}
 ROUNDS=${BENCH_ROUNDS:-5}
 BATCH_ROWS=250000
@@ -44,6 +49,14 @@ PSQL=("$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1)
 sql() { "${PSQL[@]}" -At "$@"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+if [ -z "$ONLY" ] || [ "$ONLY" = business_time ]; then
+    echo "omnichannel benchmark: business time"
+    "$PG_BIN/createdb" omnichannel_bench_bt
+    "${PSQL[@]}" -d omnichannel_bench_bt -f "$OC_ROOT/bench/business_time.sql"
+    echo
+fi
+[ -z "$ONLY" ] || [ "$ONLY" = timeline ] || exit 0
 
 echo "omnichannel benchmark: timeline() pages"
 echo "cluster: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(nproc) cores, settings: ${SETTINGS[*]}"
