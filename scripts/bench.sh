@@ -22,10 +22,7 @@ SCALE=${BENCH_SCALE:-1}
 ROUNDS=${BENCH_ROUNDS:-5}
 BATCH_ROWS=250000
 
-oc_require_root
-bash "$OC_ROOT/scripts/deps.sh"
-oc_pg_paths
-oc_ensure_user
+oc_prepare
 oc_build_install
 
 WORK=$(oc_tempdir)

@@ -13,10 +13,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-oc_require_root
-bash "$OC_ROOT/scripts/deps.sh"
-oc_pg_paths
-oc_ensure_user
+oc_prepare
 oc_build_install
 
 WORK=$(oc_tempdir)
@@ -60,12 +57,14 @@ SET search_path = public, omnichannel;   -- the contact_point operators
 \echo '============================================================'
 \echo 'Sample anchored at "today" = 2026-11-20; times shown in Europe/Warsaw.'
 \pset tuples_only on
+\pset format unaligned
 SELECT format('Loaded %s customers, %s identifiers, %s interactions and %s threads in %s s through the ingest triggers.',
               (SELECT count(*) FROM omnichannel.customer),
               (SELECT count(*) FROM omnichannel.customer_identifier),
               (SELECT count(*) FROM omnichannel.interaction),
               (SELECT count(*) FROM omnichannel.thread),
               :'load_seconds');
+\pset format aligned
 \pset tuples_only off
 
 \echo

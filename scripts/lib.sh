@@ -38,6 +38,15 @@ oc_ensure_user() {
     fi
 }
 
+# What every entry point does first (as root): install what is missing,
+# find PostgreSQL, make sure the unprivileged user exists.
+oc_prepare() {
+    oc_require_root
+    bash "$OC_ROOT/scripts/deps.sh"
+    oc_pg_paths
+    oc_ensure_user
+}
+
 # Run a command as the unprivileged user, keeping the environment we pass.
 oc_as_user() {
     runuser -u "$OC_USER" -- "$@"

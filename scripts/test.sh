@@ -12,10 +12,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-oc_require_root
-bash "$OC_ROOT/scripts/deps.sh"
-oc_pg_paths
-oc_ensure_user
+oc_prepare
 
 TOTAL_PASS=0
 TOTAL_FAIL=0
