@@ -11,14 +11,16 @@ EXTVERSION := $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(dir $(lastwo
 MODULE_big  = omnichannel
 CORE_SRCS   = $(sort $(wildcard src/core/*.c))
 PG_SRCS     = $(sort $(wildcard src/pg/*.c))
-OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o)
+# The one C++ object: the extern "C" shim over libphonenumber (src/core/phone.h).
+PHONE_SHIM  = src/core/phone_shim.cpp
+OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o) $(PHONE_SHIM:.cpp=.o)
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
 DATA        = $(wildcard ext/updates/$(EXTENSION)--*--*.sql)
 PGFILEDESC  = "omnichannel - cross-channel customer interaction history"
 
 # Suites (run by scripts/test.sh against throwaway clusters; also usable as
 # make installcheck against a running server).
-REGRESS      = 00_install contact_point business_hours business_time model ingest timeline catalog drop_guard
+REGRESS      = 00_install contact_point phone subject business_hours business_time model ingest timeline catalog drop_guard
 REGRESS_OPTS = --encoding=UTF8 --no-locale
 ISOLATION    = ingest_same_contact ingest_duplicate_delivery
 ISOLATION_OPTS = --encoding=UTF8 --no-locale
@@ -26,8 +28,9 @@ TAP_TESTS    = 1
 
 PG_CPPFLAGS = -I$(srcdir)/src
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(OC_WERROR)
-SHLIB_LINK  = -licui18n -licuuc -licudata
-EXTRA_CLEAN = test/unit/*.bin test/fuzz/*.bin results output_iso tmp_check log
+PG_CXXFLAGS = -std=c++17 -Wall -Wextra $(OC_WERROR)
+SHLIB_LINK  = -licui18n -licuuc -licudata -lphonenumber -lstdc++
+EXTRA_CLEAN = test/unit/*.bin test/unit/*.o test/fuzz/*.bin results output_iso tmp_check log
 
 # Prefer the PostgreSQL 15 server this project targets; pg_config on PATH otherwise.
 PG_CONFIG  ?= $(firstword $(wildcard /usr/lib/postgresql/15/bin/pg_config) pg_config)
@@ -42,17 +45,24 @@ $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard ext/[0-9]*.sql))
 # ---- server-free core: unit tests and fuzz-corpus replays -------------------
 UNIT_CC     ?= gcc
 UNIT_CFLAGS ?= -O1 -g -std=c11 -Wall -Wextra -Werror -Isrc -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-UNIT_LIBS    = -licui18n -licuuc -licudata
+UNIT_CXX    ?= g++
+UNIT_CXXFLAGS ?= -O1 -g -std=c++17 -Wall -Wextra -Werror -Isrc -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_LIBS    = -licui18n -licuuc -licudata -lphonenumber -lstdc++
+UNIT_SHIM    = test/unit/phone_shim.o
 UNIT_TESTS   = $(patsubst %.c,%.bin,$(wildcard test/unit/test_*.c))
 FUZZ_REPLAYS = $(patsubst %.c,%.bin,$(wildcard test/fuzz/fuzz_*.c))
 
 unit: $(UNIT_TESTS) $(FUZZ_REPLAYS)
 
-test/unit/%.bin: test/unit/%.c test/unit/unit.h $(CORE_SRCS) $(wildcard src/core/*.h)
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_LIBS) -lm
+# the shim, built with the sanitizers of the unit tests
+$(UNIT_SHIM): $(PHONE_SHIM) src/core/phone.h
+	$(UNIT_CXX) $(UNIT_CXXFLAGS) -c -o $@ $<
 
-test/fuzz/%.bin: test/fuzz/%.c test/fuzz/replay.c $(CORE_SRCS) $(wildcard src/core/*.h)
-	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< test/fuzz/replay.c $(CORE_SRCS) $(UNIT_LIBS) -lm
+test/unit/%.bin: test/unit/%.c test/unit/unit.h $(CORE_SRCS) $(UNIT_SHIM) $(wildcard src/core/*.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SHIM) $(UNIT_LIBS) -lm
+
+test/fuzz/%.bin: test/fuzz/%.c test/fuzz/replay.c $(CORE_SRCS) $(UNIT_SHIM) $(wildcard src/core/*.h)
+	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< test/fuzz/replay.c $(CORE_SRCS) $(UNIT_SHIM) $(UNIT_LIBS) -lm
 
 # libFuzzer runs (clang), bounded: make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30

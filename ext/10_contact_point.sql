@@ -3,6 +3,13 @@
 -- text form kind:value (email:jan@example.pl, tel:+48123456789, ...).
 -- Stored as its canonical text; equality and order are bytewise, so indexes
 -- never depend on a collation.  Rules: docs/contact-points.md.
+--
+-- Volatility: phone numbers in national form are read with the session's
+-- omnichannel.default_region, so the text and binary input functions (and
+-- through them the text -> contact_point cast) and contact_point(kind, value)
+-- are STABLE, like timestamptz_in.  Functions that take the region as an
+-- argument are IMMUTABLE.  Output, comparison and hash support functions
+-- depend only on the stored bytes and are IMMUTABLE.
 -- ---------------------------------------------------------------------------
 
 CREATE TYPE omnichannel.contact_point;
@@ -10,7 +17,7 @@ CREATE TYPE omnichannel.contact_point;
 CREATE FUNCTION omnichannel.contact_point_in(pg_catalog.cstring)
     RETURNS omnichannel.contact_point
     AS 'MODULE_PATHNAME', 'oc_contact_point_in'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION omnichannel.contact_point_out(omnichannel.contact_point)
     RETURNS pg_catalog.cstring
@@ -20,7 +27,7 @@ CREATE FUNCTION omnichannel.contact_point_out(omnichannel.contact_point)
 CREATE FUNCTION omnichannel.contact_point_recv(pg_catalog.internal)
     RETURNS omnichannel.contact_point
     AS 'MODULE_PATHNAME', 'oc_contact_point_recv'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION omnichannel.contact_point_send(omnichannel.contact_point)
     RETURNS pg_catalog.bytea
@@ -42,11 +49,11 @@ CREATE TYPE omnichannel.contact_point (
 COMMENT ON TYPE omnichannel.contact_point IS
     'A normalized customer address on some channel, text form kind:value (email:jan@example.pl, tel:+48123456789, twitter:@handle)';
 COMMENT ON FUNCTION omnichannel.contact_point_in(pg_catalog.cstring) IS
-    'Input function of contact_point: normalizes kind:value, a bare e-mail address or a bare international phone number';
+    'Input function of contact_point: normalizes kind:value, a bare e-mail address or a bare phone number (national numbers use omnichannel.default_region)';
 COMMENT ON FUNCTION omnichannel.contact_point_out(omnichannel.contact_point) IS
     'Output function of contact_point: the canonical kind:value text';
 COMMENT ON FUNCTION omnichannel.contact_point_recv(pg_catalog.internal) IS
-    'Binary input function of contact_point: a version byte and the text, normalized and validated again';
+    'Binary input function of contact_point: a version byte and the text, normalized and validated again (national numbers use omnichannel.default_region)';
 COMMENT ON FUNCTION omnichannel.contact_point_send(omnichannel.contact_point) IS
     'Binary output function of contact_point: a version byte (1) and the canonical text';
 
@@ -217,7 +224,7 @@ CREATE CAST (pg_catalog.text AS omnichannel.contact_point)
 CREATE CAST (omnichannel.contact_point AS pg_catalog.text)
     WITH INOUT AS ASSIGNMENT;
 COMMENT ON CAST (pg_catalog.text AS omnichannel.contact_point) IS
-    'Normalizes text through the contact_point input function';
+    'Normalizes text through the contact_point input function (STABLE: national phone numbers use omnichannel.default_region)';
 COMMENT ON CAST (omnichannel.contact_point AS pg_catalog.text) IS
     'The canonical kind:value text';
 
@@ -238,9 +245,38 @@ COMMENT ON FUNCTION omnichannel.value(omnichannel.contact_point) IS
 CREATE FUNCTION omnichannel.contact_point(kind pg_catalog.text, value pg_catalog.text)
     RETURNS omnichannel.contact_point
     AS 'MODULE_PATHNAME', 'oc_contact_point_make'
-    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.contact_point(pg_catalog.text, pg_catalog.text) IS
-    'Builds a contact point from a kind (or alias) and a value, normalizing both';
+    'Builds a contact point from a kind (or alias) and a value, normalizing both; national phone numbers use omnichannel.default_region';
+
+CREATE FUNCTION omnichannel.contact_point(kind pg_catalog.text, value pg_catalog.text,
+                                          region pg_catalog.text)
+    RETURNS omnichannel.contact_point
+    AS 'MODULE_PATHNAME', 'oc_contact_point_make_region'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.contact_point(pg_catalog.text, pg_catalog.text, pg_catalog.text) IS
+    'Builds a contact point from a kind and a value; a national phone number is read in the given region (two-letter ISO code, '' for none)';
+
+CREATE FUNCTION omnichannel.to_contact_point(input pg_catalog.text, region pg_catalog.text)
+    RETURNS omnichannel.contact_point
+    AS 'MODULE_PATHNAME', 'oc_to_contact_point'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.to_contact_point(pg_catalog.text, pg_catalog.text) IS
+    'Normalizes kind:value, a bare e-mail address or a bare phone number like the input function, reading a national phone number in the given region ('' for none) instead of omnichannel.default_region';
+
+CREATE FUNCTION omnichannel.phone_info(number pg_catalog.text)
+    RETURNS pg_catalog.jsonb
+    AS 'MODULE_PATHNAME', 'oc_phone_info_jsonb'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.phone_info(pg_catalog.text) IS
+    'What libphonenumber says about a phone number (e164, accepted, reason, detail, valid, possible, type, region, country_code, national, international); national numbers use omnichannel.default_region';
+
+CREATE FUNCTION omnichannel.phone_info(number pg_catalog.text, region pg_catalog.text)
+    RETURNS pg_catalog.jsonb
+    AS 'MODULE_PATHNAME', 'oc_phone_info_jsonb'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.phone_info(pg_catalog.text, pg_catalog.text) IS
+    'What libphonenumber says about a phone number, reading a national number in the given region (two-letter ISO code, '' for none)';
 
 CREATE FUNCTION omnichannel.normalizer_version()
     RETURNS pg_catalog.text

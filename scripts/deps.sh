@@ -7,6 +7,7 @@ PACKAGES=(
     make gcc libc6-dev pkg-config perl
     postgresql-15 postgresql-server-dev-15   # server, pg_regress, isolation tester, PGXS
     libicu-dev                               # contact-point normalization
+    g++ libphonenumber-dev                   # phone numbers: the C++ shim (src/core/phone_shim.cpp)
     libipc-run-perl                          # TAP tests: prove and PostgreSQL::Test::Cluster
 )
 

@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS]     (default 30 s per harness)
 #
 # Builds each harness with clang -fsanitize=fuzzer,address,undefined against
-# the server-free core (src/core/*.c) and runs it for SECONDS over a scratch
+# the server-free core (src/core/*.c, plus the C++ libphonenumber shim built
+# once with clang++) and runs it for SECONDS over a scratch
 # copy of its seed corpus (test/fuzz/corpus/<name>/), with its dictionary
 # (test/fuzz/<name>.dict) if there is one.  The checked-in corpus is never
 # modified: new inputs stay in the scratch directory.  A crash reproducer is
@@ -18,9 +19,10 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 CLANG="${CLANG:-$(command -v clang-14 || command -v clang || true)}"
+CLANGXX="${CLANGXX:-$(command -v clang++-14 || command -v clang++ || true)}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/oc-fuzz.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
-ICU_LIBS="-licui18n -licuuc -licudata"
+CORE_LIBS="-licui18n -licuuc -licudata -lphonenumber -lstdc++"
 CFLAGS="-g -O1 -std=c11 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 can_fuzz=0
@@ -41,6 +43,10 @@ if [ "$can_fuzz" = 0 ]; then
     exit 0
 fi
 
+# The shim once; -fno-sanitize=vptr: UBSan's C++ type checks need a C++ link.
+"$CLANGXX" -g -O1 -std=c++17 -Isrc -fsanitize=fuzzer-no-link,address,undefined \
+    -fno-sanitize=vptr -c -o "$WORK/phone_shim.o" src/core/phone_shim.cpp
+
 status=0
 n=0
 for src in test/fuzz/fuzz_*.c; do
@@ -48,7 +54,7 @@ for src in test/fuzz/fuzz_*.c; do
     bin="$WORK/fuzz_$name"
     n=$((n + 1))
     # shellcheck disable=SC2086
-    "$CLANG" $CFLAGS -o "$bin" "$src" src/core/*.c $ICU_LIBS -lm
+    "$CLANG" $CFLAGS -o "$bin" "$src" src/core/*.c "$WORK/phone_shim.o" $CORE_LIBS -lm
     mkdir -p "$WORK/corpus_$name" "$WORK/artifacts_$name"
     if [ -d "test/fuzz/corpus/$name" ]; then
         cp -R "test/fuzz/corpus/$name/." "$WORK/corpus_$name/"

@@ -28,6 +28,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/contact_point.h"
+#include "core/phone.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -44,6 +45,9 @@
 /* UChar capacity of the work buffers: a result longer than this in UTF-16
  * is longer than OC_CP_MAX_LEN bytes in UTF-8, so it is rejected anyway. */
 #define U16CAP		(OC_CP_MAX_LEN + 16)
+
+/* Most digits a national phone number may have (with its trunk prefix). */
+#define OC_CP_MAX_PHONE_DIGITS	20
 
 /* Options of the cached UTS #46 object (see docs/contact-points.md). */
 #define OC_UTS46_OPTIONS	(UIDNA_USE_STD3_RULES | UIDNA_CHECK_BIDI | \
@@ -853,20 +857,107 @@ is_phone_separator(UChar32 c)
 		c == '(' || c == ')' || u_charType(c) == U_DASH_PUNCTUATION;
 }
 
-/* Normalize an NFKC-normalized phone number (UTF-16) to E.164. */
+/* Where a phone number failed: "for region RO" or "for country code +48". */
+static const char *
+phone_where(const oc_phone_info *info, const char *region, char *buf,
+			size_t cap)
+{
+	if (info->parsed && info->international)
+		snprintf(buf, cap, "for country code +%d", info->country_code);
+	else if (region && region[0])
+		snprintf(buf, cap, "for region %s", region);
+	else if (info->parsed)
+		snprintf(buf, cap, "for country code +%d", info->country_code);
+	else
+		snprintf(buf, cap, "for any region");
+	return buf;
+}
+
+/* Turn a refusal of the libphonenumber shim into a core error. */
+static int
+phone_refused(int rc, const oc_phone_info *info, const char *region,
+			  const char *q, oc_cp_error *err)
+{
+	const char *intl_hint = "Write the number in international form: \"+\" (or \"00\"), the country code, then the number, e.g. +48 12 345 67 89.";
+	char		where[64];
+
+	phone_where(info, region, where, sizeof(where));
+	switch (rc)
+	{
+		case OC_PHONE_NO_REGION:
+			fail(err, OC_CP_NATIONAL_PHONE, -1,
+				 "The phone number \"%s\" is in national form and no default region is set.",
+				 q);
+			return hint(err, "Set omnichannel.default_region (e.g. SET omnichannel.default_region = 'RO'), pass a region to omnichannel.to_contact_point(), or write the number in international form: \"+\" (or \"00\"), the country code, then the number.");
+		case OC_PHONE_NATIONAL_NOT_VALID:
+			fail(err, OC_CP_BAD_PHONE, -1,
+				 "The phone number \"%s\" is not a valid number %s.", q, where);
+			return hint(err, "Check the number and the region.  A correct number from a range newer than the phone number metadata is accepted in international form (+ and the country code).");
+		case OC_PHONE_INVALID_COUNTRY_CODE:
+			fail(err, OC_CP_BAD_PHONE, -1,
+				 "The phone number \"%s\" does not start with a known country calling code.",
+				 q);
+			return hint(err, "%s", intl_hint);
+		case OC_PHONE_TOO_SHORT:
+			return fail(err, OC_CP_BAD_PHONE, -1,
+						"The phone number \"%s\" is too short %s.", q, where);
+		case OC_PHONE_TOO_LONG:
+			return fail(err, OC_CP_BAD_PHONE, -1,
+						"The phone number \"%s\" is too long %s.", q, where);
+		case OC_PHONE_INVALID_LENGTH:
+			return fail(err, OC_CP_BAD_PHONE, -1,
+						"The phone number \"%s\" has a length that no number has %s.",
+						q, where);
+		case OC_PHONE_LOCAL_ONLY:
+			fail(err, OC_CP_BAD_PHONE, -1,
+				 "The phone number \"%s\" is a local number without its area code (country code +%d).",
+				 q, info->country_code);
+			return hint(err, "Write the full number with its area code.");
+		case OC_PHONE_NOT_A_NUMBER:
+			return fail(err, OC_CP_BAD_PHONE, -1,
+						"The text \"%s\" is not a phone number.", q);
+		case OC_PHONE_EXTENSION:
+			return fail(err, OC_CP_BAD_PHONE, -1,
+						"The phone number \"%s\" has an extension.", q);
+		case OC_PHONE_BAD_REGION:
+			return fail(err, OC_CP_BAD_REGION, -1,
+						"The region \"%s\" is not a two-letter region code known to libphonenumber.",
+						region ? region : "");
+	}
+	return fail(err, OC_CP_INTERNAL, -1,
+				"libphonenumber could not process the phone number (%s).",
+				oc_phone_status_name(rc));
+}
+
+/*
+ * Normalize an NFKC-normalized phone number (UTF-16) to E.164.  The core
+ * checks the characters (digits of any script, separators, one leading "+")
+ * and hands "+digits" or national "digits" to the libphonenumber shim, which
+ * decides; region is the default region ("" or NULL for none).  info, if
+ * not NULL, receives what libphonenumber said (omnichannel.phone_info).
+ */
 static int
 norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
-			   outbuf *o, oc_cp_error *err)
+			   const char *region, oc_phone_info *info, outbuf *o,
+			   oc_cp_error *err)
 {
-	char		digits[20];
+	char		digits[OC_CP_MAX_PHONE_DIGITS + 2];
 	int			nd = 0;
 	int			total = 0;
 	int			plus = 0;
 	int32_t		i = 0;
 	char		d[64];
 	char		q[OC_CP_QUOTE_BUFSIZE];
+	char		text[OC_CP_MAX_PHONE_DIGITS + 4];
+	char		e164[OC_PHONE_E164_BUFSIZE];
+	oc_phone_info local;
 	const char *start;
+	int			rc;
 
+	if (info == NULL)
+		info = &local;
+	memset(info, 0, sizeof(*info));
+	info->status = -1;			/* libphonenumber not asked (yet) */
 	while (i < ulen)
 	{
 		UChar32		c;
@@ -903,40 +994,53 @@ norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
 		return fail(err, OC_CP_BAD_PHONE, -1,
 					"The phone number contains no digits.");
 	start = digits;
-	if (!plus)
+	if (!plus && total >= 2 && digits[0] == '0' && digits[1] == '0')
 	{
-		if (total >= 2 && digits[0] == '0' && digits[1] == '0')
-		{
-			start += 2;
-			total -= 2;
-			nd -= 2;
-		}
-		else
-		{
-			oc_cp_quote(raw, rawlen, q, sizeof(q));
-			fail(err, OC_CP_NATIONAL_PHONE, -1,
-				 "The phone number \"%s\" is not in international form.", q);
-			return hint(err, "Write the number in international form: \"+\" (or \"00\"), the country code, then the number, e.g. +48 12 345 67 89.");
-		}
+		/* 00 is the international prefix, whatever the region */
+		plus = 1;
+		start += 2;
+		total -= 2;
+		nd -= 2;
 	}
-	if (total < 8 || total > 15)
+	oc_cp_quote(raw, rawlen, q, sizeof(q));
+	if (plus && total == 0)
+		return fail(err, OC_CP_BAD_PHONE, -1,
+					"The phone number contains no digits after the international prefix.");
+	if (plus && total > 15)
 	{
+		info->status = OC_PHONE_TOO_LONG;
 		fail(err, OC_CP_BAD_PHONE, -1,
-			 "The phone number has %d digits after the \"+\"; an international (E.164) number has 8 to 15.",
+			 "The phone number has %d digits after the \"+\"; an international (E.164) number has at most 15.",
 			 total);
 		return hint(err, "Write the number in international form: \"+\" (or \"00\"), the country code, then the number, e.g. +48 12 345 67 89.");
 	}
-	if (start[0] == '0')
+	if (!plus && total > OC_CP_MAX_PHONE_DIGITS)
+	{
+		info->status = OC_PHONE_TOO_LONG;
+		return fail(err, OC_CP_BAD_PHONE, -1,
+					"The phone number has %d digits; a national number has at most %d.",
+					total, OC_CP_MAX_PHONE_DIGITS);
+	}
+	if (plus && start[0] == '0')
+	{
+		info->status = OC_PHONE_INVALID_COUNTRY_CODE;
 		return fail(err, OC_CP_BAD_PHONE, -1,
 					"The phone number's country code starts with 0.");
-	if (put(o, "+", 1, err) || put(o, start, (size_t) nd, err))
-		return err->status;
-	return OC_CP_OK;
+	}
+	/* "+digits" or "digits": plain ASCII for the shim */
+	text[0] = '+';
+	memcpy(text + plus, start, (size_t) nd);
+	text[plus + nd] = '\0';
+	rc = oc_phone_parse(text, region, e164, sizeof(e164), info);
+	if (rc != OC_PHONE_OK)
+		return phone_refused(rc, info, region, q, err);
+	return puts_(o, e164, err);
 }
 
 /* Normalize a phone number given as UTF-8 to E.164. */
 static int
-norm_phone(const char *s, size_t n, outbuf *o, oc_cp_error *err)
+norm_phone(const char *s, size_t n, const char *region, oc_phone_info *info,
+		   outbuf *o, oc_cp_error *err)
 {
 	const UNormalizer2 *n2 = nfkc(err);
 	UChar		u[U16CAP];
@@ -944,7 +1048,7 @@ norm_phone(const char *s, size_t n, outbuf *o, oc_cp_error *err)
 
 	if (!n2 || to_u16_normalized(s, n, n2, u, &ulen, err))
 		return err->status;
-	return norm_phone_u16(u, ulen, s, n, o, err);
+	return norm_phone_u16(u, ulen, s, n, region, info, o, err);
 }
 
 /* Check the body of a handle (after NFKC case fold and any @ removal). */
@@ -1016,8 +1120,8 @@ norm_at_handle_u16(const UChar *u, int32_t ulen, outbuf *o, oc_cp_error *err)
 
 /* Normalize a value by its class into the output (kind: already written). */
 static int
-norm_value(oc_cp_class cls, const char *s, size_t n, outbuf *o,
-		   oc_cp_error *err)
+norm_value(oc_cp_class cls, const char *s, size_t n, const char *region,
+		   outbuf *o, oc_cp_error *err)
 {
 	const UNormalizer2 *n2;
 	UChar		u[U16CAP];
@@ -1029,7 +1133,7 @@ norm_value(oc_cp_class cls, const char *s, size_t n, outbuf *o,
 		case OC_CP_CLASS_EMAIL:
 			return norm_email(s, n, o, err);
 		case OC_CP_CLASS_PHONE:
-			return norm_phone(s, n, o, err);
+			return norm_phone(s, n, region, NULL, o, err);
 		case OC_CP_CLASS_PHONE_OR_AT:
 			if (!(n2 = nfkc_cf(err)) ||
 				to_u16_normalized(s, n, n2, u, &ulen, err))
@@ -1041,7 +1145,8 @@ norm_value(oc_cp_class cls, const char *s, size_t n, outbuf *o,
 				i = 0;
 				U16_NEXT(u, i, ulen, c);
 				if (c == '+' || c == '(' || u_isdigit(c))
-					return norm_phone_u16(u, ulen, s, n, o, err);
+					return norm_phone_u16(u, ulen, s, n, region, NULL, o,
+										  err);
 			}
 			return norm_at_handle_u16(u, ulen, o, err);
 		case OC_CP_CLASS_AT_HANDLE:
@@ -1079,14 +1184,14 @@ norm_value(oc_cp_class cls, const char *s, size_t n, outbuf *o,
 /* Write "kind:" and the normalized value; the error names an empty value. */
 static int
 norm_kind_value(const char *kind, oc_cp_class cls, const char *v, size_t vlen,
-				outbuf *o, oc_cp_error *err)
+				const char *region, outbuf *o, oc_cp_error *err)
 {
 	if (vlen == 0)
 		return fail(err, OC_CP_EMPTY, -1,
 					"The value after \"%s:\" is empty.", kind);
 	if (puts_(o, kind, err) || put(o, ":", 1, err))
 		return err->status;
-	return norm_value(cls, v, vlen, o, err);
+	return norm_value(cls, v, vlen, region, o, err);
 }
 
 /* Reset an error record to "no error". */
@@ -1145,7 +1250,8 @@ has_bytes(const char *s, size_t n, const char *needle)
 
 /* Detect the kind and normalize a trimmed, scanned input. */
 static int
-normalize_trimmed(const char *s, size_t n, outbuf *o, oc_cp_error *err)
+normalize_trimmed(const char *s, size_t n, const char *region, outbuf *o,
+				  oc_cp_error *err)
 {
 	const char *colon = memchr(s, ':', n);
 	const char *hint_text = "Write the contact point as kind:value, e.g. email:jan@example.pl, tel:+48123456789 or twitter:@handle.";
@@ -1168,7 +1274,7 @@ normalize_trimmed(const char *s, size_t n, outbuf *o, oc_cp_error *err)
 			if (!canon)
 				return unknown_kind(k, klen, err);
 			trim_space(&v, &vlen);
-			return norm_kind_value(canon, cls, v, vlen, o, err);
+			return norm_kind_value(canon, cls, v, vlen, region, o, err);
 		}
 	}
 	/* bare e-mail or bare phone number */
@@ -1176,59 +1282,131 @@ normalize_trimmed(const char *s, size_t n, outbuf *o, oc_cp_error *err)
 	if (first != '@' && first != 0xFF20 && first != 0xFE6B &&
 		(memchr(s, '@', n) != NULL || has_bytes(s, n, "\xEF\xBC\xA0") ||
 		 has_bytes(s, n, "\xEF\xB9\xAB")))
-		return norm_kind_value("email", OC_CP_CLASS_EMAIL, s, n, o, err);
+		return norm_kind_value("email", OC_CP_CLASS_EMAIL, s, n, region, o,
+							   err);
 	if (first == '+' || first == 0xFF0B || first == '(' ||
 		u_isdigit((UChar32) first))
-		return norm_kind_value("tel", OC_CP_CLASS_PHONE, s, n, o, err);
+		return norm_kind_value("tel", OC_CP_CLASS_PHONE, s, n, region, o,
+							   err);
 	oc_cp_quote(s, n, q, sizeof(q));
 	fail(err, OC_CP_NO_KIND, -1,
-		 "The input \"%s\" has no kind prefix and is neither an e-mail address nor an international phone number.",
+		 "The input \"%s\" has no kind prefix and is neither an e-mail address nor a phone number.",
 		 q);
 	return hint(err, "%s", hint_text);
 }
 
-/* Normalize "kind:value", a bare e-mail or a bare phone number. */
+/* Canonical region code: two ASCII letters, upper-cased, known to
+ * libphonenumber; "" (or NULL) is "no region".  1 if valid, else 0. */
+int
+oc_cp_region_canonical(const char *in, size_t len, char *out)
+{
+	out[0] = '\0';
+	if (in == NULL || len == 0)
+		return 1;
+	if (len != 2)
+		return 0;
+	out[0] = (char) ((in[0] >= 'a' && in[0] <= 'z') ? in[0] - 32 : in[0]);
+	out[1] = (char) ((in[1] >= 'a' && in[1] <= 'z') ? in[1] - 32 : in[1]);
+	out[2] = '\0';
+	if (!oc_phone_region_supported(out))
+	{
+		out[0] = '\0';
+		return 0;
+	}
+	return 1;
+}
+
+/* Validate a caller's region into canon (OC_CP_REGION_BUFSIZE bytes). */
+static int
+check_region(const char *region, char *canon, oc_cp_error *err)
+{
+	char		q[OC_CP_QUOTE_BUFSIZE];
+
+	if (region == NULL)
+	{
+		canon[0] = '\0';
+		return OC_CP_OK;
+	}
+	if (oc_cp_region_canonical(region, strlen(region), canon))
+		return OC_CP_OK;
+	oc_cp_quote(region, strlen(region), q, sizeof(q));
+	fail(err, OC_CP_BAD_REGION, -1,
+		 "The region \"%s\" is not a two-letter ISO 3166-1 region code known to libphonenumber.",
+		 q);
+	return hint(err, "Use a code such as RO, PL, RU, ES, DE, GB or US, or an empty string for no default region.");
+}
+
+/* Check the length, encoding and control characters of the input, then
+ * trim it; OC_CP_OK with [*s, *s + *n) the trimmed text. */
+static int
+prepare_input(const char *in, size_t len, const char **s, size_t *n,
+			  oc_cp_error *err)
+{
+	int			rc;
+
+	*s = in;
+	*n = len;
+	if (len > OC_CP_MAX_INPUT)
+		return fail(err, OC_CP_TOO_LONG, -1,
+					"The input is %zu bytes long; the limit is %d bytes.",
+					len, OC_CP_MAX_INPUT);
+	if ((rc = scan_bytes(in, len, "input", err)) != OC_CP_OK)
+		return rc;
+	trim_space(s, n);
+	if (*n == 0)
+		return fail(err, OC_CP_EMPTY, -1,
+					len ? "The input contains only white space." : "The input is empty.");
+	return OC_CP_OK;
+}
+
+/* Normalize "kind:value", a bare e-mail or a bare phone number, with a
+ * default region for national phone numbers ("" or NULL: none). */
+int
+oc_cp_normalize_region(const char *in, size_t len, const char *region,
+					   char *out, size_t outcap, size_t *outlen,
+					   oc_cp_error *err)
+{
+	outbuf		o;
+	const char *s;
+	size_t		n;
+	char		canon[OC_CP_REGION_BUFSIZE];
+	int			rc;
+
+	clear_error(err);
+	o.len = 0;
+	if ((rc = check_region(region, canon, err)) == OC_CP_OK &&
+		(rc = prepare_input(in, len, &s, &n, err)) == OC_CP_OK)
+		rc = normalize_trimmed(s, n, canon, &o, err);
+	return done(rc, &o, out, outcap, outlen, err);
+}
+
+/* Normalize "kind:value", a bare e-mail or a bare international phone number. */
 int
 oc_cp_normalize(const char *in, size_t len, char *out, size_t outcap,
 				size_t *outlen, oc_cp_error *err)
 {
-	outbuf		o;
-	const char *s = in;
-	size_t		n = len;
-	int			rc;
-
-	clear_error(err);
-	o.len = 0;
-	if (len > OC_CP_MAX_INPUT)
-		rc = fail(err, OC_CP_TOO_LONG, -1,
-				  "The input is %zu bytes long; the limit is %d bytes.",
-				  len, OC_CP_MAX_INPUT);
-	else if ((rc = scan_bytes(in, len, "input", err)) == OC_CP_OK)
-	{
-		trim_space(&s, &n);
-		if (n == 0)
-			rc = fail(err, OC_CP_EMPTY, -1,
-					  len ? "The input contains only white space." : "The input is empty.");
-		else
-			rc = normalize_trimmed(s, n, &o, err);
-	}
-	return done(rc, &o, out, outcap, outlen, err);
+	return oc_cp_normalize_region(in, len, NULL, out, outcap, outlen, err);
 }
 
-/* Normalize a value given its kind separately (the SQL constructor). */
+/* Normalize a value given its kind separately, with a default region. */
 int
-oc_cp_normalize_parts(const char *kind, size_t kindlen,
-					  const char *value, size_t valuelen,
-					  char *out, size_t outcap, size_t *outlen,
-					  oc_cp_error *err)
+oc_cp_normalize_parts_region(const char *kind, size_t kindlen,
+							 const char *value, size_t valuelen,
+							 const char *region,
+							 char *out, size_t outcap, size_t *outlen,
+							 oc_cp_error *err)
 {
 	outbuf		o;
+	char		canon[OC_CP_REGION_BUFSIZE];
 	int			rc;
 
 	clear_error(err);
 	o.len = 0;
-	if (kindlen > OC_CP_MAX_INPUT || valuelen > OC_CP_MAX_INPUT ||
-		kindlen + valuelen + 1 > OC_CP_MAX_INPUT)
+	rc = check_region(region, canon, err);
+	if (rc != OC_CP_OK)
+		;						/* err is set */
+	else if (kindlen > OC_CP_MAX_INPUT || valuelen > OC_CP_MAX_INPUT ||
+			 kindlen + valuelen + 1 > OC_CP_MAX_INPUT)
 		rc = fail(err, OC_CP_TOO_LONG, -1,
 				  "The kind and value are %zu bytes long together; the limit is %d bytes.",
 				  kindlen + valuelen + 1, OC_CP_MAX_INPUT);
@@ -1240,17 +1418,79 @@ oc_cp_normalize_parts(const char *kind, size_t kindlen,
 		size_t		klen = kindlen;
 		size_t		vlen = valuelen;
 		oc_cp_class cls;
-		const char *canon;
+		const char *canon_kind;
 
 		trim_space(&k, &klen);
 		trim_space(&v, &vlen);
-		canon = is_kind_token(k, klen) ? oc_cp_kind_lookup(k, klen, &cls) : NULL;
+		canon_kind = is_kind_token(k, klen) ? oc_cp_kind_lookup(k, klen, &cls) : NULL;
 		if (klen == 0)
 			rc = fail(err, OC_CP_EMPTY, -1, "The kind is empty.");
-		else if (!canon)
+		else if (!canon_kind)
 			rc = unknown_kind(k, klen, err);
 		else
-			rc = norm_kind_value(canon, cls, v, vlen, &o, err);
+			rc = norm_kind_value(canon_kind, cls, v, vlen, canon, &o, err);
+	}
+	return done(rc, &o, out, outcap, outlen, err);
+}
+
+/* Normalize a value given its kind separately (international phones only). */
+int
+oc_cp_normalize_parts(const char *kind, size_t kindlen,
+					  const char *value, size_t valuelen,
+					  char *out, size_t outcap, size_t *outlen,
+					  oc_cp_error *err)
+{
+	return oc_cp_normalize_parts_region(kind, kindlen, value, valuelen, NULL,
+										out, outcap, outlen, err);
+}
+
+/* Read a phone number (bare, or after a phone-class kind: prefix) the way
+ * the contact point input does, and report what libphonenumber says. */
+int
+oc_cp_phone_info(const char *in, size_t len, const char *region,
+				 char *out, size_t outcap, size_t *outlen,
+				 oc_phone_info *info, oc_cp_error *err)
+{
+	outbuf		o;
+	const char *s;
+	size_t		n;
+	char		canon[OC_CP_REGION_BUFSIZE];
+	int			rc;
+
+	clear_error(err);
+	memset(info, 0, sizeof(*info));
+	o.len = 0;
+	if ((rc = check_region(region, canon, err)) == OC_CP_OK &&
+		(rc = prepare_input(in, len, &s, &n, err)) == OC_CP_OK)
+	{
+		const char *colon = memchr(s, ':', n);
+
+		if (colon && is_kind_token(s, (size_t) (colon - s)))
+		{
+			oc_cp_class cls;
+			size_t		klen = (size_t) (colon - s);
+			const char *canon_kind = oc_cp_kind_lookup(s, klen, &cls);
+
+			if (!canon_kind)
+				rc = unknown_kind(s, klen, err);
+			else if (cls != OC_CP_CLASS_PHONE && cls != OC_CP_CLASS_PHONE_OR_AT)
+			{
+				fail(err, OC_CP_BAD_PHONE, -1,
+					 "The kind \"%s\" does not hold a phone number.",
+					 canon_kind);
+				rc = hint(err, "Pass a phone number, or a tel:, whatsapp:, viber:, signal: or telegram: contact point.");
+			}
+			else
+			{
+				n -= (size_t) (colon + 1 - s);
+				s = colon + 1;
+				trim_space(&s, &n);
+			}
+		}
+		if (rc == OC_CP_OK && n == 0)
+			rc = fail(err, OC_CP_EMPTY, -1, "The phone number is empty.");
+		if (rc == OC_CP_OK)
+			rc = norm_phone(s, n, canon, info, &o, err);
 	}
 	return done(rc, &o, out, outcap, outlen, err);
 }
@@ -1299,6 +1539,7 @@ oc_cp_status_name(int status)
 		"OC_CP_BAD_EMAIL", "OC_CP_BAD_EMAIL_LOCAL", "OC_CP_BAD_EMAIL_DOMAIN",
 		"OC_CP_BAD_PHONE", "OC_CP_NATIONAL_PHONE", "OC_CP_BAD_HANDLE",
 		"OC_CP_BAD_ID", "OC_CP_BUFFER_TOO_SMALL", "OC_CP_INTERNAL",
+		"OC_CP_BAD_REGION",
 	};
 
 	if (status < 0 || status >= (int) (sizeof(names) / sizeof(names[0])))

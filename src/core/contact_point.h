@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "core/phone.h"
+
 /* Longest accepted input, in bytes (before normalization). */
 #define OC_CP_MAX_INPUT		1024
 /* Longest canonical "kind:value" text, in bytes (no trailing NUL). */
@@ -50,8 +52,12 @@ typedef enum oc_cp_status
 	OC_CP_BAD_HANDLE,			/* bad @-handle or other handle */
 	OC_CP_BAD_ID,				/* bad opaque identifier */
 	OC_CP_BUFFER_TOO_SMALL,		/* caller's output buffer too small */
-	OC_CP_INTERNAL				/* ICU failed (out of memory, ...) */
+	OC_CP_INTERNAL,				/* ICU or libphonenumber failed (out of memory, ...) */
+	OC_CP_BAD_REGION			/* region argument not a supported region code */
 } oc_cp_status;
+
+/* A buffer this big holds a canonical region code ("RO") and a NUL. */
+#define OC_CP_REGION_BUFSIZE	3
 
 /* What went wrong: status, sentences for the detail and hint, offset. */
 typedef struct oc_cp_error
@@ -73,16 +79,43 @@ typedef enum oc_cp_class
 	OC_CP_CLASS_OPAQUE			/* opaque id, NFC, case kept */
 } oc_cp_class;
 
-/* Normalize "kind:value", a bare e-mail or a bare phone number. */
+/* Normalize "kind:value", a bare e-mail or a bare international phone
+ * number (no default region: national phone numbers are refused). */
 extern int	oc_cp_normalize(const char *in, size_t len,
 							char *out, size_t outcap, size_t *outlen,
 							oc_cp_error *err);
+
+/* Same, with a default region for national phone numbers: a region code
+ * such as "RO" in any case, "" or NULL for none (OC_CP_BAD_REGION if not a
+ * region libphonenumber supports). */
+extern int	oc_cp_normalize_region(const char *in, size_t len,
+								   const char *region,
+								   char *out, size_t outcap, size_t *outlen,
+								   oc_cp_error *err);
 
 /* Normalize a value given its kind separately (the SQL constructor). */
 extern int	oc_cp_normalize_parts(const char *kind, size_t kindlen,
 								  const char *value, size_t valuelen,
 								  char *out, size_t outcap, size_t *outlen,
 								  oc_cp_error *err);
+
+/* Same, with a default region for national phone numbers. */
+extern int	oc_cp_normalize_parts_region(const char *kind, size_t kindlen,
+										 const char *value, size_t valuelen,
+										 const char *region,
+										 char *out, size_t outcap,
+										 size_t *outlen, oc_cp_error *err);
+
+/* Read a phone number (bare or after tel:, whatsapp:, ...) like the input
+ * does: OC_CP_OK and its E.164 in out if it would be accepted, else the
+ * error; info->parsed says whether libphonenumber read a number at all. */
+extern int	oc_cp_phone_info(const char *in, size_t len, const char *region,
+							 char *out, size_t outcap, size_t *outlen,
+							 oc_phone_info *info, oc_cp_error *err);
+
+/* Canonical region code (upper case) into out (OC_CP_REGION_BUFSIZE bytes):
+ * 1 if in[0..len) is empty or a supported two-letter region, else 0. */
+extern int	oc_cp_region_canonical(const char *in, size_t len, char *out);
 
 /* Split a canonical value at its first ':'; 0 on success, -1 if none. */
 extern int	oc_cp_split(const char *cp, size_t len,

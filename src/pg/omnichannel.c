@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "core/contact_point.h"
 #include "pg/omnichannel.h"
 
 PG_MODULE_MAGIC;
@@ -22,7 +23,31 @@ PG_MODULE_MAGIC;
 /* omnichannel.allow_drop_with_history: see drop_guard.c */
 bool		oc_allow_drop_with_history = false;
 
+/* omnichannel.default_region: see contact_point_io.c; "" = none */
+char	   *oc_default_region = NULL;
+
 void		_PG_init(void);
+
+/* Check hook of omnichannel.default_region: empty, or a two-letter region
+ * libphonenumber supports; the stored value is upper-cased ("ro" -> "RO"). */
+static bool
+check_default_region(char **newval, void **extra, GucSource source)
+{
+	char		canon[OC_CP_REGION_BUFSIZE];
+
+	if (*newval == NULL || (*newval)[0] == '\0')
+		return true;
+	if (!oc_cp_region_canonical(*newval, strlen(*newval), canon))
+	{
+		GUC_check_errdetail("\"%s\" is not a two-letter ISO 3166-1 region code known to libphonenumber.",
+							*newval);
+		GUC_check_errhint("Use a code such as RO, PL, RU, ES, DE, GB or US, or an empty string for no default region.");
+		return false;
+	}
+	/* *newval is the GUC machinery's own malloc'd copy, of the same length */
+	memcpy(*newval, canon, sizeof(canon));
+	return true;
+}
 
 /* Define the omnichannel.* GUCs and reserve the prefix. */
 void
@@ -38,6 +63,17 @@ _PG_init(void)
 							 PGC_SUSET,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("omnichannel.default_region",
+							   "Region used to read phone numbers written in national form.",
+							   "A two-letter ISO 3166-1 code such as RO or PL: \"0721 234 567\" "
+							   "is read as a number of that region.  Empty (the default) means "
+							   "no region: only international numbers (+CC or 00CC) are accepted.",
+							   &oc_default_region,
+							   "",
+							   PGC_USERSET,
+							   0,
+							   check_default_region, NULL, NULL);
 
 	MarkGUCPrefixReserved("omnichannel");
 }

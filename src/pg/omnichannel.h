@@ -11,5 +11,6 @@
 
 /* GUC variables, defined in omnichannel.c */
 extern bool oc_allow_drop_with_history;
+extern char *oc_default_region;	/* omnichannel.default_region, "" = none */
 
 #endif							/* OMNICHANNEL_PG_H */

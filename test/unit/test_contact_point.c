@@ -318,8 +318,12 @@ test_phone(void)
 	ok("viber:+380 44 123 4567", "viber:+380441234567", "viber, Ukraine");
 	ok("signal:+1 (212) 555-0100", "signal:+12125550100", "signal, US");
 	ok("telegram:+7 495 123-45-67", "telegram:+74951234567", "telegram phone");
-	ok("tel:+1 234 567 8", "tel:+12345678", "8 digits");
-	ok("tel:+123 456 789 012 345", "tel:+123456789012345", "15 digits");
+	ok("tel:+683 4002", "tel:+6834002", "7 digits (Niue), valid");
+	ok("tel:+883 510 012 345 678", "tel:+883510012345678",
+	   "15 digits (international network)");
+	bad("tel:+1 234 567 8", OC_CP_BAD_PHONE,
+		"8 digits, +1 without an area code");
+	bad("tel:+123 456 789 012 345", OC_CP_BAD_PHONE, "15 digits, too long for +1");
 	same("+48 12 345 67 89", "tel:0048123456789", "+ and 00 are equal");
 	differ("tel:+48123456789", "whatsapp:+48123456789",
 		   "tel and whatsapp differ");
