@@ -5,13 +5,16 @@
 # a bulk load (fsync=off: the cluster is thrown away).  Then:
 #   business_time  bench/business_time.sql: business_time_add/_between over
 #                  1,000,000 rows against a plain-SQL reference (~15 s)
+#   ingest         bench/ingest.sql: COPY through the ingest triggers against a
+#                  plain COPY into an identical table (~1 min)
 #   timeline       loads >= 5,000,000
 # interactions for 500,000 customers through the real ingest trigger, VACUUM
 # ANALYZEs, then runs bench/timeline.sql: timeline() pages against a bare
 # index-only scan (the floor) and against the identifier-join query a CRM
 # writes without the extension.  See bench/README.md.
 #
-#   BENCH_ONLY=business_time make bench   one benchmark (business_time or timeline)
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest or timeline)
+#   BENCH_INGEST_ROWS=200000       rows per ingest round (default 200,000, 3 rounds)
 #   BENCH_SCALE=0.05 make bench    a quick try of the timeline one (default 1 = full size)
 #   BENCH_ROUNDS=5                 timed rounds over the sample (default 5)
 set -euo pipefail
@@ -51,6 +54,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = business_time ]; then
     echo "omnichannel benchmark: business time"
     "$PG_BIN/createdb" omnichannel_bench_bt
     "${PSQL[@]}" -d omnichannel_bench_bt -f "$OC_ROOT/bench/business_time.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
+    echo "omnichannel benchmark: ingest (COPY with customer resolution and stitching vs plain COPY)"
+    "$PG_BIN/createdb" omnichannel_bench_ingest
+    "${PSQL[@]}" -d omnichannel_bench_ingest -v rows="${BENCH_INGEST_ROWS:-200000}" -v rounds=3 \
+        -f "$OC_ROOT/bench/ingest.sql"
     echo
 fi
 [ -z "$ONLY" ] || [ "$ONLY" = timeline ] || exit 0
