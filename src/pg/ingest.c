@@ -32,8 +32,10 @@
  *	  check triggers ("RI_ConstraintTrigger_..."; same-event triggers fire
  *	  in name order).
  *
- * Plans are prepared once per backend and rebuilt when the interaction
- * table is a different relation (extension dropped and created again).
+ * Look-ups are index probes without the executor (index_probe.c); the few
+ * writes go through SPI plans prepared once per backend.  Both are rebuilt
+ * when the interaction table is a different relation (extension dropped
+ * and created again).
  *
  *-------------------------------------------------------------------------
  */
@@ -53,8 +55,10 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "core/stitch.h"
+#include "pg/index_probe.h"
 #include "pg/omnichannel.h"
 
 PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
@@ -63,7 +67,7 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
 /* At most this many references (in_reply_to plus the latest refs) are looked up. */
 #define OC_MAX_REFERENCES 100
 
-/* Per-backend cache of attribute numbers, type OIDs and saved plans. */
+/* Per-backend cache of attribute numbers, type OIDs, index probes and saved plans. */
 typedef struct IngestCache
 {
 	Oid			relid;			/* omnichannel.interaction it was built for */
@@ -82,13 +86,16 @@ typedef struct IngestCache
 	AttrNumber	att_refs;
 	AttrNumber	att_reason;
 	AttrNumber	att_evidence;
-	SPIPlanPtr	find_delivery;
-	SPIPlanPtr	find_contact;
+	AttrNumber	att_id;
+	AttrNumber	att_identifier_customer;	/* customer_identifier.customer_id */
+	AttrNumber	att_thread_customer;	/* thread.customer_id */
+	OcIndexProbe by_delivery;	/* interaction (external_id, channel) */
+	OcIndexProbe by_reference;	/* interaction (external_id) */
+	OcIndexProbe by_contact;	/* customer_identifier (contact) */
+	OcIndexProbe by_thread;		/* thread (id) */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
-	SPIPlanPtr	thread_owner;
-	SPIPlanPtr	find_refs;
 	SPIPlanPtr	upsert_thread;
 	SPIPlanPtr	touch_thread;
 } IngestCache;
@@ -143,9 +150,8 @@ static void
 free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
-		&cache.find_delivery, &cache.find_contact, &cache.new_customer,
-		&cache.new_identifier, &cache.drop_customer, &cache.thread_owner,
-		&cache.find_refs, &cache.upsert_thread, &cache.touch_thread
+		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
+		&cache.upsert_thread, &cache.touch_thread
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -156,13 +162,26 @@ free_plans(void)
 	}
 }
 
+/* OID of a relation (table or index) of the extension's schema that must exist. */
+static Oid
+relation_in(Oid nsp, const char *name)
+{
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "omnichannel.%s does not exist", name);
+	return relid;
+}
+
 /* (Re)build the cache for this interaction relation; caller is SPI-connected. */
 static void
 ensure_cache(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Oid			nsp = RelationGetNamespace(rel);
 	Oid			thread_rel;
 	Oid			customer_rel;
+	Oid			identifier_rel;
 	Oid			argtypes[5];
 
 	if (cache.relid == RelationGetRelid(rel))
@@ -182,31 +201,22 @@ ensure_cache(Relation rel)
 	cache.att_refs = column(tupdesc, "refs");
 	cache.att_reason = column(tupdesc, "stitch_reason");
 	cache.att_evidence = column(tupdesc, "stitch_evidence");
+	cache.att_id = column(tupdesc, "id");
 	cache.contact_type = TupleDescAttr(tupdesc, cache.att_contact - 1)->atttypid;
 	cache.channel_type = TupleDescAttr(tupdesc, cache.att_channel - 1)->atttypid;
 
-	thread_rel = get_relname_relid("thread", RelationGetNamespace(rel));
-	if (!OidIsValid(thread_rel))
-		elog(ERROR, "omnichannel.thread does not exist");
+	thread_rel = relation_in(nsp, "thread");
+	customer_rel = relation_in(nsp, "customer");
+	identifier_rel = relation_in(nsp, "customer_identifier");
 	cache.thread_seq = getIdentitySequence(thread_rel, 1, false);
-	customer_rel = get_relname_relid("customer", RelationGetNamespace(rel));
-	if (!OidIsValid(customer_rel))
-		elog(ERROR, "omnichannel.customer does not exist");
 	cache.customer_seq = getIdentitySequence(customer_rel, 1, false);
+	cache.att_identifier_customer = get_attnum(identifier_rel, "customer_id");
+	cache.att_thread_customer = get_attnum(thread_rel, "customer_id");
 
-	argtypes[0] = TEXTOID;
-	argtypes[1] = cache.channel_type;
-	cache.find_delivery = prepare_plan(
-		"SELECT customer_id, thread_id, id FROM omnichannel.interaction "
-		" WHERE external_id OPERATOR(pg_catalog.=) $1 "
-		"   AND channel OPERATOR(pg_catalog.=) $2",
-		2, argtypes);
-
-	argtypes[0] = cache.contact_type;
-	cache.find_contact = prepare_plan(
-		"SELECT customer_id FROM omnichannel.customer_identifier "
-		" WHERE contact OPERATOR(omnichannel.=) $1",
-		1, argtypes);
+	oc_probe_init(&cache.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2);
+	oc_probe_init(&cache.by_reference, relation_in(nsp, "interaction_external_id_key"), 1);
+	oc_probe_init(&cache.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1);
+	oc_probe_init(&cache.by_thread, relation_in(nsp, "thread_pkey"), 1);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -223,26 +233,6 @@ ensure_cache(Relation rel)
 	argtypes[0] = INT8OID;
 	cache.drop_customer = prepare_plan(
 		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
-		1, argtypes);
-
-	cache.thread_owner = prepare_plan(
-		"SELECT customer_id FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) $1",
-		1, argtypes);
-
-	/*
-	 * One index probe per key.  Written as a LATERAL join with a LIMIT so
-	 * that the generic plan is a nested loop over the index whatever the
-	 * table's size when the plan was made: "external_id = ANY ($1)" planned
-	 * on an empty table stays a sequential scan (at most 13 rows match a
-	 * key: one per channel).
-	 */
-	argtypes[0] = TEXTARRAYOID;
-	cache.find_refs = prepare_plan(
-		"SELECT i.id, i.thread_id, i.customer_id, i.external_id "
-		"  FROM pg_catalog.unnest($1) AS k(v) "
-		" CROSS JOIN LATERAL (SELECT id, thread_id, customer_id, external_id "
-		"                       FROM omnichannel.interaction "
-		"                      WHERE external_id OPERATOR(pg_catalog.=) k.v LIMIT 100) AS i",
 		1, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread id */
@@ -279,48 +269,59 @@ run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expect)
 	return SPI_processed;
 }
 
-/* First column of row 0 of the last SPI result, as int8. */
-static int64
-result_int8(int col)
+/* The customer linked to a contact point, if any. */
+static bool
+customer_of_contact(Datum contact, Snapshot snap, int64 *customer)
 {
+	AttrNumber	att = cache.att_identifier_customer;
+	Datum		value;
 	bool		isnull;
-	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
-								  col, &isnull);
 
-	if (isnull)
-		elog(ERROR, "unexpected null in omnichannel ingest query result");
-	return DatumGetInt64(d);
+	if (oc_probe(&cache.by_contact, &contact, snap, 1, &att, &value, &isnull, 1) == 0)
+		return false;
+	*customer = DatumGetInt64(value);
+	return true;
 }
 
 /* The customer of a contact point, created (with its identifier) on first sight. */
 static int64
-resolve_customer(Datum contact)
+resolve_customer(Datum contact, Snapshot snap)
 {
 	Datum		args[2];
-	int64		created;
+	int64		customer;
+	bool		linked;
 
+	if (customer_of_contact(contact, snap, &customer))
+		return customer;
+
+	SPI_connect();
+	customer = nextval_internal(cache.customer_seq, true);
 	args[0] = contact;
-	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) > 0)
-		return result_int8(1);
-
-	created = nextval_internal(cache.customer_seq, true);
-	args[1] = Int64GetDatum(created);
+	args[1] = Int64GetDatum(customer);
 	run_plan(cache.new_customer, &args[1], NULL, SPI_OK_INSERT);
-	if (run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1)
-		return created;
+	linked = run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
 
 	/*
-	 * Another transaction linked this contact point first and has committed
-	 * (the insert waited for it): drop our customer and take theirs.  The
-	 * next query's new snapshot sees their row in READ COMMITTED; in
-	 * REPEATABLE READ the insert above has already raised a serialization
-	 * failure.  (Creating the customer first keeps every foreign key
-	 * satisfied at once, also under SET CONSTRAINTS ALL IMMEDIATE.)
+	 * If not linked, another transaction linked this contact point first and
+	 * has committed (the insert waited for it): drop our customer and take
+	 * theirs, which a new snapshot sees in READ COMMITTED; in REPEATABLE READ
+	 * the insert has already raised a serialization failure.  (Creating the
+	 * customer first keeps every foreign key satisfied at once, also under
+	 * SET CONSTRAINTS ALL IMMEDIATE.)
 	 */
-	run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
-	if (run_plan(cache.find_contact, args, NULL, SPI_OK_SELECT) == 0)
-		elog(ERROR, "contact point vanished while resolving its customer");
-	return result_int8(1);
+	if (!linked)
+		run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
+	SPI_finish();
+	if (!linked)
+	{
+		Snapshot	fresh = oc_probe_snapshot();
+
+		linked = customer_of_contact(contact, fresh, &customer);
+		UnregisterSnapshot(fresh);
+		if (!linked)
+			elog(ERROR, "contact point vanished while resolving its customer");
+	}
+	return customer;
 }
 
 /* One reference key and how the new interaction named it. */
@@ -374,49 +375,37 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
 
 /*
  * Look up the referenced interactions and let the core decide.  Appends the
- * evidence (JSON) to *evidence, which lives outside SPI memory.
+ * evidence (JSON) to *evidence.
  */
 static oc_stitch_decision
-decide_thread(int64 customer_id, RefKey *keys, int nkeys, StringInfo evidence)
+decide_thread(int64 customer_id, RefKey *keys, int nkeys, Snapshot snap,
+			  StringInfo evidence)
 {
+	/* an external id is unique per channel: at most 13 rows per key */
+	const int	per_key = 16;
+	AttrNumber	atts[3] = {cache.att_id, cache.att_thread, cache.att_customer};
 	oc_stitch_decision decision;
-	oc_stitch_candidate *cands = NULL;
+	oc_stitch_candidate *cands = palloc(sizeof(oc_stitch_candidate) * Max(nkeys * per_key, 1));
+	Datum	   *vals = palloc(sizeof(Datum) * 3 * per_key);
+	bool	   *nulls = palloc(sizeof(bool) * 3 * per_key);
 	size_t		ncands = 0;
 
-	if (nkeys > 0)
+	for (int k = 0; k < nkeys; k++)
 	{
-		Datum	   *kd = palloc(sizeof(Datum) * nkeys);
-		Datum		arg;
-		uint64		nrows;
+		Datum		key = CStringGetTextDatum(keys[k].value);
+		int			nrows = oc_probe(&cache.by_reference, &key, snap, 3, atts,
+									 vals, nulls, per_key);
 
-		for (int i = 0; i < nkeys; i++)
-			kd[i] = CStringGetTextDatum(keys[i].value);
-		arg = PointerGetDatum(construct_array(kd, nkeys, TEXTOID, -1, false,
-											  TYPALIGN_INT));
-		nrows = run_plan(cache.find_refs, &arg, NULL, SPI_OK_SELECT);
-
-		cands = palloc(sizeof(oc_stitch_candidate) * Max(nrows * nkeys, 1));
-		for (uint64 r = 0; r < nrows; r++)
+		for (int r = 0; r < nrows; r++)
 		{
-			HeapTuple	row = SPI_tuptable->vals[r];
-			TupleDesc	rdesc = SPI_tuptable->tupdesc;
-			bool		isnull;
-			char	   *ext = TextDatumGetCString(SPI_getbinval(row, rdesc, 4, &isnull));
+			oc_stitch_candidate *c = &cands[ncands++];
 
-			for (int k = 0; k < nkeys; k++)
-			{
-				oc_stitch_candidate *c;
-
-				if (strcmp(keys[k].value, ext) != 0)
-					continue;
-				c = &cands[ncands++];
-				c->interaction_id = DatumGetInt64(SPI_getbinval(row, rdesc, 1, &isnull));
-				c->thread_id = DatumGetInt64(SPI_getbinval(row, rdesc, 2, &isnull));
-				c->customer_id = DatumGetInt64(SPI_getbinval(row, rdesc, 3, &isnull));
-				c->via = keys[k].via;
-				c->position = keys[k].position;
-				c->external_id = keys[k].value;
-			}
+			c->interaction_id = DatumGetInt64(vals[r * 3]);
+			c->thread_id = DatumGetInt64(vals[r * 3 + 1]);
+			c->customer_id = DatumGetInt64(vals[r * 3 + 2]);
+			c->via = keys[k].via;
+			c->position = keys[k].position;
+			c->external_id = keys[k].value;
 		}
 	}
 
@@ -491,12 +480,18 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	Datum		vals[4];
 	bool		nulls[4];
 	int			ncols = 0;
+	Snapshot	snap;
 
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
 
-	SPI_connect();
-	ensure_cache(rel);
+	if (cache.relid != RelationGetRelid(rel))
+	{
+		SPI_connect();
+		ensure_cache(rel);
+		SPI_finish();
+	}
+	snap = oc_probe_snapshot();
 
 	customer = heap_getattr(tuple, cache.att_customer, tupdesc, &cust_null);
 	thread = heap_getattr(tuple, cache.att_thread, tupdesc, &thread_null);
@@ -508,14 +503,17 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	/* 1. a retried delivery: borrow the stored row's customer and thread */
 	if (!ext_null)
 	{
-		Datum		args[2] = {external, channel};
+		Datum		key[2] = {external, channel};
+		AttrNumber	atts[3] = {cache.att_customer, cache.att_thread, cache.att_id};
+		Datum		found[3];
+		bool		found_null[3];
 
-		if (run_plan(cache.find_delivery, args, NULL, SPI_OK_SELECT) > 0)
+		if (oc_probe(&cache.by_delivery, key, snap, 3, atts, found, found_null, 1) > 0)
 		{
 			appendStringInfo(&evidence, "{\"duplicate_of\": " INT64_FORMAT "}",
-							 result_int8(3));
-			customer = Int64GetDatum(result_int8(1));
-			thread = Int64GetDatum(result_int8(2));
+							 DatumGetInt64(found[2]));
+			customer = found[0];
+			thread = found[1];
 			cust_null = thread_null = false;
 			reason = "manual";
 			goto done;
@@ -529,14 +527,17 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	 */
 	if (!thread_null)
 	{
+		AttrNumber	att = cache.att_thread_customer;
+		Datum		found;
+		bool		found_null;
 		int64		owner;
 
-		if (run_plan(cache.thread_owner, &thread, NULL, SPI_OK_SELECT) == 0)
+		if (oc_probe(&cache.by_thread, &thread, snap, 1, &att, &found, &found_null, 1) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("thread " INT64_FORMAT " does not exist",
 							DatumGetInt64(thread))));
-		owner = result_int8(1);
+		owner = DatumGetInt64(found);
 		if (!cust_null && DatumGetInt64(customer) != owner)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -554,7 +555,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 					 errmsg("interaction has neither a contact point nor a customer"),
 					 errdetail("Every interaction must belong to a customer."),
 					 errhint("Set \"contact\" to the customer's address on the channel, or set \"customer_id\".")));
-		customer = Int64GetDatum(resolve_customer(contact));
+		customer = Int64GetDatum(resolve_customer(contact, snap));
 		cust_null = false;
 	}
 
@@ -569,7 +570,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		oc_stitch_decision decision;
 
 		nkeys = collect_refs(tuple, tupdesc, keys);
-		decision = decide_thread(DatumGetInt64(customer), keys, nkeys, &evidence);
+		decision = decide_thread(DatumGetInt64(customer), keys, nkeys, snap, &evidence);
 		if (decision.reason == OC_STITCH_NEW)
 			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
 		else
@@ -579,7 +580,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	}
 
 done:
-	SPI_finish();
+	UnregisterSnapshot(snap);
 
 	cols[ncols] = cache.att_customer;
 	vals[ncols] = customer;

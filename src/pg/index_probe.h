@@ -1,0 +1,32 @@
+/*-------------------------------------------------------------------------
+ *
+ * index_probe.h
+ *	  Equality look-ups through a btree index without the executor (see
+ *	  index_probe.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef OC_INDEX_PROBE_H
+#define OC_INDEX_PROBE_H
+
+#include "access/attnum.h"
+#include "access/skey.h"
+#include "utils/snapshot.h"
+
+/* What a probe needs to know of its index, resolved once. */
+typedef struct OcIndexProbe
+{
+	Oid			heap;
+	Oid			index;
+	int			nkeys;			/* equality on the first nkeys columns */
+	RegProcedure eqproc[INDEX_MAX_KEYS];
+	Oid			collation[INDEX_MAX_KEYS];
+} OcIndexProbe;
+
+extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys);
+extern Snapshot oc_probe_snapshot(void);
+extern int	oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
+					 int natts, const AttrNumber *atts, Datum *values,
+					 bool *nulls, int maxrows);
+
+#endif							/* OC_INDEX_PROBE_H */
