@@ -139,6 +139,8 @@ SELECT count(*) AS interactions FROM omnichannel.interaction \gset before_
 INSERT INTO omnichannel.interaction (channel, direction) VALUES ('chat', 'inbound');
 -- a thread that does not exist
 INSERT INTO omnichannel.interaction (thread_id, channel, direction) VALUES (999999, 'chat', 'inbound');
+-- a customer that does not exist
+INSERT INTO omnichannel.interaction (customer_id, channel, direction) VALUES (999999, 'chat', 'inbound');
 -- a bad contact point in a multi-row insert: the good row is not stored either
 INSERT INTO omnichannel.interaction (channel, direction, contact, external_id)
 VALUES ('email', 'inbound', 'good.row@example.com', 'multi-1'),

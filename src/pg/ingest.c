@@ -9,7 +9,7 @@
  *	     the stored row's customer and thread and nothing else happens; the
  *	     unique index then makes ON CONFLICT DO NOTHING skip it (or, without
  *	     ON CONFLICT, raises the usual unique violation).
- *	  2. The customer: customer_id if given; else the owner of thread_id if
+ *	  2. The customer: customer_id if given (it must exist); else the owner of thread_id if
  *	     given; else the customer of the contact point, created on first
  *	     sight.  Two sessions seeing a new contact point at once are
  *	     serialized by the primary key of customer_identifier (INSERT ... ON
@@ -93,6 +93,7 @@ typedef struct IngestCache
 	OcIndexProbe by_reference;	/* interaction (external_id) */
 	OcIndexProbe by_contact;	/* customer_identifier (contact) */
 	OcIndexProbe by_thread;		/* thread (id) */
+	OcIndexProbe by_customer;	/* customer (id) */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
@@ -217,6 +218,7 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_reference, relation_in(nsp, "interaction_external_id_key"), 1);
 	oc_probe_init(&cache.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1);
 	oc_probe_init(&cache.by_thread, relation_in(nsp, "thread_pkey"), 1);
+	oc_probe_init(&cache.by_customer, relation_in(nsp, "customer_pkey"), 1);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -547,7 +549,19 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		customer = Int64GetDatum(owner);
 		cust_null = false;
 	}
-	else if (cust_null)
+	else if (!cust_null)
+	{
+		AttrNumber	att = 1;	/* customer.id */
+		Datum		found;
+		bool		found_null;
+
+		if (oc_probe(&cache.by_customer, &customer, snap, 1, &att, &found, &found_null, 1) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
+					 errmsg("customer " INT64_FORMAT " does not exist",
+							DatumGetInt64(customer))));
+	}
+	else
 	{
 		if (contact_null)
 			ereport(ERROR,
