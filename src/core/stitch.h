@@ -26,23 +26,46 @@ typedef enum oc_stitch_reason
 	OC_STITCH_MANUAL			/* the writer chose the thread */
 } oc_stitch_reason;
 
-/* How a candidate was found. */
+/* How a candidate was found, strongest first. */
 typedef enum oc_stitch_via
 {
-	OC_VIA_IN_REPLY_TO = 0,
-	OC_VIA_REFS
+	OC_VIA_IN_REPLY_TO = 0,		/* in_reply_to named one of its interactions */
+	OC_VIA_REFS,				/* refs named one of its interactions */
+	OC_VIA_TOKEN,				/* the thread's token in subject or body */
+	OC_VIA_RECENCY				/* the customer's latest thread */
 } oc_stitch_via;
 
-/* One earlier interaction named by the new one's references. */
+/* Life cycle of a candidate thread (thread.status). */
+typedef enum oc_thread_state
+{
+	OC_THREAD_OPEN = 0,
+	OC_THREAD_PENDING,
+	OC_THREAD_ON_HOLD,
+	OC_THREAD_SOLVED,
+	OC_THREAD_CLOSED
+} oc_thread_state;
+
+/* One candidate thread for a new interaction. */
 typedef struct oc_stitch_candidate
 {
-	int64_t		interaction_id;
+	int64_t		interaction_id; /* the interaction that matched; 0 for a token */
 	int64_t		thread_id;
 	int64_t		customer_id;	/* owner of the candidate's thread */
 	oc_stitch_via via;
-	int			position;		/* index in refs (oldest first); 0 for in_reply_to */
-	const char *external_id;	/* the id that matched (borrowed) */
+	int			position;		/* index in refs (oldest first); 0 otherwise */
+	const char *external_id;	/* the id that matched (borrowed), or NULL */
+	oc_thread_state state;		/* for recency */
+	int64_t		first_at;		/* thread's opened_at, microseconds */
+	int64_t		last_at;		/* thread's last_activity_at, microseconds */
 } oc_stitch_candidate;
+
+/* What the decision needs to know of the new interaction. */
+typedef struct oc_stitch_input
+{
+	int64_t		customer_id;
+	int64_t		occurred_at;	/* microseconds, any epoch shared with candidates */
+	int64_t		recency_window; /* microseconds; 0 = the recency rule is off */
+} oc_stitch_input;
 
 /* The decision. */
 typedef struct oc_stitch_decision
@@ -53,9 +76,15 @@ typedef struct oc_stitch_decision
 	int			n_strangers;	/* candidates skipped: another customer's thread */
 } oc_stitch_decision;
 
+/* Thread tokens: "[#T123]" in a subject or body names thread 123. */
+#define OC_STITCH_TOKEN_MAX 24	/* "[#T" + 19 digits + "]" + NUL */
+
 extern const char *oc_stitch_reason_name(oc_stitch_reason reason);
-extern void oc_stitch_decide(int64_t customer_id,
+extern void oc_stitch_decide(const oc_stitch_input *in,
 							 const oc_stitch_candidate *cands, size_t ncands,
 							 oc_stitch_decision *out);
+extern int	oc_stitch_find_token(const char *s, size_t len, int64_t *thread_id);
+extern size_t oc_stitch_format_token(int64_t thread_id, char *buf, size_t cap);
+extern int64_t oc_stitch_default_recency_window(const char *channel);
 
 #endif							/* OC_STITCH_H */

@@ -71,14 +71,14 @@ oc_probe_snapshot(void)
 }
 
 /*
- * Rows whose first nkeys index columns equal keys: copies heap attributes
- * atts of at most maxrows rows into values/nulls (natts per row); returns
- * the number of rows found.
+ * Rows whose first nkeys index columns equal keys, in index order (or the
+ * reverse, backward): copies heap attributes atts of at most maxrows rows
+ * into values/nulls (natts per row); returns the number of rows found.
  */
 int
-oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
-		 int natts, const AttrNumber *atts, Datum *values, bool *nulls,
-		 int maxrows)
+oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
+			 bool backward, int natts, const AttrNumber *atts, Datum *values,
+			 bool *nulls, int maxrows)
 {
 	Relation	heap = table_open(probe->heap, AccessShareLock);
 	Relation	irel = index_open(probe->index, AccessShareLock);
@@ -95,7 +95,8 @@ oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 
 	scan = index_beginscan(heap, irel, snap, probe->nkeys, 0);
 	index_rescan(scan, skeys, probe->nkeys, NULL, 0);
-	while (n < maxrows && index_getnext_slot(scan, ForwardScanDirection, slot))
+	while (n < maxrows &&
+		   index_getnext_slot(scan, backward ? BackwardScanDirection : ForwardScanDirection, slot))
 	{
 		for (int a = 0; a < natts; a++)
 		{
@@ -114,4 +115,14 @@ oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	index_close(irel, AccessShareLock);
 	table_close(heap, AccessShareLock);
 	return n;
+}
+
+/* oc_probe_dir forward: the usual equality look-up. */
+int
+oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
+		 int natts, const AttrNumber *atts, Datum *values, bool *nulls,
+		 int maxrows)
+{
+	return oc_probe_dir(probe, keys, snap, false, natts, atts, values, nulls,
+						maxrows);
 }

@@ -28,5 +28,9 @@ extern Snapshot oc_probe_snapshot(void);
 extern int	oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 					 int natts, const AttrNumber *atts, Datum *values,
 					 bool *nulls, int maxrows);
+extern int	oc_probe_dir(const OcIndexProbe *probe, const Datum *keys,
+						 Snapshot snap, bool backward, int natts,
+						 const AttrNumber *atts, Datum *values, bool *nulls,
+						 int maxrows);
 
 #endif							/* OC_INDEX_PROBE_H */

@@ -43,19 +43,24 @@
 
 #include "access/htup_details.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "datatype/timestamp.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/catcache.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "core/stitch.h"
 #include "pg/index_probe.h"
@@ -66,6 +71,8 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
 
 /* At most this many references (in_reply_to plus the latest refs) are looked up. */
 #define OC_MAX_REFERENCES 100
+/* The recency rule looks at most at the customer's latest this many interactions. */
+#define OC_RECENCY_ROWS 16
 
 /* Per-backend cache of attribute numbers, type OIDs, index probes and saved plans. */
 typedef struct IngestCache
@@ -94,6 +101,18 @@ typedef struct IngestCache
 	OcIndexProbe by_contact;	/* customer_identifier (contact) */
 	OcIndexProbe by_thread;		/* thread (id) */
 	OcIndexProbe by_customer;	/* customer (id) */
+	OcIndexProbe by_latest;		/* interaction (customer_id, occurred_at, id) */
+	OcIndexProbe by_setting;	/* stitch_setting (channel) */
+	AttrNumber	att_thread_status;
+	AttrNumber	att_thread_opened;
+	AttrNumber	att_thread_last;
+	AttrNumber	att_thread_merged;	/* thread.merged_into */
+	AttrNumber	att_body;
+	AttrNumber	att_setting_recency;
+	Oid			state_oid[OC_THREAD_CLOSED + 1];	/* thread_status labels */
+	int			nchannels;
+	Oid			channel_oid[32];	/* channel labels ... */
+	int64		channel_window[32];	/* ... and their built-in recency windows */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
@@ -174,6 +193,73 @@ relation_in(Oid nsp, const char *name)
 	return relid;
 }
 
+/* The OID of an enum label (the enum must have it). */
+static Oid
+enum_label_oid(Oid enumtype, const char *label)
+{
+	return DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(label),
+												ObjectIdGetDatum(enumtype)));
+}
+
+/* Remember thread_status and channel label OIDs (and channels' default windows). */
+static void
+cache_enum_labels(Oid status_type, Oid channel_type)
+{
+	static const char *const states[] = {"open", "pending", "on_hold", "solved", "closed"};
+	CatCList   *list;
+
+	for (int i = 0; i <= OC_THREAD_CLOSED; i++)
+		cache.state_oid[i] = enum_label_oid(status_type, states[i]);
+
+	list = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(channel_type));
+	cache.nchannels = 0;
+	for (int i = 0; i < list->n_members && i < (int) lengthof(cache.channel_oid); i++)
+	{
+		HeapTuple	tup = &list->members[i]->tuple;
+		Form_pg_enum en = (Form_pg_enum) GETSTRUCT(tup);
+
+		cache.channel_oid[cache.nchannels] = en->oid;
+		cache.channel_window[cache.nchannels] =
+			oc_stitch_default_recency_window(NameStr(en->enumlabel));
+		cache.nchannels++;
+	}
+	ReleaseSysCacheList(list);
+}
+
+/* Thread state of a thread_status value. */
+static oc_thread_state
+thread_state(Oid status)
+{
+	for (int i = 0; i <= OC_THREAD_CLOSED; i++)
+		if (cache.state_oid[i] == status)
+			return (oc_thread_state) i;
+	return OC_THREAD_CLOSED;
+}
+
+/* Microseconds of a window interval (months are refused by the table's CHECK). */
+static int64
+interval_usecs(Interval *iv)
+{
+	return iv->time + (int64) iv->day * USECS_PER_DAY + (int64) iv->month * 30 * USECS_PER_DAY;
+}
+
+/* Recency window of a channel: the DBA's override, else the built-in default. */
+static int64
+recency_window(Datum channel, Snapshot snap)
+{
+	AttrNumber	att = cache.att_setting_recency;
+	Datum		value;
+	bool		isnull;
+
+	if (oc_probe(&cache.by_setting, &channel, snap, 1, &att, &value, &isnull, 1) > 0 &&
+		!isnull)
+		return interval_usecs(DatumGetIntervalP(value));
+	for (int i = 0; i < cache.nchannels; i++)
+		if (cache.channel_oid[i] == DatumGetObjectId(channel))
+			return cache.channel_window[i];
+	return 0;
+}
+
 /* (Re)build the cache for this interaction relation; caller is SPI-connected. */
 static void
 ensure_cache(Relation rel)
@@ -213,12 +299,23 @@ ensure_cache(Relation rel)
 	cache.customer_seq = getIdentitySequence(customer_rel, 1, false);
 	cache.att_identifier_customer = get_attnum(identifier_rel, "customer_id");
 	cache.att_thread_customer = get_attnum(thread_rel, "customer_id");
+	cache.att_thread_status = get_attnum(thread_rel, "status");
+	cache.att_thread_opened = get_attnum(thread_rel, "opened_at");
+	cache.att_thread_last = get_attnum(thread_rel, "last_activity_at");
+	cache.att_thread_merged = get_attnum(thread_rel, "merged_into");
+	if (cache.att_thread_merged == InvalidAttrNumber)
+		elog(ERROR, "omnichannel.thread has no column \"merged_into\"");
+	cache.att_body = column(tupdesc, "body");
+	cache.att_setting_recency = get_attnum(relation_in(nsp, "stitch_setting"), "recency_window");
+	cache_enum_labels(get_atttype(thread_rel, cache.att_thread_status), cache.channel_type);
 
 	oc_probe_init(&cache.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2);
 	oc_probe_init(&cache.by_reference, relation_in(nsp, "interaction_external_id_key"), 1);
 	oc_probe_init(&cache.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1);
 	oc_probe_init(&cache.by_thread, relation_in(nsp, "thread_pkey"), 1);
 	oc_probe_init(&cache.by_customer, relation_in(nsp, "customer_pkey"), 1);
+	oc_probe_init(&cache.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
+	oc_probe_init(&cache.by_setting, relation_in(nsp, "stitch_setting_pkey"), 1);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -379,18 +476,81 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
  * Look up the referenced interactions and let the core decide.  Appends the
  * evidence (JSON) to *evidence.
  */
+/*
+ * Facts about a thread for a candidate: owner, state, span; false if gone.
+ * A thread merged into another stands for the survivor (merges never chain).
+ */
+static bool
+thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
+{
+	AttrNumber	atts[5] = {cache.att_thread_customer, cache.att_thread_status,
+		cache.att_thread_opened, cache.att_thread_last, cache.att_thread_merged};
+	Datum		key = Int64GetDatum(thread);
+	Datum		vals[5];
+	bool		nulls[5];
+
+	if (oc_probe(&cache.by_thread, &key, snap, 5, atts, vals, nulls, 1) == 0)
+		return false;
+	if (!nulls[4])
+	{
+		thread = DatumGetInt64(vals[4]);
+		key = Int64GetDatum(thread);
+		if (oc_probe(&cache.by_thread, &key, snap, 5, atts, vals, nulls, 1) == 0)
+			return false;
+	}
+	memset(c, 0, sizeof(*c));
+	c->thread_id = thread;
+	c->customer_id = DatumGetInt64(vals[0]);
+	c->state = thread_state(DatumGetObjectId(vals[1]));
+	c->first_at = DatumGetTimestampTz(vals[2]);
+	c->last_at = DatumGetTimestampTz(vals[3]);
+	return true;
+}
+
+/* A thread token in the subject, else in the first 64 kB of the body. */
+static bool
+find_token(HeapTuple tuple, TupleDesc tupdesc, int64 *thread)
+{
+	AttrNumber	atts[2] = {cache.att_subject, cache.att_body};
+
+	for (int i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, atts[i], tupdesc, &isnull);
+		text	   *t;
+
+		if (isnull)
+			continue;
+		t = DatumGetTextPSlice(d, 0, 65536);
+		if (oc_stitch_find_token(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), thread))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Gather the candidate threads (references, a token, the customer's latest
+ * thread) and let the core decide.  Appends the evidence (JSON) to *evidence.
+ */
 static oc_stitch_decision
-decide_thread(int64 customer_id, RefKey *keys, int nkeys, Snapshot snap,
-			  StringInfo evidence)
+decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
+			  RefKey *keys, int nkeys, Snapshot snap, StringInfo evidence)
 {
 	/* an external id is unique per channel: at most 13 rows per key */
 	const int	per_key = 16;
 	AttrNumber	atts[3] = {cache.att_id, cache.att_thread, cache.att_customer};
 	oc_stitch_decision decision;
-	oc_stitch_candidate *cands = palloc(sizeof(oc_stitch_candidate) * Max(nkeys * per_key, 1));
+	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) * (nkeys * per_key + 2));
 	Datum	   *vals = palloc(sizeof(Datum) * 3 * per_key);
 	bool	   *nulls = palloc(sizeof(bool) * 3 * per_key);
 	size_t		ncands = 0;
+	oc_stitch_input in;
+	bool		isnull;
+	int64		token_thread;
+
+	in.customer_id = customer_id;
+	in.occurred_at = DatumGetTimestampTz(heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull));
+	in.recency_window = recency_window(heap_getattr(tuple, cache.att_channel, tupdesc, &isnull), snap);
 
 	for (int k = 0; k < nkeys; k++)
 	{
@@ -411,18 +571,81 @@ decide_thread(int64 customer_id, RefKey *keys, int nkeys, Snapshot snap,
 		}
 	}
 
-	oc_stitch_decide(customer_id, cands, ncands, &decision);
+	if (find_token(tuple, tupdesc, &token_thread) &&
+		thread_facts(token_thread, snap, &cands[ncands]))
+		cands[ncands++].via = OC_VIA_TOKEN;
+
+	/*
+	 * Recency: the customer's most recently active thread that is still
+	 * open, among its latest OC_RECENCY_ROWS interactions within the window.
+	 */
+	if (in.recency_window > 0)
+	{
+		Datum		key = Int64GetDatum(customer_id);
+		AttrNumber	ratts[2] = {cache.att_thread, cache.att_occurred};
+		Datum		rvals[2 * OC_RECENCY_ROWS];
+		bool		rnulls[2 * OC_RECENCY_ROWS];
+		int64		seen = 0;
+		int			nrows = oc_probe_dir(&cache.by_latest, &key, snap, true, 2, ratts,
+										 rvals, rnulls, OC_RECENCY_ROWS);
+
+		for (int r = 0; r < nrows; r++)
+		{
+			int64		thread = DatumGetInt64(rvals[2 * r]);
+			TimestampTz at = DatumGetTimestampTz(rvals[2 * r + 1]);
+			oc_stitch_candidate *c = &cands[ncands];
+
+			if (at > in.occurred_at + in.recency_window)
+				continue;		/* much newer activity: look further back */
+			if (at < in.occurred_at - in.recency_window)
+				break;			/* older than the window: nothing more to find */
+			if (thread == seen || !thread_facts(thread, snap, c))
+				continue;
+			seen = thread;
+			if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
+				c->state == OC_THREAD_ON_HOLD)
+			{
+				c->via = OC_VIA_RECENCY;
+				ncands++;
+				break;
+			}
+		}
+	}
+
+	oc_stitch_decide(&in, cands, ncands, &decision);
 
 	if (decision.chosen >= 0)
 	{
 		const oc_stitch_candidate *c = &cands[decision.chosen];
 
 		appendStringInfoString(evidence, "{\"via\": ");
-		escape_json(evidence, c->via == OC_VIA_IN_REPLY_TO ? "in_reply_to" : "refs");
-		appendStringInfoString(evidence, ", \"external_id\": ");
-		escape_json(evidence, c->external_id);
-		appendStringInfo(evidence, ", \"interaction_id\": " INT64_FORMAT,
-						 c->interaction_id);
+		switch (c->via)
+		{
+			case OC_VIA_IN_REPLY_TO:
+			case OC_VIA_REFS:
+				escape_json(evidence, c->via == OC_VIA_IN_REPLY_TO ? "in_reply_to" : "refs");
+				appendStringInfoString(evidence, ", \"external_id\": ");
+				escape_json(evidence, c->external_id);
+				appendStringInfo(evidence, ", \"interaction_id\": " INT64_FORMAT,
+								 c->interaction_id);
+				break;
+			case OC_VIA_TOKEN:
+				{
+					char		token[OC_STITCH_TOKEN_MAX];
+
+					oc_stitch_format_token(c->thread_id, token, sizeof(token));
+					appendStringInfoString(evidence, "\"token\", \"token\": ");
+					escape_json(evidence, token);
+				}
+				break;
+			case OC_VIA_RECENCY:
+				appendStringInfo(evidence,
+								 "\"recency\", \"idle_seconds\": " INT64_FORMAT
+								 ", \"window_seconds\": " INT64_FORMAT,
+								 (in.occurred_at - c->last_at) / USECS_PER_SEC,
+								 in.recency_window / USECS_PER_SEC);
+				break;
+		}
 		if (decision.n_strangers > 0)
 			appendStringInfo(evidence, ", \"other_customer_references\": %d",
 							 decision.n_strangers);
@@ -529,17 +752,25 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	 */
 	if (!thread_null)
 	{
-		AttrNumber	att = cache.att_thread_customer;
-		Datum		found;
-		bool		found_null;
+		oc_stitch_candidate named;
 		int64		owner;
 
-		if (oc_probe(&cache.by_thread, &thread, snap, 1, &att, &found, &found_null, 1) == 0)
+		if (!thread_facts(DatumGetInt64(thread), snap, &named))
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("thread " INT64_FORMAT " does not exist",
 							DatumGetInt64(thread))));
-		owner = DatumGetInt64(found);
+		if (named.thread_id != DatumGetInt64(thread))
+		{
+			/* the named thread was merged: the interaction goes to the survivor */
+			appendStringInfo(&evidence, "{\"merged_thread\": " INT64_FORMAT
+							 ", \"into\": " INT64_FORMAT "}",
+							 DatumGetInt64(thread), named.thread_id);
+			thread = Int64GetDatum(named.thread_id);
+			if (reason_null)
+				reason = "manual";
+		}
+		owner = named.customer_id;
 		if (!cust_null && DatumGetInt64(customer) != owner)
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
@@ -584,7 +815,8 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		oc_stitch_decision decision;
 
 		nkeys = collect_refs(tuple, tupdesc, keys);
-		decision = decide_thread(DatumGetInt64(customer), keys, nkeys, snap, &evidence);
+		decision = decide_thread(DatumGetInt64(customer), tuple, tupdesc,
+								 keys, nkeys, snap, &evidence);
 		if (decision.reason == OC_STITCH_NEW)
 			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
 		else

@@ -5,12 +5,43 @@
 #include "core/stitch.h"
 #include "unit.h"
 
+#define HOUR ((int64_t) 3600 * 1000000)
+
+/* What the decision knows of the new interaction: customer, time, window. */
+static oc_stitch_input
+input(int64_t customer, int64_t at, int64_t window)
+{
+	oc_stitch_input in;
+
+	in.customer_id = customer;
+	in.occurred_at = at;
+	in.recency_window = window;
+	return in;
+}
+
+/* A recency candidate: thread of cust in state st, active over [first, last]. */
+static oc_stitch_candidate
+recent(int64_t thread, int64_t cust, oc_thread_state st, int64_t first, int64_t last)
+{
+	oc_stitch_candidate c;
+
+	memset(&c, 0, sizeof(c));
+	c.thread_id = thread;
+	c.customer_id = cust;
+	c.via = OC_VIA_RECENCY;
+	c.state = st;
+	c.first_at = first;
+	c.last_at = last;
+	return c;
+}
+
 /* A candidate of customer cust, found via via at position pos. */
 static oc_stitch_candidate
 cand(int64_t id, int64_t thread, int64_t cust, oc_stitch_via via, int pos)
 {
 	oc_stitch_candidate c;
 
+	memset(&c, 0, sizeof(c));
 	c.interaction_id = id;
 	c.thread_id = thread;
 	c.customer_id = cust;
@@ -25,9 +56,13 @@ main(void)
 {
 	oc_stitch_decision d;
 	oc_stitch_candidate c[4];
+	oc_stitch_input in7 = input(7, 100 * HOUR, 0);
+	oc_stitch_input in = input(7, 100 * HOUR, 24 * HOUR);
+	int64_t		t;
+	char		buf[OC_STITCH_TOKEN_MAX];
 
 	/* nothing to go on: a new thread */
-	oc_stitch_decide(7, NULL, 0, &d);
+	oc_stitch_decide(&in7, NULL, 0, &d);
 	CHECK_INT(d.reason, OC_STITCH_NEW, "no candidates: new");
 	CHECK_INT(d.thread_id, 0, "no candidates: no thread");
 	CHECK_INT(d.chosen, -1, "no candidates: nothing chosen");
@@ -35,7 +70,7 @@ main(void)
 
 	/* in_reply_to of the same customer joins */
 	c[0] = cand(10, 100, 7, OC_VIA_IN_REPLY_TO, 0);
-	oc_stitch_decide(7, c, 1, &d);
+	oc_stitch_decide(&in7, c, 1, &d);
 	CHECK_INT(d.reason, OC_STITCH_REFERENCE, "in_reply_to: reference");
 	CHECK_INT(d.thread_id, 100, "in_reply_to: its thread");
 	CHECK_STR(oc_stitch_reason_name(d.reason), "reference", "reason name reference");
@@ -44,7 +79,7 @@ main(void)
 	c[0] = cand(11, 101, 7, OC_VIA_REFS, 5);
 	c[1] = cand(12, 102, 7, OC_VIA_IN_REPLY_TO, 0);
 	c[2] = cand(13, 103, 7, OC_VIA_REFS, 9);
-	oc_stitch_decide(7, c, 3, &d);
+	oc_stitch_decide(&in7, c, 3, &d);
 	CHECK_INT(d.thread_id, 102, "in_reply_to wins over refs");
 	CHECK_INT(d.chosen, 1, "in_reply_to candidate chosen");
 
@@ -52,31 +87,31 @@ main(void)
 	c[0] = cand(11, 101, 7, OC_VIA_REFS, 0);
 	c[1] = cand(13, 103, 7, OC_VIA_REFS, 2);
 	c[2] = cand(12, 102, 7, OC_VIA_REFS, 1);
-	oc_stitch_decide(7, c, 3, &d);
+	oc_stitch_decide(&in7, c, 3, &d);
 	CHECK_INT(d.thread_id, 103, "latest reference wins");
 
 	/* same key on two channels: the later interaction wins the tie */
 	c[0] = cand(20, 200, 7, OC_VIA_IN_REPLY_TO, 0);
 	c[1] = cand(21, 201, 7, OC_VIA_IN_REPLY_TO, 0);
-	oc_stitch_decide(7, c, 2, &d);
+	oc_stitch_decide(&in7, c, 2, &d);
 	CHECK_INT(d.thread_id, 201, "tie: later interaction");
-	oc_stitch_decide(7, c + 1, 1, &d);
+	oc_stitch_decide(&in7, c + 1, 1, &d);
 	CHECK_INT(d.thread_id, 201, "tie: order of candidates does not matter (1)");
 	c[0] = cand(21, 201, 7, OC_VIA_IN_REPLY_TO, 0);
 	c[1] = cand(20, 200, 7, OC_VIA_IN_REPLY_TO, 0);
-	oc_stitch_decide(7, c, 2, &d);
+	oc_stitch_decide(&in7, c, 2, &d);
 	CHECK_INT(d.thread_id, 201, "tie: order of candidates does not matter (2)");
 
 	/* participant check: another customer's thread is never joined */
 	c[0] = cand(30, 300, 8, OC_VIA_IN_REPLY_TO, 0);
-	oc_stitch_decide(7, c, 1, &d);
+	oc_stitch_decide(&in7, c, 1, &d);
 	CHECK_INT(d.reason, OC_STITCH_NEW, "stranger's thread: new");
 	CHECK_INT(d.n_strangers, 1, "stranger counted");
 
 	/* ... but an own, weaker reference still joins */
 	c[0] = cand(30, 300, 8, OC_VIA_IN_REPLY_TO, 0);
 	c[1] = cand(31, 301, 7, OC_VIA_REFS, 0);
-	oc_stitch_decide(7, c, 2, &d);
+	oc_stitch_decide(&in7, c, 2, &d);
 	CHECK_INT(d.reason, OC_STITCH_REFERENCE, "own refs after stranger's in_reply_to: reference");
 	CHECK_INT(d.thread_id, 301, "own thread chosen");
 	CHECK_INT(d.n_strangers, 1, "stranger still counted");
@@ -87,6 +122,77 @@ main(void)
 	CHECK_STR(oc_stitch_reason_name(OC_STITCH_SUBJECT), "subject", "subject");
 	CHECK_STR(oc_stitch_reason_name(OC_STITCH_RECENCY), "recency", "recency");
 	CHECK_STR(oc_stitch_reason_name(OC_STITCH_MANUAL), "manual", "manual");
+
+	/* token ranks after references, before recency */
+	c[0] = recent(400, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	c[1] = cand(0, 401, 7, OC_VIA_TOKEN, 0);
+	oc_stitch_decide(&in, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_TOKEN, "token beats recency");
+	CHECK_INT(d.thread_id, 401, "token's thread");
+	c[2] = cand(41, 402, 7, OC_VIA_REFS, 3);
+	oc_stitch_decide(&in, c, 3, &d);
+	CHECK_INT(d.reason, OC_STITCH_REFERENCE, "reference beats token");
+	CHECK_STR(oc_stitch_reason_name(OC_STITCH_TOKEN), "token", "token name");
+	c[0] = cand(0, 403, 8, OC_VIA_TOKEN, 0);
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "stranger's token: new");
+	CHECK_INT(d.n_strangers, 1, "stranger's token counted");
+
+	/* recency: open-ish states within the window of the thread's span */
+	c[0] = recent(500, 7, OC_THREAD_OPEN, 90 * HOUR, 80 * HOUR + 80 * HOUR);
+	c[0].last_at = 90 * HOUR;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_RECENCY, "10 h idle, 24 h window: recency");
+	c[0].last_at = 76 * HOUR;
+	c[0].first_at = 70 * HOUR;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_RECENCY, "exactly the window: still recency");
+	c[0].last_at = 76 * HOUR - 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "a microsecond past the window: new");
+	c[0] = recent(501, 7, OC_THREAD_PENDING, 110 * HOUR, 120 * HOUR);
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_RECENCY, "late arrival before the span, within the window");
+	c[0].first_at = 124 * HOUR + 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "too early for the span");
+	c[0] = recent(502, 7, OC_THREAD_ON_HOLD, 99 * HOUR, 99 * HOUR);
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_RECENCY, "on hold joins");
+	c[0].state = OC_THREAD_SOLVED;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "solved never joins by recency");
+	c[0].state = OC_THREAD_CLOSED;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "closed never joins by recency");
+	c[0] = recent(503, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	oc_stitch_decide(&in7, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "window 0: rule off");
+	c[0].customer_id = 8;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "another customer's thread: never");
+	CHECK_STR(oc_stitch_reason_name(OC_STITCH_RECENCY), "recency", "recency name");
+
+	/* tokens */
+	CHECK(oc_stitch_find_token("Re: [#T123] x", 13, &t) && t == 123, "token in a subject");
+	CHECK(oc_stitch_find_token("see [#t9]", 9, &t) && t == 9, "lower-case t");
+	CHECK(oc_stitch_find_token("[#T] [#T0] [#T12x] [#T7]", 24, &t) && t == 7, "malformed ones skipped");
+	CHECK(!oc_stitch_find_token("[#T9223372036854775808]", 23, &t), "past bigint: no token");
+	CHECK(oc_stitch_find_token("[#T123456789012345678]", 22, &t) && t == 123456789012345678LL, "18 digits");
+	CHECK(!oc_stitch_find_token("[#T12", 5, &t), "unterminated");
+	CHECK(!oc_stitch_find_token("[#T12]", 5, &t), "length respected");
+	CHECK(!oc_stitch_find_token("", 0, &t), "empty");
+	CHECK_INT(oc_stitch_format_token(42, buf, sizeof(buf)), 6, "format length");
+	CHECK_STR(buf, "[#T42]", "format");
+	CHECK_INT(oc_stitch_format_token(42, buf, 4), 0, "too small a buffer");
+	CHECK(oc_stitch_format_token(INT64_MAX, buf, sizeof(buf)) > 0, "largest id fits");
+	CHECK(oc_stitch_find_token(buf, strlen(buf), &t) && t == INT64_MAX, "the largest id reads back");
+
+	/* default windows */
+	CHECK_INT(oc_stitch_default_recency_window("chat"), 24 * HOUR, "chat 24 h");
+	CHECK_INT(oc_stitch_default_recency_window("messaging"), 72 * HOUR, "messaging 72 h");
+	CHECK_INT(oc_stitch_default_recency_window("email"), 0, "email off");
+	CHECK_INT(oc_stitch_default_recency_window("nonsense"), 0, "unknown: off");
 
 	return unit_done();
 }
