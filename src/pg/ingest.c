@@ -507,6 +507,16 @@ thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 	return true;
 }
 
+/* Is one of the candidates a thread of this customer? */
+static bool
+has_own_candidate(const oc_stitch_candidate *cands, size_t n, int64 customer_id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cands[i].customer_id == customer_id)
+			return true;
+	return false;
+}
+
 /* A thread token in the subject, else in the first 64 kB of the body. */
 static bool
 find_token(HeapTuple tuple, TupleDesc tupdesc, int64 *thread)
@@ -571,7 +581,12 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 		}
 	}
 
-	if (find_token(tuple, tupdesc, &token_thread) &&
+	/*
+	 * Weaker rules cannot win over a candidate of a stronger one that
+	 * belongs to this customer: skip their look-ups then.
+	 */
+	if (!has_own_candidate(cands, ncands, customer_id) &&
+		find_token(tuple, tupdesc, &token_thread) &&
 		thread_facts(token_thread, snap, &cands[ncands]))
 		cands[ncands++].via = OC_VIA_TOKEN;
 
@@ -579,36 +594,50 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	 * Recency: the customer's most recently active thread that is still
 	 * open, among its latest OC_RECENCY_ROWS interactions within the window.
 	 */
-	if (in.recency_window > 0)
+	if (in.recency_window > 0 && !has_own_candidate(cands, ncands, customer_id))
 	{
 		Datum		key = Int64GetDatum(customer_id);
 		AttrNumber	ratts[2] = {cache.att_thread, cache.att_occurred};
 		Datum		rvals[2 * OC_RECENCY_ROWS];
 		bool		rnulls[2 * OC_RECENCY_ROWS];
-		int64		seen = 0;
-		int			nrows = oc_probe_dir(&cache.by_latest, &key, snap, true, 2, ratts,
-										 rvals, rnulls, OC_RECENCY_ROWS);
+		int			want = 1;
 
-		for (int r = 0; r < nrows; r++)
+		/*
+		 * Usually the latest interaction decides; read further back only when
+		 * it does not (a late arrival, or a thread no longer open).
+		 */
+		for (;;)
 		{
-			int64		thread = DatumGetInt64(rvals[2 * r]);
-			TimestampTz at = DatumGetTimestampTz(rvals[2 * r + 1]);
-			oc_stitch_candidate *c = &cands[ncands];
+			int			nrows = oc_probe_dir(&cache.by_latest, &key, snap, true, 2,
+											 ratts, rvals, rnulls, want);
+			bool		decided = false;
+			int64		seen = 0;
 
-			if (at > in.occurred_at + in.recency_window)
-				continue;		/* much newer activity: look further back */
-			if (at < in.occurred_at - in.recency_window)
-				break;			/* older than the window: nothing more to find */
-			if (thread == seen || !thread_facts(thread, snap, c))
-				continue;
-			seen = thread;
-			if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
-				c->state == OC_THREAD_ON_HOLD)
+			for (int r = 0; r < nrows && !decided; r++)
 			{
-				c->via = OC_VIA_RECENCY;
-				ncands++;
-				break;
+				int64		thread = DatumGetInt64(rvals[2 * r]);
+				TimestampTz at = DatumGetTimestampTz(rvals[2 * r + 1]);
+				oc_stitch_candidate *c = &cands[ncands];
+
+				if (at > in.occurred_at + in.recency_window)
+					continue;	/* much newer activity: look further back */
+				if (at < in.occurred_at - in.recency_window)
+					decided = true; /* older than the window: nothing to find */
+				else if (thread != seen && thread_facts(thread, snap, c))
+				{
+					seen = thread;
+					if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
+						c->state == OC_THREAD_ON_HOLD)
+					{
+						c->via = OC_VIA_RECENCY;
+						ncands++;
+						decided = true;
+					}
+				}
 			}
+			if (decided || nrows < want || want == OC_RECENCY_ROWS)
+				break;
+			want = OC_RECENCY_ROWS;
 		}
 	}
 
