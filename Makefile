@@ -61,7 +61,7 @@ $(UNIT_SHIM): $(PHONE_SHIM) src/core/phone.h
 test/unit/%.bin: test/unit/%.c test/unit/unit.h $(CORE_SRCS) $(UNIT_SHIM) $(wildcard src/core/*.h)
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< $(CORE_SRCS) $(UNIT_SHIM) $(UNIT_LIBS) -lm
 
-test/fuzz/%.bin: test/fuzz/%.c test/fuzz/replay.c $(CORE_SRCS) $(UNIT_SHIM) $(wildcard src/core/*.h)
+test/fuzz/%.bin: test/fuzz/%.c test/fuzz/replay.c test/fuzz/fuzz_util.h $(CORE_SRCS) $(UNIT_SHIM) $(wildcard src/core/*.h)
 	$(UNIT_CC) $(UNIT_CFLAGS) -o $@ $< test/fuzz/replay.c $(CORE_SRCS) $(UNIT_SHIM) $(UNIT_LIBS) -lm
 
 # libFuzzer runs (clang), bounded: make fuzz FUZZ_SECONDS=60

@@ -28,6 +28,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/contact_point.h"
+#include "core/utf8.h"
 #include "core/phone.h"
 
 #include <stdarg.h>
@@ -160,54 +161,6 @@ hint(oc_cp_error *err, const char *fmt,...)
 	return err->status;
 }
 
-/* Decode one strict UTF-8 sequence at s[i]; its length, or 0 if invalid. */
-static int
-u8_decode(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
-{
-	unsigned char c = s[i];
-	size_t		left = len - i;
-
-	if (c < 0x80)
-	{
-		*cp = c;
-		return 1;
-	}
-	if (c < 0xC2)
-		return 0;
-	if (c < 0xE0)
-	{
-		if (left < 2 || (s[i + 1] & 0xC0) != 0x80)
-			return 0;
-		*cp = ((uint32_t) (c & 0x1F) << 6) | (s[i + 1] & 0x3F);
-		return 2;
-	}
-	if (c < 0xF0)
-	{
-		unsigned char lo = (c == 0xE0) ? 0xA0 : 0x80;
-		unsigned char hi = (c == 0xED) ? 0x9F : 0xBF;
-
-		if (left < 3 || s[i + 1] < lo || s[i + 1] > hi ||
-			(s[i + 2] & 0xC0) != 0x80)
-			return 0;
-		*cp = ((uint32_t) (c & 0x0F) << 12) |
-			((uint32_t) (s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
-		return 3;
-	}
-	if (c < 0xF5)
-	{
-		unsigned char lo = (c == 0xF0) ? 0x90 : 0x80;
-		unsigned char hi = (c == 0xF4) ? 0x8F : 0xBF;
-
-		if (left < 4 || s[i + 1] < lo || s[i + 1] > hi ||
-			(s[i + 2] & 0xC0) != 0x80 || (s[i + 3] & 0xC0) != 0x80)
-			return 0;
-		*cp = ((uint32_t) (c & 0x07) << 18) |
-			((uint32_t) (s[i + 1] & 0x3F) << 12) |
-			((uint32_t) (s[i + 2] & 0x3F) << 6) | (s[i + 3] & 0x3F);
-		return 4;
-	}
-	return 0;
-}
 
 /* Is cp a control character (C0, DEL or C1)? */
 static int
@@ -284,7 +237,7 @@ oc_cp_quote(const char *in, size_t len, char *out, size_t outcap)
 	while (i < len && chars < OC_CP_QUOTE_CHARS)
 	{
 		uint32_t	cp;
-		int			n = u8_decode(s, len, i, &cp);
+		int			n = oc_utf8_decode(s, len, i, &cp);
 		char		piece[8];
 		size_t		plen;
 
@@ -328,7 +281,7 @@ scan_bytes(const char *in, size_t len, const char *what, oc_cp_error *err)
 	while (i < len)
 	{
 		uint32_t	cp;
-		int			n = u8_decode(s, len, i, &cp);
+		int			n = oc_utf8_decode(s, len, i, &cp);
 
 		if (n == 0)
 			return fail(err, OC_CP_BAD_ENCODING, (long) i,
@@ -354,7 +307,7 @@ trim_space(const char **str, size_t *len)
 	while (b < e)
 	{
 		uint32_t	cp;
-		int			n = u8_decode(s, e, b, &cp);
+		int			n = oc_utf8_decode(s, e, b, &cp);
 
 		if (n == 0 || !u_isUWhiteSpace((UChar32) cp))
 			break;
@@ -367,7 +320,7 @@ trim_space(const char **str, size_t *len)
 
 		while (p > b && (s[p] & 0xC0) == 0x80)
 			p--;
-		if (u8_decode(s, e, p, &cp) == 0 || !u_isUWhiteSpace((UChar32) cp))
+		if (oc_utf8_decode(s, e, p, &cp) == 0 || !u_isUWhiteSpace((UChar32) cp))
 			break;
 		e = p;
 	}
@@ -916,6 +869,10 @@ phone_refused(int rc, const oc_phone_info *info, const char *region,
 		case OC_PHONE_NOT_A_NUMBER:
 			return fail(err, OC_CP_BAD_PHONE, -1,
 						"The text \"%s\" is not a phone number.", q);
+		case OC_PHONE_NOT_CANONICAL:
+			fail(err, OC_CP_BAD_PHONE, -1,
+				 "The phone number \"%s\" has no single international form.", q);
+			return hint(err, "Write \"+\", the country code and the national number without its leading trunk prefix (0), e.g. +27 41 123 4567.");
 		case OC_PHONE_EXTENSION:
 			return fail(err, OC_CP_BAD_PHONE, -1,
 						"The phone number \"%s\" has an extension.", q);
@@ -1278,7 +1235,7 @@ normalize_trimmed(const char *s, size_t n, const char *region, outbuf *o,
 		}
 	}
 	/* bare e-mail or bare phone number */
-	u8_decode((const unsigned char *) s, n, 0, &first);
+	oc_utf8_decode((const unsigned char *) s, n, 0, &first);
 	if (first != '@' && first != 0xFF20 && first != 0xFE6B &&
 		(memchr(s, '@', n) != NULL || has_bytes(s, n, "\xEF\xBC\xA0") ||
 		 has_bytes(s, n, "\xEF\xB9\xAB")))

@@ -29,6 +29,7 @@
  *-------------------------------------------------------------------------
  */
 #include "core/subject.h"
+#include "core/utf8.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -167,32 +168,9 @@ fail(oc_subj_info *info, int status, long offset, const char *fmt,...)
 static int
 u8_seq_len(const unsigned char *s, size_t len, size_t i)
 {
-	unsigned char c = s[i];
-	size_t		left = len - i;
+	uint32_t	cp;
 
-	if (c < 0x80)
-		return 1;
-	if (c < 0xC2)
-		return 0;
-	if (c < 0xE0)
-		return (left >= 2 && (s[i + 1] & 0xC0) == 0x80) ? 2 : 0;
-	if (c < 0xF0)
-	{
-		unsigned char lo = (c == 0xE0) ? 0xA0 : 0x80;
-		unsigned char hi = (c == 0xED) ? 0x9F : 0xBF;
-
-		return (left >= 3 && s[i + 1] >= lo && s[i + 1] <= hi &&
-				(s[i + 2] & 0xC0) == 0x80) ? 3 : 0;
-	}
-	if (c < 0xF5)
-	{
-		unsigned char lo = (c == 0xF0) ? 0x90 : 0x80;
-		unsigned char hi = (c == 0xF4) ? 0x8F : 0xBF;
-
-		return (left >= 4 && s[i + 1] >= lo && s[i + 1] <= hi &&
-				(s[i + 2] & 0xC0) == 0x80 && (s[i + 3] & 0xC0) == 0x80) ? 4 : 0;
-	}
-	return 0;
+	return oc_utf8_decode(s, len, i, &cp);
 }
 
 /* The NFKC_Casefold normalizer (an ICU singleton), or NULL. */
