@@ -217,5 +217,12 @@ WHERE c.casttarget = 'omnichannel.contact_point'::regtype;
 SELECT name, setting, context, vartype, short_desc IS NOT NULL AS has_desc
 FROM pg_settings WHERE name = 'omnichannel.default_region';
 
+-- a stored number must read back as itself: "+27 0 41 ..." (trunk prefix
+-- written after the country code) is read as +27 41 ..., but a number
+-- whose E.164 form would lose another digit when read again is refused
+SELECT '+27 0 41 123 4567'::contact_point AS trunk_prefix_dropped;
+SELECT '+27004 1 234 567'::contact_point;
+SELECT phone_info('+27004 1 234 567') ->> 'reason' AS reason;
+
 RESET client_min_messages;
 RESET search_path;

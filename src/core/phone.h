@@ -50,6 +50,7 @@ typedef enum oc_phone_status
 	OC_PHONE_LOCAL_ONLY,		/* a local number without its area code */
 	OC_PHONE_NATIONAL_NOT_VALID,	/* national input, right length, not valid */
 	OC_PHONE_EXTENSION,			/* the text carries an extension */
+	OC_PHONE_NOT_CANONICAL,		/* its E.164 form does not read back as itself */
 	OC_PHONE_BUFFER_TOO_SMALL,	/* caller's output buffer too small */
 	OC_PHONE_INTERNAL			/* a C++ exception (out of memory, ...) */
 } oc_phone_status;

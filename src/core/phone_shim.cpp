@@ -212,6 +212,22 @@ parse(const char *text, const char *region, char *e164_out, size_t cap,
 		if (!international)
 			return OC_PHONE_NATIONAL_NOT_VALID;
 	}
+	/*
+	 * A stored number must read back as itself.  "+27 0 41 ..." (a trunk
+	 * prefix written after the country code) is read as +27 41 ..., but
+	 * "+27041..." would then lose another digit; refuse such input rather
+	 * than store a value that changes when normalized again.
+	 */
+	{
+		PhoneNumber again;
+		std::string e164_again;
+
+		if (pu->Parse(e164, "ZZ", &again) != PhoneNumberUtil::NO_PARSING_ERROR)
+			return OC_PHONE_NOT_CANONICAL;
+		pu->Format(again, PhoneNumberUtil::E164, &e164_again);
+		if (e164_again != e164)
+			return OC_PHONE_NOT_CANONICAL;
+	}
 	if (!copy_out(e164, e164_out, cap))
 		return OC_PHONE_BUFFER_TOO_SMALL;
 	return OC_PHONE_OK;
@@ -294,7 +310,7 @@ oc_phone_status_name(int status)
 		"OC_PHONE_BAD_REGION", "OC_PHONE_INVALID_COUNTRY_CODE",
 		"OC_PHONE_TOO_SHORT", "OC_PHONE_TOO_LONG", "OC_PHONE_INVALID_LENGTH",
 		"OC_PHONE_LOCAL_ONLY", "OC_PHONE_NATIONAL_NOT_VALID",
-		"OC_PHONE_EXTENSION", "OC_PHONE_BUFFER_TOO_SMALL",
+		"OC_PHONE_EXTENSION", "OC_PHONE_NOT_CANONICAL", "OC_PHONE_BUFFER_TOO_SMALL",
 		"OC_PHONE_INTERNAL",
 	};
 

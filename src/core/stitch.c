@@ -125,7 +125,8 @@ oc_stitch_decide(const oc_stitch_input *in,
 }
 
 /*
- * Find the first thread token "[#T<digits>]" (a positive bigint; "t" also
+ * Find the first thread token "[#T<digits>]" (a positive bigint written
+ * without leading zeros, as oc_stitch_format_token prints it; "t" also
  * accepted) in s; 1 and *thread_id if found.
  */
 int
@@ -139,7 +140,8 @@ oc_stitch_find_token(const char *s, size_t len, int64_t *thread_id)
 		int64_t		v = 0;
 		int			overflow = 0;
 
-		if (s[i] != '[' || s[i + 1] != '#' || (s[i + 2] != 'T' && s[i + 2] != 't'))
+		if (s[i] != '[' || s[i + 1] != '#' || (s[i + 2] != 'T' && s[i + 2] != 't') ||
+			s[i + 3] == '0')
 			continue;
 		for (j = i + 3; j < len && s[j] >= '0' && s[j] <= '9'; j++)
 		{

@@ -331,6 +331,8 @@ phone_reason(int status)
 			return "not_a_number";
 		case OC_PHONE_EXTENSION:
 			return "extension";
+		case OC_PHONE_NOT_CANONICAL:
+			return "not_canonical";
 	}
 	return NULL;
 }

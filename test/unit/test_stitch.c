@@ -180,6 +180,7 @@ main(void)
 	CHECK(!oc_stitch_find_token("[#T9223372036854775808]", 23, &t), "past bigint: no token");
 	CHECK(oc_stitch_find_token("[#T123456789012345678]", 22, &t) && t == 123456789012345678LL, "18 digits");
 	CHECK(!oc_stitch_find_token("[#T12", 5, &t), "unterminated");
+	CHECK(!oc_stitch_find_token("[#T007]", 7, &t), "leading zeros: not a token");
 	CHECK(!oc_stitch_find_token("[#T12]", 5, &t), "length respected");
 	CHECK(!oc_stitch_find_token("", 0, &t), "empty");
 	CHECK_INT(oc_stitch_format_token(42, buf, sizeof(buf)), 6, "format length");
