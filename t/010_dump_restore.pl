@@ -27,6 +27,12 @@ SELECT 'email', 'inbound', timestamptz '2026-01-01' + g * interval '1 hour',
        'client' || (g % 37) || '@example.ro', 'Factura ' || g, '<m' || g || '@example.ro>',
        CASE WHEN g > 37 THEN ARRAY['<m' || (g - 37) || '@example.ro>'] END
   FROM generate_series(1, 500) g;
+-- an operator merge: a closed thread pointing at its survivor, an audit row
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-11-21 08:00+00', 'jan.kowalski@example.pl', 'Faktura', 'mail-9');
+SELECT omnichannel.merge_threads(1, (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'mail-9'),
+                                 'same order');
+INSERT INTO omnichannel.stitch_setting (channel, recency_window) VALUES ('chat', '2 hours');
 UPDATE omnichannel.thread SET status = 'solved', priority = 'high', assignee = 'agent.ana'
  WHERE id = 1;
 });
@@ -38,9 +44,12 @@ SELECT string_agg(t || ':' || n || ':' || h, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'identifier', count(*), md5(string_agg(ci::text, '|' ORDER BY contact)) FROM omnichannel.customer_identifier ci
   UNION ALL SELECT 'thread', count(*), md5(string_agg(th::text, '|' ORDER BY id)) FROM omnichannel.thread th
   UNION ALL SELECT 'interaction', count(*), md5(string_agg(i::text, '|' ORDER BY id)) FROM omnichannel.interaction i
+  UNION ALL SELECT 'thread_event', count(*), md5(string_agg(e::text, '|' ORDER BY id)) FROM omnichannel.thread_event e
+  UNION ALL SELECT 'stitch_setting', count(*), md5(string_agg(s::text, '|' ORDER BY channel)) FROM omnichannel.stitch_setting s
 ) s};
 my $before = $node->safe_psql('src', $fingerprint);
-like($before, qr/interaction:502:/, 'source database holds 502 interactions');
+like($before, qr/interaction:503:/, 'source database holds 503 interactions');
+like($before, qr/thread_event:1:/, 'and one audit event');
 
 my $dump = $node->basedir . '/src.dump';
 $node->command_ok(
@@ -58,7 +67,7 @@ is($node->safe_psql('dst', $fingerprint), $before,
 my $next = $node->safe_psql('dst', q{
 INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id, in_reply_to)
 VALUES ('email', 'outbound', '2026-11-20 11:00+00', 'jan.kowalski@example.pl', 'reply-1', 'chat-1')
-RETURNING id > 502, customer_id, thread_id, stitch_reason});
+RETURNING id > 503, customer_id, thread_id, stitch_reason});
 is($next, 't|1|1|reference', 'after restore a reply gets a fresh id and joins the restored thread');
 is($node->safe_psql('dst', q{
 INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('sms', 'inbound', 'tel:+40721000000')
