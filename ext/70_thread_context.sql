@@ -1,0 +1,64 @@
+-- ---------------------------------------------------------------------------
+-- thread_context(): what the next agent needs to know about a thread, on any
+-- channel ("context cookies"): IVR choices and self-service steps, business
+-- keys, the last topics, the channels used, the previous agent.  Derived
+-- from the thread's interactions when asked (index interaction_thread_idx),
+-- so it is never stale; thread.context (free-form, written by applications)
+-- is included as it is.  See docs/stitching.md "Thread context".
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION omnichannel.thread_context(thread bigint)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH t AS (
+        SELECT * FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) thread_context.thread
+    ), i AS (
+        SELECT * FROM omnichannel.interaction
+         WHERE thread_id OPERATOR(pg_catalog.=) thread_context.thread
+    )
+    SELECT jsonb_build_object(
+        'thread', t.id,
+        'customer', t.customer_id,
+        'status', t.status,
+        'priority', t.priority,
+        'subject', t.subject,
+        'channels', to_jsonb(t.channels),
+        'opened_at', t.opened_at,
+        'last_activity_at', t.last_activity_at,
+        'merged_into', t.merged_into,
+        'interactions', (SELECT count(*) FROM i),
+        'ivr', COALESCE((
+            SELECT jsonb_agg(jsonb_build_object('at', i.occurred_at, 'channel', i.channel,
+                                                'choices', i.attributes -> 'ivr')
+                             ORDER BY i.occurred_at, i.id)
+              FROM i WHERE i.attributes ? 'ivr'), '[]'::jsonb),
+        'keys', COALESCE((
+            SELECT jsonb_object_agg(k.key, k.value)
+              FROM (SELECT DISTINCT ON (e.key) e.key, e.value
+                      FROM i, jsonb_each(CASE WHEN jsonb_typeof(i.attributes -> 'keys') = 'object'
+                                              THEN i.attributes -> 'keys' END) AS e
+                     ORDER BY e.key, i.occurred_at DESC, i.id DESC) AS k), '{}'::jsonb),
+        'last_topics', COALESCE((
+            SELECT jsonb_agg(s.subject ORDER BY s.at DESC)
+              FROM (SELECT DISTINCT ON (omnichannel.normalize_subject(i.subject))
+                           i.subject, i.occurred_at AS at
+                      FROM i
+                     WHERE i.subject IS NOT NULL
+                       AND omnichannel.normalize_subject(i.subject) OPERATOR(pg_catalog.<>) ''
+                     ORDER BY omnichannel.normalize_subject(i.subject), i.occurred_at DESC) AS s),
+            '[]'::jsonb),
+        'previous_agent', (
+            SELECT i.agent FROM i WHERE i.agent IS NOT NULL
+             ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1),
+        'last_interaction', (
+            SELECT jsonb_build_object('at', i.occurred_at, 'channel', i.channel,
+                                      'direction', i.direction, 'agent', i.agent,
+                                      'subject', i.subject)
+              FROM i ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1),
+        'context', t.context)
+      FROM t
+$$;
+COMMENT ON FUNCTION omnichannel.thread_context(bigint) IS
+    'What the next agent needs about a thread on any channel: IVR choices, business keys (attributes->''keys''), last topics, channels, previous agent, last interaction, and thread.context; NULL for an unknown thread';
