@@ -114,6 +114,8 @@ CREATE TABLE omnichannel.interaction (
     refs            text[],
     attributes      jsonb NOT NULL DEFAULT '{}'::jsonb
                     CHECK (pg_catalog.jsonb_typeof(attributes) = 'object'),
+    business_keys   jsonb
+                    CHECK (pg_catalog.jsonb_typeof(business_keys) = 'object'),
     stitch_reason   text NOT NULL
                     CHECK (stitch_reason IN ('reference', 'token', 'business_key',
                                              'subject', 'recency', 'new', 'manual')),
@@ -157,6 +159,7 @@ COMMENT ON COLUMN omnichannel.interaction.external_id IS 'The channel''s own id 
 COMMENT ON COLUMN omnichannel.interaction.in_reply_to IS 'external_id of the message this one answers (any channel)';
 COMMENT ON COLUMN omnichannel.interaction.refs IS 'external_ids this one refers to, oldest first (mail References)';
 COMMENT ON COLUMN omnichannel.interaction.attributes IS 'Channel-specific facts (IVR choices, order numbers, ...) as a JSON object';
+COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'' and business_key_pattern matches), e.g. {"order": "A-1234"}; NULL if none';
 COMMENT ON COLUMN omnichannel.interaction.stitch_reason IS 'Why it joined its thread: reference, token, business_key, subject, recency, new or manual';
 COMMENT ON COLUMN omnichannel.interaction.stitch_evidence IS 'What matched (which external id, key or window), as JSON';
 COMMENT ON COLUMN omnichannel.interaction.created_at IS 'When the row was stored';

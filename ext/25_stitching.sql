@@ -47,6 +47,46 @@ COMMENT ON COLUMN omnichannel.stitch_settings.recency_window IS 'Recency window 
 COMMENT ON COLUMN omnichannel.stitch_settings.default_recency_window IS 'Built-in default';
 COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting overrides the default';
 
+-- Business keys --------------------------------------------------------------
+
+CREATE TABLE omnichannel.business_key_pattern (
+    name        text PRIMARY KEY
+                CONSTRAINT business_key_pattern_name_check
+                CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    pattern     text NOT NULL
+                CONSTRAINT business_key_pattern_compiles
+                CHECK (('' OPERATOR(pg_catalog.~) pattern) IS NOT NULL),
+    enabled     boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE omnichannel.business_key_pattern IS
+    'Named regular expressions that find business keys (order numbers, claim ids, ...) in subjects and bodies at ingest; none are predefined';
+COMMENT ON COLUMN omnichannel.business_key_pattern.name IS 'Key name, e.g. order (lower case, digits, underscores)';
+COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
+    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern))';
+COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it';
+COMMENT ON COLUMN omnichannel.business_key_pattern.created_at IS 'When the pattern was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern', '');
+
+CREATE TABLE omnichannel.thread_key (
+    customer_id     bigint NOT NULL,
+    name            text NOT NULL,
+    value           text NOT NULL,
+    thread_id       bigint NOT NULL,
+    last_seen_at    timestamptz NOT NULL,
+    PRIMARY KEY (customer_id, name, value, thread_id),
+    FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
+        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
+);
+COMMENT ON TABLE omnichannel.thread_key IS
+    'Which threads of a customer carry which business key: the look-up behind the business_key stitching rule (maintained by ingest)';
+COMMENT ON COLUMN omnichannel.thread_key.customer_id IS 'The customer';
+COMMENT ON COLUMN omnichannel.thread_key.name IS 'Key name (order, claim, ...)';
+COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
+COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
+COMMENT ON COLUMN omnichannel.thread_key.last_seen_at IS 'occurred_at of the latest interaction that carried it';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_key', '');
+
 CREATE FUNCTION omnichannel.thread_token(thread bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'oc_thread_token'

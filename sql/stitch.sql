@@ -93,6 +93,58 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, body, externa
 VALUES ('chat', 'inbound', '2026-10-12 09:30+00', 'tel:+40721234567', 'Trimis mai devreme', 'rec-late')
 RETURNING thread_id = (SELECT thread_id FROM interaction WHERE external_id = 'rec-wa') AS joins, stitch_reason;
 
+-- Business keys.  No pattern is predefined; the DBA names them.
+INSERT INTO business_key_pattern (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
+\set VERBOSITY terse
+INSERT INTO business_key_pattern (name, pattern) VALUES ('claim', '(R-[0-9+');
+INSERT INTO business_key_pattern (name, pattern) VALUES ('Claim No', 'R-[0-9]+');
+\set VERBOSITY default
+-- The seeds' scenario: a call about order A-7788, and a week later a web
+-- chat that mentions the order joins the call's thread.
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('phone', 'inbound', '2026-10-20 09:00+00', '+34 612 345 678', 'Pedido A-7788 no ha llegado',
+        'key-call', '{"ivr": {"menu": ["pedidos"]}}')
+RETURNING thread_id AS key_thread, business_keys \gset
+SELECT :'business_keys' AS call_keys;
+INSERT INTO interaction (channel, direction, occurred_at, contact, body, external_id)
+VALUES ('chat', 'inbound', '2026-10-27 18:00+00', 'tel:+34612345678',
+        'Hola, llamé la semana pasada por el pedido A-7788', 'key-chat')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason, stitch_evidence, business_keys;
+-- an explicit key in attributes->'keys' counts as well, and is remembered
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('email', 'outbound', '2026-10-28 10:00+00', 'tel:+34612345678', 'Su reclamación',
+        'key-mail-1', '{"keys": {"claim": "R-99", "order": "A-7788"}}')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason, business_keys;
+SELECT name, value, thread_id = :key_thread AS key_thread, last_seen_at
+  FROM thread_key WHERE thread_id = :key_thread ORDER BY name, value;
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-11-02 10:00+00', 'tel:+34612345678', 'key-web-1', '{"keys": {"claim": "R-99"}}')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason, stitch_evidence->>'key' AS key;
+-- a solved thread is joined by key within 7 days of its last activity ...
+UPDATE thread SET status = 'solved' WHERE id = :key_thread;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-11-08 10:00+00', 'tel:+34612345678', 'Otra vez A-7788', 'key-mail-2')
+RETURNING thread_id = :key_thread AS reopened_within_7_days, stitch_reason;
+-- ... not later, and a closed thread never
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-11-30 10:00+00', 'tel:+34612345678', 'A-7788 de nuevo', 'key-mail-3')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason;
+UPDATE thread SET status = 'closed' WHERE id = :key_thread;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('email', 'inbound', '2026-11-09 10:00+00', 'tel:+34612345678', 'R-99', 'key-mail-4',
+        '{"keys": {"claim": "R-99"}}')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason;
+-- keys belong to a customer: another customer's A-7788 is their own matter
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-10-28 11:00+00', 'otro.cliente@example.es', 'Mi pedido A-7788', 'key-other')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason, business_keys;
+-- a disabled pattern finds nothing
+UPDATE business_key_pattern SET enabled = false;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-10-29 11:00+00', 'otro.cliente@example.es', 'A-5555', 'key-disabled')
+RETURNING business_keys IS NULL AS no_keys;
+DELETE FROM business_key_pattern;
+
 -- Every interaction is still in a thread of its own customer.
 SELECT count(*) AS misplaced
   FROM interaction i JOIN thread t ON t.id = i.thread_id

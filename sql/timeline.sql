@@ -71,7 +71,7 @@ SELECT channel, count(*)
 SET plan_cache_mode = force_generic_plan;
 PREPARE first_page(bigint) AS SELECT * FROM omnichannel.timeline($1);
 PREPARE next_page(bigint, timestamptz, bigint) AS
-    SELECT * FROM omnichannel.timeline($1, $2, 50, '{email,chat}', $3);
+    SELECT * FROM omnichannel.timeline($1, $2, 50, NULL, $3);
 EXPLAIN (COSTS OFF) EXECUTE first_page(:tc);
 EXPLAIN (COSTS OFF) EXECUTE next_page(:tc, '2026-01-01 12:00+00', 42);
 RESET plan_cache_mode;

@@ -6,6 +6,9 @@
  *   reference  the interaction's in_reply_to, else the latest of its refs,
  *              names an earlier interaction: join that interaction's thread.
  *   token      its subject or body carries a thread token "[#T123]".
+ *   business_key  a thread of the customer carries one of its business keys
+ *              (order number, ...) and is open, or was solved within the
+ *              reopen window; closed threads are never joined.
  *   recency    the customer's most recently active thread that is still
  *              open (open, pending, on hold) was active within the
  *              channel's recency window of the new interaction.
@@ -69,6 +72,39 @@ recent_enough(const oc_stitch_input *in, const oc_stitch_candidate *c)
 		in->occurred_at >= c->first_at - in->recency_window;
 }
 
+/* Between equally strong candidates: the later interaction, else the more recently active thread. */
+static int
+later(const oc_stitch_candidate *a, const oc_stitch_candidate *b)
+{
+	if (a->interaction_id != b->interaction_id)
+		return a->interaction_id > b->interaction_id;
+	return a->last_at > b->last_at;
+}
+
+/* May a business key join this thread: open, or solved not long ago? */
+static int
+key_joinable(const oc_stitch_input *in, const oc_stitch_candidate *c)
+{
+	if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
+		c->state == OC_THREAD_ON_HOLD)
+		return 1;
+	return c->state == OC_THREAD_SOLVED &&
+		in->occurred_at <= c->last_at + in->reopen_window;
+}
+
+/* Could this candidate be chosen (right customer, rule's conditions met)? */
+int
+oc_stitch_eligible(const oc_stitch_input *in, const oc_stitch_candidate *c)
+{
+	if (c->customer_id != in->customer_id)
+		return 0;
+	if (c->via == OC_VIA_RECENCY)
+		return recent_enough(in, c);
+	if (c->via == OC_VIA_BUSINESS_KEY)
+		return key_joinable(in, c);
+	return 1;
+}
+
 /* Decide the thread of a new interaction. */
 void
 oc_stitch_decide(const oc_stitch_input *in,
@@ -94,11 +130,11 @@ oc_stitch_decide(const oc_stitch_input *in,
 			out->n_strangers++;
 			continue;
 		}
-		if (c->via == OC_VIA_RECENCY && !recent_enough(in, c))
+		if (!oc_stitch_eligible(in, c))
 			continue;
 		rank = candidate_rank(c);
 		if (out->chosen < 0 || rank < best_rank ||
-			(rank == best_rank && c->interaction_id > cands[out->chosen].interaction_id))
+			(rank == best_rank && later(c, &cands[out->chosen])))
 		{
 			out->chosen = (int) i;
 			best_rank = rank;
@@ -115,6 +151,9 @@ oc_stitch_decide(const oc_stitch_input *in,
 				break;
 			case OC_VIA_TOKEN:
 				out->reason = OC_STITCH_TOKEN;
+				break;
+			case OC_VIA_BUSINESS_KEY:
+				out->reason = OC_STITCH_BUSINESS_KEY;
 				break;
 			case OC_VIA_RECENCY:
 				out->reason = OC_STITCH_RECENCY;

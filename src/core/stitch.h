@@ -32,6 +32,7 @@ typedef enum oc_stitch_via
 	OC_VIA_IN_REPLY_TO = 0,		/* in_reply_to named one of its interactions */
 	OC_VIA_REFS,				/* refs named one of its interactions */
 	OC_VIA_TOKEN,				/* the thread's token in subject or body */
+	OC_VIA_BUSINESS_KEY,		/* a thread that carries one of its business keys */
 	OC_VIA_RECENCY				/* the customer's latest thread */
 } oc_stitch_via;
 
@@ -65,7 +66,11 @@ typedef struct oc_stitch_input
 	int64_t		customer_id;
 	int64_t		occurred_at;	/* microseconds, any epoch shared with candidates */
 	int64_t		recency_window; /* microseconds; 0 = the recency rule is off */
+	int64_t		reopen_window;	/* microseconds a solved thread stays joinable by key */
 } oc_stitch_input;
+
+/* How long a solved thread can still be joined by a business key. */
+#define OC_STITCH_REOPEN_WINDOW ((int64_t) 7 * 24 * 3600 * 1000000)
 
 /* The decision. */
 typedef struct oc_stitch_decision
@@ -80,6 +85,8 @@ typedef struct oc_stitch_decision
 #define OC_STITCH_TOKEN_MAX 24	/* "[#T" + 19 digits + "]" + NUL */
 
 extern const char *oc_stitch_reason_name(oc_stitch_reason reason);
+extern int	oc_stitch_eligible(const oc_stitch_input *in,
+							   const oc_stitch_candidate *c);
 extern void oc_stitch_decide(const oc_stitch_input *in,
 							 const oc_stitch_candidate *cands, size_t ncands,
 							 oc_stitch_decision *out);

@@ -43,6 +43,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/dependency.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
@@ -51,11 +52,14 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -73,6 +77,9 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
 #define OC_MAX_REFERENCES 100
 /* The recency rule looks at most at the customer's latest this many interactions. */
 #define OC_RECENCY_ROWS 16
+/* At most this many business keys per interaction, and threads per key. */
+#define OC_MAX_KEYS 16
+#define OC_KEY_THREADS 8
 
 /* Per-backend cache of attribute numbers, type OIDs, index probes and saved plans. */
 typedef struct IngestCache
@@ -109,6 +116,10 @@ typedef struct IngestCache
 	AttrNumber	att_thread_merged;	/* thread.merged_into */
 	AttrNumber	att_body;
 	AttrNumber	att_setting_recency;
+	AttrNumber	att_attributes;
+	AttrNumber	att_business_keys;
+	AttrNumber	att_key_thread;	/* thread_key.thread_id */
+	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
 	Oid			state_oid[OC_THREAD_CLOSED + 1];	/* thread_status labels */
 	int			nchannels;
 	Oid			channel_oid[32];	/* channel labels ... */
@@ -118,6 +129,7 @@ typedef struct IngestCache
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	upsert_thread;
 	SPIPlanPtr	touch_thread;
+	SPIPlanPtr	upsert_key;
 } IngestCache;
 
 static IngestCache cache;
@@ -171,7 +183,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
-		&cache.upsert_thread, &cache.touch_thread
+		&cache.upsert_thread, &cache.touch_thread, &cache.upsert_key
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -307,6 +319,9 @@ ensure_cache(Relation rel)
 		elog(ERROR, "omnichannel.thread has no column \"merged_into\"");
 	cache.att_body = column(tupdesc, "body");
 	cache.att_setting_recency = get_attnum(relation_in(nsp, "stitch_setting"), "recency_window");
+	cache.att_attributes = column(tupdesc, "attributes");
+	cache.att_business_keys = column(tupdesc, "business_keys");
+	cache.att_key_thread = get_attnum(relation_in(nsp, "thread_key"), "thread_id");
 	cache_enum_labels(get_atttype(thread_rel, cache.att_thread_status), cache.channel_type);
 
 	oc_probe_init(&cache.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2);
@@ -316,6 +331,7 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_customer, relation_in(nsp, "customer_pkey"), 1);
 	oc_probe_init(&cache.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
 	oc_probe_init(&cache.by_setting, relation_in(nsp, "stitch_setting_pkey"), 1);
+	oc_probe_init(&cache.by_key, relation_in(nsp, "thread_key_pkey"), 3);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -333,6 +349,20 @@ ensure_cache(Relation rel)
 	cache.drop_customer = prepare_plan(
 		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
 		1, argtypes);
+
+	argtypes[0] = INT8OID;		/* customer id */
+	argtypes[1] = TEXTOID;		/* key name */
+	argtypes[2] = TEXTOID;		/* key value */
+	argtypes[3] = INT8OID;		/* thread id */
+	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
+	cache.upsert_key = prepare_plan(
+		"INSERT INTO omnichannel.thread_key AS k "
+		"       (customer_id, name, value, thread_id, last_seen_at) "
+		"VALUES ($1, $2, $3, $4, $5) "
+		"ON CONFLICT (customer_id, name, value, thread_id) DO UPDATE "
+		"   SET last_seen_at = excluded.last_seen_at "
+		" WHERE k.last_seen_at OPERATOR(pg_catalog.<) excluded.last_seen_at",
+		5, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread id */
 	argtypes[1] = INT8OID;		/* customer id */
@@ -507,12 +537,12 @@ thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 	return true;
 }
 
-/* Is one of the candidates a thread of this customer? */
+/* Could one of the candidates be chosen (then weaker rules need not look)? */
 static bool
-has_own_candidate(const oc_stitch_candidate *cands, size_t n, int64 customer_id)
+has_own_candidate(const oc_stitch_input *in, const oc_stitch_candidate *cands, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (cands[i].customer_id == customer_id)
+		if (oc_stitch_eligible(in, &cands[i]))
 			return true;
 	return false;
 }
@@ -538,19 +568,206 @@ find_token(HeapTuple tuple, TupleDesc tupdesc, int64 *thread)
 	return false;
 }
 
+/* A business key of the new interaction. */
+typedef struct BizKey
+{
+	char	   *name;
+	char	   *value;
+} BizKey;
+
+/* The enabled business-key patterns, read once per transaction. */
+typedef struct KeyPattern
+{
+	char	   *name;
+	text	   *pattern;
+} KeyPattern;
+
+static KeyPattern *key_patterns = NULL;
+static int	n_key_patterns = 0;
+static LocalTransactionId key_patterns_lxid = InvalidLocalTransactionId;
+static MemoryContext key_patterns_cxt = NULL;
+
+/* (Re)read business_key_pattern at the first use in a transaction. */
+static void
+load_key_patterns(void)
+{
+	MemoryContext old;
+
+	if (key_patterns_lxid == MyProc->lxid && key_patterns_cxt != NULL)
+		return;
+	if (key_patterns_cxt == NULL)
+		key_patterns_cxt = AllocSetContextCreate(TopMemoryContext,
+												 "omnichannel business-key patterns",
+												 ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(key_patterns_cxt);
+	key_patterns = NULL;
+	n_key_patterns = 0;
+
+	SPI_connect();
+	if (SPI_execute("SELECT name, pattern FROM omnichannel.business_key_pattern "
+					" WHERE enabled ORDER BY name", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.business_key_pattern");
+	old = MemoryContextSwitchTo(key_patterns_cxt);
+	key_patterns = palloc0(sizeof(KeyPattern) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		key_patterns[i].name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+																 SPI_tuptable->tupdesc, 1, &isnull));
+		key_patterns[i].pattern = DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																  SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	n_key_patterns = (int) SPI_processed;
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	key_patterns_lxid = MyProc->lxid;
+}
+
+/* substring(s FROM pattern): the first group or the whole match, or NULL. */
+static char *
+pattern_match(Datum s, text *pattern)
+{
+	LOCAL_FCINFO(fcinfo, 2);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 2, DEFAULT_COLLATION_OID, NULL, NULL);
+	fcinfo->args[0].value = s;
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = PointerGetDatum(pattern);
+	fcinfo->args[1].isnull = false;
+	result = textregexsubstr(fcinfo);
+	if (fcinfo->isnull)
+		return NULL;
+	return TextDatumGetCString(result);
+}
+
+/* Is name already among the first n keys? */
+static bool
+has_key(const BizKey *keys, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The interaction's business keys: attributes->'keys' (an object of
+ * scalars) first, then the first match of each enabled pattern in the
+ * subject, else the first 64 kB of the body, for names not given yet.
+ */
+static int
+collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
+{
+	bool		isnull;
+	Datum		attrs = heap_getattr(tuple, cache.att_attributes, tupdesc, &isnull);
+	int			n = 0;
+
+	if (!isnull)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(attrs);
+		JsonbValue	k;
+		JsonbValue *v;
+
+		k.type = jbvString;
+		k.val.string.val = "keys";
+		k.val.string.len = 4;
+		v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
+		if (v != NULL && v->type == jbvBinary && JsonContainerIsObject(v->val.binary.data))
+		{
+			JsonbIterator *it = JsonbIteratorInit(v->val.binary.data);
+			JsonbValue	jv;
+			JsonbIteratorToken tok;
+			char	   *name = NULL;
+
+			while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+			{
+				if (tok == WJB_KEY)
+					name = pnstrdup(jv.val.string.val, jv.val.string.len);
+				else if (tok == WJB_VALUE && name != NULL && n < OC_MAX_KEYS &&
+						 (jv.type == jbvString || jv.type == jbvNumeric))
+				{
+					char	   *value = jv.type == jbvString ?
+						pnstrdup(jv.val.string.val, jv.val.string.len) :
+						DatumGetCString(DirectFunctionCall1(numeric_out,
+															NumericGetDatum(jv.val.numeric)));
+
+					if (value[0] != '\0' && !has_key(keys, n, name))
+					{
+						keys[n].name = name;
+						keys[n].value = value;
+						n++;
+					}
+				}
+			}
+		}
+	}
+
+	load_key_patterns();
+	for (int p = 0; p < n_key_patterns && n < OC_MAX_KEYS; p++)
+	{
+		AttrNumber	where[2] = {cache.att_subject, cache.att_body};
+
+		if (has_key(keys, n, key_patterns[p].name))
+			continue;
+		for (int w = 0; w < 2; w++)
+		{
+			Datum		d = heap_getattr(tuple, where[w], tupdesc, &isnull);
+			char	   *value;
+
+			if (isnull)
+				continue;
+			value = pattern_match(PointerGetDatum(DatumGetTextPSlice(d, 0, 65536)),
+								  key_patterns[p].pattern);
+			if (value != NULL && value[0] != '\0')
+			{
+				keys[n].name = key_patterns[p].name;
+				keys[n].value = value;
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/* The keys as a JSON object for interaction.business_keys. */
+static Datum
+keys_jsonb(const BizKey *keys, int n)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		escape_json(&buf, keys[i].name);
+		appendStringInfoString(&buf, ": ");
+		escape_json(&buf, keys[i].value);
+	}
+	appendStringInfoChar(&buf, '}');
+	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
+}
+
 /*
  * Gather the candidate threads (references, a token, the customer's latest
  * thread) and let the core decide.  Appends the evidence (JSON) to *evidence.
  */
 static oc_stitch_decision
 decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
-			  RefKey *keys, int nkeys, Snapshot snap, StringInfo evidence)
+			  RefKey *keys, int nkeys, BizKey *bizkeys, int nbizkeys,
+			  Snapshot snap, StringInfo evidence)
 {
 	/* an external id is unique per channel: at most 13 rows per key */
 	const int	per_key = 16;
 	AttrNumber	atts[3] = {cache.att_id, cache.att_thread, cache.att_customer};
 	oc_stitch_decision decision;
-	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) * (nkeys * per_key + 2));
+	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) *
+										 (nkeys * per_key + nbizkeys * OC_KEY_THREADS + 2));
 	Datum	   *vals = palloc(sizeof(Datum) * 3 * per_key);
 	bool	   *nulls = palloc(sizeof(bool) * 3 * per_key);
 	size_t		ncands = 0;
@@ -561,6 +778,7 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	in.customer_id = customer_id;
 	in.occurred_at = DatumGetTimestampTz(heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull));
 	in.recency_window = recency_window(heap_getattr(tuple, cache.att_channel, tupdesc, &isnull), snap);
+	in.reopen_window = OC_STITCH_REOPEN_WINDOW;
 
 	for (int k = 0; k < nkeys; k++)
 	{
@@ -585,7 +803,7 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	 * Weaker rules cannot win over a candidate of a stronger one that
 	 * belongs to this customer: skip their look-ups then.
 	 */
-	if (!has_own_candidate(cands, ncands, customer_id) &&
+	if (!has_own_candidate(&in, cands, ncands) &&
 		find_token(tuple, tupdesc, &token_thread) &&
 		thread_facts(token_thread, snap, &cands[ncands]))
 		cands[ncands++].via = OC_VIA_TOKEN;
@@ -594,7 +812,32 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	 * Recency: the customer's most recently active thread that is still
 	 * open, among its latest OC_RECENCY_ROWS interactions within the window.
 	 */
-	if (in.recency_window > 0 && !has_own_candidate(cands, ncands, customer_id))
+	/* Business keys: threads of the customer that carried one of them. */
+	if (!has_own_candidate(&in, cands, ncands))
+	{
+		AttrNumber	katt = cache.att_key_thread;
+		Datum		kvals[OC_KEY_THREADS];
+		bool		knulls[OC_KEY_THREADS];
+
+		for (int k = 0; k < nbizkeys; k++)
+		{
+			Datum		key[3] = {Int64GetDatum(customer_id),
+				CStringGetTextDatum(bizkeys[k].name),
+			CStringGetTextDatum(bizkeys[k].value)};
+			int			nrows = oc_probe(&cache.by_key, key, snap, 1, &katt,
+										 kvals, knulls, OC_KEY_THREADS);
+
+			for (int r = 0; r < nrows; r++)
+				if (thread_facts(DatumGetInt64(kvals[r]), snap, &cands[ncands]))
+				{
+					cands[ncands].via = OC_VIA_BUSINESS_KEY;
+					cands[ncands].position = k;
+					ncands++;
+				}
+		}
+	}
+
+	if (in.recency_window > 0 && !has_own_candidate(&in, cands, ncands))
 	{
 		Datum		key = Int64GetDatum(customer_id);
 		AttrNumber	ratts[2] = {cache.att_thread, cache.att_occurred};
@@ -667,6 +910,12 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 					escape_json(evidence, token);
 				}
 				break;
+			case OC_VIA_BUSINESS_KEY:
+				appendStringInfoString(evidence, "\"business_key\", \"key\": ");
+				escape_json(evidence, bizkeys[c->position].name);
+				appendStringInfoString(evidence, ", \"value\": ");
+				escape_json(evidence, bizkeys[c->position].value);
+				break;
 			case OC_VIA_RECENCY:
 				appendStringInfo(evidence,
 								 "\"recency\", \"idle_seconds\": " INT64_FORMAT
@@ -730,11 +979,13 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	StringInfoData evidence;
 	RefKey	   *keys;
 	int			nkeys;
-	int			cols[4];
-	Datum		vals[4];
-	bool		nulls[4];
+	int			cols[5];
+	Datum		vals[5];
+	bool		nulls[5];
 	int			ncols = 0;
 	Snapshot	snap;
+	BizKey		bizkeys[OC_MAX_KEYS];
+	int			nbizkeys = 0;
 
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
@@ -773,6 +1024,9 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 			goto done;
 		}
 	}
+
+	/* the interaction's business keys (stored, and used by stitching) */
+	nbizkeys = collect_keys(tuple, tupdesc, bizkeys);
 
 	/*
 	 * 2. the customer.  A thread the writer names must exist (only the
@@ -845,7 +1099,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 
 		nkeys = collect_refs(tuple, tupdesc, keys);
 		decision = decide_thread(DatumGetInt64(customer), tuple, tupdesc,
-								 keys, nkeys, snap, &evidence);
+								 keys, nkeys, bizkeys, nbizkeys, snap, &evidence);
 		if (decision.reason == OC_STITCH_NEW)
 			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
 		else
@@ -863,6 +1117,10 @@ done:
 	cols[ncols] = cache.att_thread;
 	vals[ncols] = thread;
 	nulls[ncols++] = false;
+	cols[ncols] = cache.att_business_keys;
+	nulls[ncols] = (nbizkeys == 0);
+	vals[ncols] = nbizkeys == 0 ? (Datum) 0 : keys_jsonb(bizkeys, nbizkeys);
+	ncols++;
 	if (reason != NULL)
 	{
 		cols[ncols] = cache.att_reason;
@@ -877,6 +1135,35 @@ done:
 
 	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, tupdesc, ncols,
 													 cols, vals, nulls));
+}
+
+/* Record the interaction's business keys against its thread (thread_key). */
+static void
+record_thread_keys(HeapTuple tuple, TupleDesc tupdesc, Datum customer,
+				   Datum thread, Datum occurred_at)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, cache.att_business_keys, tupdesc, &isnull);
+	JsonbIterator *it;
+	JsonbValue	jv;
+	JsonbIteratorToken tok;
+	Datum		args[5] = {customer, (Datum) 0, (Datum) 0, thread, occurred_at};
+
+	if (isnull)
+		return;
+	it = JsonbIteratorInit(&DatumGetJsonbP(d)->root);
+	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+	{
+		if (tok == WJB_KEY)
+			args[1] = PointerGetDatum(cstring_to_text_with_len(jv.val.string.val,
+															   jv.val.string.len));
+		else if (tok == WJB_VALUE && jv.type == jbvString)
+		{
+			args[2] = PointerGetDatum(cstring_to_text_with_len(jv.val.string.val,
+															   jv.val.string.len));
+			run_plan(cache.upsert_key, args, NULL, SPI_OK_INSERT);
+		}
+	}
 }
 
 /* AFTER INSERT: create the new thread or record activity on the joined one. */
@@ -908,6 +1195,8 @@ oc_interaction_after_insert(PG_FUNCTION_ARGS)
 		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
 	else
 		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
+
+	record_thread_keys(tuple, tupdesc, args[1], args[0], args[4]);
 
 	SPI_finish();
 	return PointerGetDatum(NULL);
