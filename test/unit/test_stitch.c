@@ -16,6 +16,7 @@ input(int64_t customer, int64_t at, int64_t window)
 	in.customer_id = customer;
 	in.occurred_at = at;
 	in.recency_window = window;
+	in.reopen_window = OC_STITCH_REOPEN_WINDOW;
 	return in;
 }
 
@@ -172,6 +173,36 @@ main(void)
 	oc_stitch_decide(&in, c, 1, &d);
 	CHECK_INT(d.reason, OC_STITCH_NEW, "another customer's thread: never");
 	CHECK_STR(oc_stitch_reason_name(OC_STITCH_RECENCY), "recency", "recency name");
+
+	/* business keys: open states join; solved within the reopen window; closed never */
+	c[0] = recent(600, 7, OC_THREAD_OPEN, 10 * HOUR, 10 * HOUR);
+	c[0].via = OC_VIA_BUSINESS_KEY;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_BUSINESS_KEY, "key: open thread, whatever its age");
+	CHECK_STR(oc_stitch_reason_name(d.reason), "business_key", "business_key name");
+	c[0].state = OC_THREAD_SOLVED;
+	c[0].last_at = 100 * HOUR - OC_STITCH_REOPEN_WINDOW;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_BUSINESS_KEY, "key: solved exactly the reopen window ago");
+	c[0].last_at -= 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "key: solved longer ago: new");
+	c[0].state = OC_THREAD_CLOSED;
+	c[0].last_at = 99 * HOUR;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "key: closed never");
+	CHECK(!oc_stitch_eligible(&in, &c[0]), "closed key candidate not eligible");
+	/* token > business key > recency; among keys the most recently active */
+	c[0] = recent(601, 7, OC_THREAD_OPEN, 1 * HOUR, 2 * HOUR);
+	c[0].via = OC_VIA_BUSINESS_KEY;
+	c[1] = recent(602, 7, OC_THREAD_OPEN, 1 * HOUR, 3 * HOUR);
+	c[1].via = OC_VIA_BUSINESS_KEY;
+	c[2] = recent(603, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	oc_stitch_decide(&in, c, 3, &d);
+	CHECK_INT(d.thread_id, 602, "key beats recency; the more recently active key thread wins");
+	c[3] = cand(0, 604, 7, OC_VIA_TOKEN, 0);
+	oc_stitch_decide(&in, c, 4, &d);
+	CHECK_INT(d.reason, OC_STITCH_TOKEN, "token beats business key");
 
 	/* tokens */
 	CHECK(oc_stitch_find_token("Re: [#T123] x", 13, &t) && t == 123, "token in a subject");
