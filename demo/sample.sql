@@ -600,8 +600,13 @@ UPDATE demo_msg SET external_id = pg_temp.demo_ext_id(channel::text, direction::
 
 -- ---------------------------------------------------------------------------
 -- Ingest: one INSERT ... SELECT through the triggers, oldest first, so every
--- in_reply_to / refs points at a row already stored.
+-- in_reply_to / refs points at a row already stored.  Order numbers
+-- (A-1234) in subjects and bodies are business keys: a contact that names
+-- an order joins the customer's open thread about it, on any channel.
 -- ---------------------------------------------------------------------------
+
+INSERT INTO omnichannel.business_key_pattern (name, pattern)
+VALUES ('order', '\m(A-[0-9]{4,})\M');
 
 INSERT INTO omnichannel.interaction
        (channel, direction, occurred_at, ended_at, contact, agent, queue, subject, body,

@@ -123,10 +123,9 @@ CREATE TABLE omnichannel.interaction (
     created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT interaction_ended_after_start CHECK (ended_at >= occurred_at),
     CONSTRAINT interaction_external_id_not_empty CHECK (external_id <> ''),
-    -- The thread is created by the AFTER ROW trigger of the same statement,
-    -- hence DEFERRABLE INITIALLY DEFERRED (and the trigger's name, see
-    -- below); (customer_id, thread_id) keeps every interaction in a thread
-    -- of its own customer.
+    -- (customer_id, thread_id) keeps every interaction in a thread of its
+    -- own customer.  Deferred, so that a restore or a bulk load may bring
+    -- interactions before their threads within a transaction.
     CONSTRAINT interaction_thread_fkey FOREIGN KEY (customer_id, thread_id)
         REFERENCES omnichannel.thread (customer_id, id)
         ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
@@ -171,28 +170,25 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'oc_interaction_before_insert'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION omnichannel.interaction_before_insert() IS
-    'Ingest trigger: resolves or creates the customer from contact and decides the thread';
+    'Ingest trigger: resolves or creates the customer from contact, decides the thread, opens it or records activity on it';
 
-CREATE FUNCTION omnichannel.interaction_after_insert()
+CREATE FUNCTION omnichannel.interaction_after_statement()
 RETURNS trigger
-AS 'MODULE_PATHNAME', 'oc_interaction_after_insert'
+AS 'MODULE_PATHNAME', 'oc_interaction_after_statement'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION omnichannel.interaction_after_insert() IS
-    'Ingest trigger: creates the thread an inserted interaction opened, or records activity on the thread it joined';
+COMMENT ON FUNCTION omnichannel.interaction_after_statement() IS
+    'Ingest trigger: removes threads opened for rows that ON CONFLICT DO NOTHING skipped and that no stored row joined';
 
--- Same-event triggers fire in name order.  "Ingest_after" sorts before the
--- foreign-key triggers ("RI_ConstraintTrigger_..."), so the thread exists
--- before its foreign key is checked even under SET CONSTRAINTS ALL IMMEDIATE.
-CREATE TRIGGER "Ingest_before"
+CREATE TRIGGER ingest
     BEFORE INSERT ON omnichannel.interaction
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_before_insert();
-CREATE TRIGGER "Ingest_after"
+CREATE TRIGGER ingest_cleanup
     AFTER INSERT ON omnichannel.interaction
-    FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_after_insert();
-COMMENT ON TRIGGER "Ingest_before" ON omnichannel.interaction IS
-    'Resolves the customer and decides the thread of each new interaction';
-COMMENT ON TRIGGER "Ingest_after" ON omnichannel.interaction IS
-    'Opens the thread an interaction started, or records activity on the one it joined';
+    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
+COMMENT ON TRIGGER ingest ON omnichannel.interaction IS
+    'Resolves the customer and the thread of each new interaction';
+COMMENT ON TRIGGER ingest_cleanup ON omnichannel.interaction IS
+    'Removes threads left empty by rows that ON CONFLICT skipped';
 
 -- pg_dump: the history is data of the extension's own tables.
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.customer', '');

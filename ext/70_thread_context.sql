@@ -37,8 +37,7 @@ AS $$
         'keys', COALESCE((
             SELECT jsonb_object_agg(k.key, k.value)
               FROM (SELECT DISTINCT ON (e.key) e.key, e.value
-                      FROM i, jsonb_each(CASE WHEN jsonb_typeof(i.attributes -> 'keys') = 'object'
-                                              THEN i.attributes -> 'keys' END) AS e
+                      FROM i, jsonb_each(i.business_keys) AS e
                      ORDER BY e.key, i.occurred_at DESC, i.id DESC) AS k), '{}'::jsonb),
         'last_topics', COALESCE((
             SELECT jsonb_agg(s.subject ORDER BY s.at DESC)
@@ -61,4 +60,4 @@ AS $$
       FROM t
 $$;
 COMMENT ON FUNCTION omnichannel.thread_context(bigint) IS
-    'What the next agent needs about a thread on any channel: IVR choices, business keys (attributes->''keys''), last topics, channels, previous agent, last interaction, and thread.context; NULL for an unknown thread';
+    'What the next agent needs about a thread on any channel: IVR choices, business keys, last topics, channels, previous agent, last interaction, and thread.context; NULL for an unknown thread';

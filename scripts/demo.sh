@@ -75,7 +75,10 @@ SELECT i.channel,
        count(*) FILTER (WHERE direction = 'outbound') AS outbound,
        count(*) FILTER (WHERE direction = 'internal') AS internal,
        count(DISTINCT customer_id) AS customers,
-       count(*) FILTER (WHERE stitch_reason = 'reference') AS "joined by reference"
+       count(*) FILTER (WHERE stitch_reason = 'reference') AS "by reference",
+       count(*) FILTER (WHERE stitch_reason = 'business_key') AS "by order number",
+       count(*) FILTER (WHERE stitch_reason = 'recency') AS "by recency",
+       count(*) FILTER (WHERE stitch_reason = 'new') AS "new thread"
   FROM omnichannel.interaction i
  GROUP BY ROLLUP (i.channel)
  ORDER BY i.channel NULLS LAST;
@@ -116,8 +119,9 @@ SELECT to_char(t.occurred_at, 'YYYY-MM-DD HH24:MI') AS "when", t.channel, t.agen
  ORDER BY t.occurred_at;
 
 \echo
-\echo '   His threads (the call joined the IVR leg and the SMS joined the call by reference;'
-\echo '   the chat has no reference to them, so it opened a thread of its own)'
+\echo '   His threads: the IVR leg named order A-1234 and joined the e-mail thread by business key,'
+\echo '   the call and the SMS joined by reference, and today''s chat by the order number again:'
+\echo '   one thread across five channels, so the chat agent starts with the whole story'
 SELECT th.id AS thread, th.status, th.subject, th.channels,
        to_char(th.opened_at, 'YYYY-MM-DD HH24:MI') AS opened,
        to_char(th.last_activity_at, 'YYYY-MM-DD HH24:MI') AS "last activity",
@@ -125,6 +129,16 @@ SELECT th.id AS thread, th.status, th.subject, th.channels,
   FROM omnichannel.thread th
  WHERE th.customer_id = :jan
  ORDER BY th.last_activity_at DESC;
+
+\echo
+\echo '   What the chat agent sees: omnichannel.thread_context(thread) of the chat''s thread'
+SELECT ctx.key AS "context", left(ctx.value::text, 100) AS value
+  FROM omnichannel.interaction i,
+       jsonb_each(omnichannel.thread_context(i.thread_id)) AS ctx
+ WHERE i.customer_id = :jan AND i.channel = 'chat'
+   AND ctx.key IN ('channels', 'ivr', 'keys', 'last_topics', 'previous_agent', 'interactions')
+ ORDER BY i.occurred_at DESC, ctx.key
+ LIMIT 6;
 
 \echo
 \echo '   Paging: the second page of 3 starts after the (occurred_at, id) of the first page''s last row'

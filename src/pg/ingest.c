@@ -20,17 +20,15 @@
  *	  3. The thread: thread_id if given (it must exist and belong to the
  *	     customer; stitch_reason "manual" unless given); else the
  *	     decision of the server-free core (src/core/stitch.c) over the
- *	     candidates found by index look-ups; a new thread only gets an id
- *	     from the thread sequence here.
- * AFTER INSERT (oc_interaction_after_insert)
- *	  Creates the new thread, or records activity (last activity, channels
- *	  used) on the thread joined.  Doing it after the row is really inserted
- *	  means a delivery skipped by ON CONFLICT never leaves an empty thread;
- *	  the (customer_id, thread_id) foreign key is deferred for this reason,
- *	  and the trigger is named "Ingest_after" so that, should a transaction
- *	  SET CONSTRAINTS ALL IMMEDIATE, it still fires before the foreign-key
- *	  check triggers ("RI_ConstraintTrigger_..."; same-event triggers fire
- *	  in name order).
+ *	     candidates found by index look-ups.
+ *	  4. The thread is opened (a new one, id from the thread sequence) or
+ *	     its activity recorded (last activity, channels used), and the
+ *	     interaction's business keys are recorded against it (thread_key),
+ *	     here, so that later rows of the same INSERT or COPY find them.
+ * AFTER INSERT FOR EACH STATEMENT (oc_interaction_after_statement)
+ *	  A row skipped by ON CONFLICT DO NOTHING had its BEFORE trigger run:
+ *	  the threads opened for such rows that no stored row joined are
+ *	  removed, so a retried delivery never leaves an empty thread.
  *
  * Look-ups are index probes without the executor (index_probe.c); the few
  * writes go through SPI plans prepared once per backend.  Both are rebuilt
@@ -71,7 +69,7 @@
 #include "pg/omnichannel.h"
 
 PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
-PG_FUNCTION_INFO_V1(oc_interaction_after_insert);
+PG_FUNCTION_INFO_V1(oc_interaction_after_statement);
 
 /* At most this many references (in_reply_to plus the latest refs) are looked up. */
 #define OC_MAX_REFERENCES 100
@@ -120,6 +118,7 @@ typedef struct IngestCache
 	AttrNumber	att_business_keys;
 	AttrNumber	att_key_thread;	/* thread_key.thread_id */
 	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
+	OcIndexProbe by_thread_rows;	/* interaction (thread_id, occurred_at) */
 	Oid			state_oid[OC_THREAD_CLOSED + 1];	/* thread_status labels */
 	int			nchannels;
 	Oid			channel_oid[32];	/* channel labels ... */
@@ -130,6 +129,7 @@ typedef struct IngestCache
 	SPIPlanPtr	upsert_thread;
 	SPIPlanPtr	touch_thread;
 	SPIPlanPtr	upsert_key;
+	SPIPlanPtr	drop_empty_thread;
 } IngestCache;
 
 static IngestCache cache;
@@ -183,7 +183,8 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
-		&cache.upsert_thread, &cache.touch_thread, &cache.upsert_key
+		&cache.upsert_thread, &cache.touch_thread, &cache.upsert_key,
+		&cache.drop_empty_thread
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -332,6 +333,7 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
 	oc_probe_init(&cache.by_setting, relation_in(nsp, "stitch_setting_pkey"), 1);
 	oc_probe_init(&cache.by_key, relation_in(nsp, "thread_key_pkey"), 3);
+	oc_probe_init(&cache.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -348,6 +350,13 @@ ensure_cache(Relation rel)
 	argtypes[0] = INT8OID;
 	cache.drop_customer = prepare_plan(
 		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
+		1, argtypes);
+
+	argtypes[0] = INT8OID;
+	cache.drop_empty_thread = prepare_plan(
+		"DELETE FROM omnichannel.thread t WHERE t.id OPERATOR(pg_catalog.=) $1 "
+		"   AND NOT EXISTS (SELECT FROM omnichannel.interaction i "
+		"                    WHERE i.thread_id OPERATOR(pg_catalog.=) $1)",
 		1, argtypes);
 
 	argtypes[0] = INT8OID;		/* customer id */
@@ -956,6 +965,77 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before)
 	return trigdata;
 }
 
+/*
+ * Threads this backend opened in the current transaction whose opening row
+ * might not have been stored (ON CONFLICT DO NOTHING skips a row after its
+ * BEFORE trigger ran).  The statement trigger removes those left empty.
+ */
+static int64 *opened = NULL;
+static int	n_opened = 0;
+static int	max_opened = 0;
+static LocalTransactionId opened_lxid = InvalidLocalTransactionId;
+
+/* Remember a thread opened for a row of the current statement. */
+static void
+remember_opened(int64 thread)
+{
+	if (opened_lxid != MyProc->lxid)
+	{
+		/* a new transaction: the old array went with its memory context */
+		opened = NULL;
+		n_opened = max_opened = 0;
+		opened_lxid = MyProc->lxid;
+	}
+	if (n_opened == max_opened)
+	{
+		max_opened = Max(64, max_opened * 2);
+		opened = opened == NULL ?
+			MemoryContextAlloc(TopTransactionContext, sizeof(int64) * max_opened) :
+			repalloc(opened, sizeof(int64) * max_opened);
+	}
+	opened[n_opened++] = thread;
+}
+
+/*
+ * Open the new thread or record activity on the joined one, and record the
+ * interaction's business keys against it.  Done in the BEFORE trigger so
+ * that later rows of the same INSERT or COPY find the thread and its keys.
+ */
+static void
+write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
+			 TupleDesc tupdesc, const BizKey *keys, int nkeys)
+{
+	Datum		args[5];
+	char		nulls[6] = "     ";
+	bool		isnull;
+
+	args[0] = thread;
+	args[1] = customer;
+	args[2] = heap_getattr(tuple, cache.att_subject, tupdesc, &isnull);
+	if (isnull)
+		nulls[2] = 'n';
+	args[3] = heap_getattr(tuple, cache.att_channel, tupdesc, &isnull);
+	args[4] = heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull);
+
+	SPI_connect();
+	if (open_new)
+	{
+		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
+		remember_opened(DatumGetInt64(thread));
+	}
+	else
+		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
+
+	for (int k = 0; k < nkeys; k++)
+	{
+		Datum		kargs[5] = {customer, CStringGetTextDatum(keys[k].name),
+			CStringGetTextDatum(keys[k].value), thread, args[4]};
+
+		run_plan(cache.upsert_key, kargs, NULL, SPI_OK_INSERT);
+	}
+	SPI_finish();
+}
+
 /* BEFORE INSERT: resolve the customer and decide the thread. */
 Datum
 oc_interaction_before_insert(PG_FUNCTION_ARGS)
@@ -986,6 +1066,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	Snapshot	snap;
 	BizKey		bizkeys[OC_MAX_KEYS];
 	int			nbizkeys = 0;
+	bool		open_new = false;
 
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
@@ -1101,12 +1182,18 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		decision = decide_thread(DatumGetInt64(customer), tuple, tupdesc,
 								 keys, nkeys, bizkeys, nbizkeys, snap, &evidence);
 		if (decision.reason == OC_STITCH_NEW)
+		{
 			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
+			open_new = true;
+		}
 		else
 			thread = Int64GetDatum(decision.thread_id);
 		thread_null = false;
 		reason = oc_stitch_reason_name(decision.reason);
 	}
+
+	/* 4. open or touch the thread, record the keys */
+	write_thread(open_new, thread, customer, tuple, tupdesc, bizkeys, nbizkeys);
 
 done:
 	UnregisterSnapshot(snap);
@@ -1137,67 +1224,53 @@ done:
 													 cols, vals, nulls));
 }
 
-/* Record the interaction's business keys against its thread (thread_key). */
-static void
-record_thread_keys(HeapTuple tuple, TupleDesc tupdesc, Datum customer,
-				   Datum thread, Datum occurred_at)
+/*
+ * AFTER INSERT FOR EACH STATEMENT: remove the threads opened by this
+ * statement's BEFORE triggers for rows that were not stored (skipped by ON
+ * CONFLICT DO NOTHING) and that no other row joined.
+ */
+Datum
+oc_interaction_after_statement(PG_FUNCTION_ARGS)
 {
-	bool		isnull;
-	Datum		d = heap_getattr(tuple, cache.att_business_keys, tupdesc, &isnull);
-	JsonbIterator *it;
-	JsonbValue	jv;
-	JsonbIteratorToken tok;
-	Datum		args[5] = {customer, (Datum) 0, (Datum) 0, thread, occurred_at};
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Snapshot	snap;
 
-	if (isnull)
-		return;
-	it = JsonbIteratorInit(&DatumGetJsonbP(d)->root);
-	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"interaction_after_statement")));
+	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER INSERT for each statement",
+						"interaction_after_statement")));
+
+	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
+		cache.relid != RelationGetRelid(trigdata->tg_relation))
 	{
-		if (tok == WJB_KEY)
-			args[1] = PointerGetDatum(cstring_to_text_with_len(jv.val.string.val,
-															   jv.val.string.len));
-		else if (tok == WJB_VALUE && jv.type == jbvString)
+		n_opened = 0;
+		PG_RETURN_POINTER(NULL);
+	}
+
+	snap = oc_probe_snapshot();
+	for (int i = 0; i < n_opened; i++)
+	{
+		Datum		key = Int64GetDatum(opened[i]);
+		AttrNumber	att = cache.att_id;
+		Datum		found;
+		bool		found_null;
+
+		if (oc_probe(&cache.by_thread_rows, &key, snap, 1, &att, &found, &found_null, 1) == 0)
 		{
-			args[2] = PointerGetDatum(cstring_to_text_with_len(jv.val.string.val,
-															   jv.val.string.len));
-			run_plan(cache.upsert_key, args, NULL, SPI_OK_INSERT);
+			SPI_connect();
+			run_plan(cache.drop_empty_thread, &key, NULL, SPI_OK_DELETE);
+			SPI_finish();
 		}
 	}
-}
-
-/* AFTER INSERT: create the new thread or record activity on the joined one. */
-Datum
-oc_interaction_after_insert(PG_FUNCTION_ARGS)
-{
-	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_insert", false);
-	Relation	rel = trigdata->tg_relation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	HeapTuple	tuple = trigdata->tg_trigtuple;
-	Datum		args[5];
-	char		nulls[6] = "     ";
-	bool		isnull;
-	char	   *reason;
-
-	SPI_connect();
-	ensure_cache(rel);
-
-	args[0] = heap_getattr(tuple, cache.att_thread, tupdesc, &isnull);
-	args[1] = heap_getattr(tuple, cache.att_customer, tupdesc, &isnull);
-	args[2] = heap_getattr(tuple, cache.att_subject, tupdesc, &isnull);
-	if (isnull)
-		nulls[2] = 'n';
-	args[3] = heap_getattr(tuple, cache.att_channel, tupdesc, &isnull);
-	args[4] = heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull);
-	reason = TextDatumGetCString(heap_getattr(tuple, cache.att_reason, tupdesc, &isnull));
-
-	if (strcmp(reason, "new") == 0)
-		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
-	else
-		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
-
-	record_thread_keys(tuple, tupdesc, args[1], args[0], args[4]);
-
-	SPI_finish();
-	return PointerGetDatum(NULL);
+	UnregisterSnapshot(snap);
+	n_opened = 0;
+	PG_RETURN_POINTER(NULL);
 }
