@@ -1277,6 +1277,26 @@ sb_date(sbuf *b, int32_t day)
 	sb_printf(b, "\"%04d-%02d-%02d\"", (int) y, (int) m, (int) d);
 }
 
+/* Append ', "key": {"YYYY-MM-DD": [intervals], ...}' for n dated lists (nothing if n is 0). */
+static void
+sb_dated(sbuf *b, const char *key, int32_t n, const int32_t *days,
+		 const int32_t *off, const int32_t *iv)
+{
+	int32_t		i;
+
+	if (n <= 0)
+		return;
+	sb_printf(b, ", \"%s\": {", key);
+	for (i = 0; i < n; i++)
+	{
+		sb_printf(b, "%s", i ? ", " : "");
+		sb_date(b, days[i]);
+		sb_printf(b, ": ");
+		sb_intervals(b, iv + 2 * off[i], off[i + 1] - off[i]);
+	}
+	sb_printf(b, "}");
+}
+
 /* Print the canonical JSON text of a calendar. */
 int
 oc_bh_print(const oc_bh_view *v, char **out, size_t *outlen, oc_bh_error *err)
@@ -1313,32 +1333,8 @@ oc_bh_print(const oc_bh_view *v, char **out, size_t *outlen, oc_bh_error *err)
 		}
 		sb_printf(&b, "]");
 	}
-	if (v->nbreak > 0)
-	{
-		sb_printf(&b, ", \"breaks\": {");
-		for (i = 0; i < v->nbreak; i++)
-		{
-			sb_printf(&b, "%s", i ? ", " : "");
-			sb_date(&b, v->break_day[i]);
-			sb_printf(&b, ": ");
-			sb_intervals(&b, v->break_iv + 2 * v->break_off[i],
-						 v->break_off[i + 1] - v->break_off[i]);
-		}
-		sb_printf(&b, "}");
-	}
-	if (v->nshift > 0)
-	{
-		sb_printf(&b, ", \"shifts\": {");
-		for (i = 0; i < v->nshift; i++)
-		{
-			sb_printf(&b, "%s", i ? ", " : "");
-			sb_date(&b, v->shift_day[i]);
-			sb_printf(&b, ": ");
-			sb_intervals(&b, v->shift_iv + 2 * v->shift_off[i],
-						 v->shift_off[i + 1] - v->shift_off[i]);
-		}
-		sb_printf(&b, "}");
-	}
+	sb_dated(&b, "breaks", v->nbreak, v->break_day, v->break_off, v->break_iv);
+	sb_dated(&b, "shifts", v->nshift, v->shift_day, v->shift_off, v->shift_iv);
 	sb_printf(&b, "}");
 	if (b.nomem)
 	{
