@@ -672,6 +672,7 @@ collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 {
 	bool		isnull;
 	Datum		attrs = heap_getattr(tuple, cache.att_attributes, tupdesc, &isnull);
+	Datum		texts[2] = {(Datum) 0, (Datum) 0};
 	int			n = 0;
 
 	if (!isnull)
@@ -715,21 +716,29 @@ collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 	}
 
 	load_key_patterns();
-	for (int p = 0; p < n_key_patterns && n < OC_MAX_KEYS; p++)
+	if (n_key_patterns > 0)
 	{
+		/* the subject, and the first 64 kB of the body, detoasted once */
 		AttrNumber	where[2] = {cache.att_subject, cache.att_body};
 
+		for (int w = 0; w < 2; w++)
+		{
+			Datum		d = heap_getattr(tuple, where[w], tupdesc, &isnull);
+
+			texts[w] = isnull ? (Datum) 0 : PointerGetDatum(DatumGetTextPSlice(d, 0, 65536));
+		}
+	}
+	for (int p = 0; p < n_key_patterns && n < OC_MAX_KEYS; p++)
+	{
 		if (has_key(keys, n, key_patterns[p].name))
 			continue;
 		for (int w = 0; w < 2; w++)
 		{
-			Datum		d = heap_getattr(tuple, where[w], tupdesc, &isnull);
 			char	   *value;
 
-			if (isnull)
+			if (texts[w] == (Datum) 0)
 				continue;
-			value = pattern_match(PointerGetDatum(DatumGetTextPSlice(d, 0, 65536)),
-								  key_patterns[p].pattern);
+			value = pattern_match(texts[w], key_patterns[p].pattern);
 			if (value != NULL && value[0] != '\0')
 			{
 				keys[n].name = key_patterns[p].name;
