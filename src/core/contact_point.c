@@ -490,53 +490,42 @@ to_u16_normalized(const char *s, size_t n, const UNormalizer2 *n2,
 	return OC_CP_OK;
 }
 
-/* The NFKC_Casefold normalizer (ICU singleton), or NULL with err set. */
+/* An ICU normalizer singleton from its getter, or NULL with err set naming it. */
 static const UNormalizer2 *
-nfkc_cf(oc_cp_error *err)
+normalizer(const UNormalizer2 *(*get) (UErrorCode *), const char *name,
+		   oc_cp_error *err)
 {
 	UErrorCode	ec = U_ZERO_ERROR;
-	const UNormalizer2 *n2 = unorm2_getNFKCCasefoldInstance(&ec);
+	const UNormalizer2 *n2 = get(&ec);
 
 	if (U_FAILURE(ec))
 	{
 		fail(err, OC_CP_INTERNAL, -1,
-			 "ICU could not load the NFKC_Casefold normalizer: %s.",
-			 u_errorName(ec));
+			 "ICU could not load the %s normalizer: %s.", name, u_errorName(ec));
 		return NULL;
 	}
 	return n2;
+}
+
+/* The NFKC_Casefold normalizer (ICU singleton), or NULL with err set. */
+static const UNormalizer2 *
+nfkc_cf(oc_cp_error *err)
+{
+	return normalizer(unorm2_getNFKCCasefoldInstance, "NFKC_Casefold", err);
 }
 
 /* The NFC normalizer (ICU singleton), or NULL with err set. */
 static const UNormalizer2 *
 nfc(oc_cp_error *err)
 {
-	UErrorCode	ec = U_ZERO_ERROR;
-	const UNormalizer2 *n2 = unorm2_getNFCInstance(&ec);
-
-	if (U_FAILURE(ec))
-	{
-		fail(err, OC_CP_INTERNAL, -1,
-			 "ICU could not load the NFC normalizer: %s.", u_errorName(ec));
-		return NULL;
-	}
-	return n2;
+	return normalizer(unorm2_getNFCInstance, "NFC", err);
 }
 
 /* The NFKC normalizer (ICU singleton), or NULL with err set. */
 static const UNormalizer2 *
 nfkc(oc_cp_error *err)
 {
-	UErrorCode	ec = U_ZERO_ERROR;
-	const UNormalizer2 *n2 = unorm2_getNFKCInstance(&ec);
-
-	if (U_FAILURE(ec))
-	{
-		fail(err, OC_CP_INTERNAL, -1,
-			 "ICU could not load the NFKC normalizer: %s.", u_errorName(ec));
-		return NULL;
-	}
-	return n2;
+	return normalizer(unorm2_getNFKCInstance, "NFKC", err);
 }
 
 /* The cached UTS #46 object, opened on first use; NULL with err set. */
