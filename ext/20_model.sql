@@ -74,6 +74,10 @@ CREATE TABLE omnichannel.thread (
     assignee         text,
     context          jsonb NOT NULL DEFAULT '{}'::jsonb
                      CHECK (pg_catalog.jsonb_typeof(context) = 'object'),
+    -- links written by ingest (docs/stitching.md); no foreign keys: a
+    -- thread outlives the erasure or merge of what it points to
+    follow_up_of     bigint,
+    related_to       bigint,
     created_at       timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT thread_customer_id_id_key UNIQUE (customer_id, id)
 );
@@ -89,6 +93,8 @@ COMMENT ON COLUMN omnichannel.thread.opened_at IS 'occurred_at of the earliest i
 COMMENT ON COLUMN omnichannel.thread.last_activity_at IS 'occurred_at of the latest interaction';
 COMMENT ON COLUMN omnichannel.thread.assignee IS 'Agent the thread is assigned to, if any';
 COMMENT ON COLUMN omnichannel.thread.context IS 'Hand-off context for the next agent (IVR choices, business keys, topics) as a JSON object';
+COMMENT ON COLUMN omnichannel.thread.follow_up_of IS 'The closed (or long solved) thread of the same customer this one continues: its first interaction named it by reference, token or business key, and closed threads never reopen';
+COMMENT ON COLUMN omnichannel.thread.related_to IS 'A thread of another customer that this one''s first interaction referenced or quoted a token of: linked, never joined (participant check)';
 COMMENT ON COLUMN omnichannel.thread.created_at IS 'When the thread row was created';
 
 -- Interactions -----------------------------------------------------------------
@@ -116,6 +122,7 @@ CREATE TABLE omnichannel.interaction (
                     CHECK (pg_catalog.jsonb_typeof(attributes) = 'object'),
     business_keys   jsonb
                     CHECK (pg_catalog.jsonb_typeof(business_keys) = 'object'),
+    subject_key     text,
     stitch_reason   text NOT NULL
                     CHECK (stitch_reason IN ('reference', 'token', 'business_key',
                                              'subject', 'recency', 'new', 'manual')),
@@ -158,6 +165,7 @@ COMMENT ON COLUMN omnichannel.interaction.external_id IS 'The channel''s own id 
 COMMENT ON COLUMN omnichannel.interaction.in_reply_to IS 'external_id of the message this one answers (any channel)';
 COMMENT ON COLUMN omnichannel.interaction.refs IS 'external_ids this one refers to, oldest first (mail References)';
 COMMENT ON COLUMN omnichannel.interaction.attributes IS 'Channel-specific facts (IVR choices, order numbers, ...) as a JSON object';
+COMMENT ON COLUMN omnichannel.interaction.subject_key IS 'normalize_subject(subject), stored by ingest on channels with a subject window (the key of the subject rule); NULL otherwise';
 COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'' and business_key_pattern matches), e.g. {"order": "A-1234"}; NULL if none';
 COMMENT ON COLUMN omnichannel.interaction.stitch_reason IS 'Why it joined its thread: reference, token, business_key, subject, recency, new or manual';
 COMMENT ON COLUMN omnichannel.interaction.stitch_evidence IS 'What matched (which external id, key or window), as JSON';

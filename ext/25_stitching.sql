@@ -14,6 +14,16 @@ CREATE TABLE omnichannel.stitch_setting (
                     CHECK (recency_window >= interval '0'
                            AND pg_catalog.date_part('month', recency_window) = 0
                            AND pg_catalog.date_part('year', recency_window) = 0),
+    subject_window  interval
+                    CONSTRAINT stitch_setting_subject_window_check
+                    CHECK (subject_window >= interval '0'
+                           AND pg_catalog.date_part('month', subject_window) = 0
+                           AND pg_catalog.date_part('year', subject_window) = 0),
+    reopen_window   interval
+                    CONSTRAINT stitch_setting_reopen_window_check
+                    CHECK (reopen_window >= interval '0'
+                           AND pg_catalog.date_part('month', reopen_window) = 0
+                           AND pg_catalog.date_part('year', reopen_window) = 0),
     updated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_by      text NOT NULL DEFAULT CURRENT_USER
 );
@@ -22,6 +32,10 @@ COMMENT ON TABLE omnichannel.stitch_setting IS
 COMMENT ON COLUMN omnichannel.stitch_setting.channel IS 'The channel of the new interaction the setting applies to';
 COMMENT ON COLUMN omnichannel.stitch_setting.recency_window IS
     'How close to a still-open thread''s activity a new interaction of this channel must be to join it by recency; 0 turns the rule off, NULL means the built-in default';
+COMMENT ON COLUMN omnichannel.stitch_setting.subject_window IS
+    'How close to an open thread''s activity a new interaction of this channel with the same base subject must be to join it; 0 turns the rule off, NULL means the built-in default';
+COMMENT ON COLUMN omnichannel.stitch_setting.reopen_window IS
+    'How long after its last activity a solved thread is still joined (and reopened) by a reference, token or business key; later, a new thread follows it up. NULL means the built-in default';
 COMMENT ON COLUMN omnichannel.stitch_setting.updated_at IS 'When the override was written';
 COMMENT ON COLUMN omnichannel.stitch_setting.updated_by IS 'Who wrote it';
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.stitch_setting', '');
@@ -33,10 +47,28 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.default_recency_window(omnichannel.channel) IS
     'Built-in recency window of a channel (0: the recency rule is off for it)';
 
+CREATE FUNCTION omnichannel.default_subject_window(channel omnichannel.channel)
+RETURNS interval
+AS 'MODULE_PATHNAME', 'oc_default_subject_window'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.default_subject_window(omnichannel.channel) IS
+    'Built-in subject window of a channel: 30 days for mail-like channels (email, web, forum), 0 (rule off) for the others';
+
+CREATE FUNCTION omnichannel.default_reopen_window(channel omnichannel.channel)
+RETURNS interval
+AS 'MODULE_PATHNAME', 'oc_default_reopen_window'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.default_reopen_window(omnichannel.channel) IS
+    'Built-in reopen window of a channel: 7 days';
+
 CREATE VIEW omnichannel.stitch_settings AS
 SELECT c.channel,
        COALESCE(s.recency_window, omnichannel.default_recency_window(c.channel)) AS recency_window,
+       COALESCE(s.subject_window, omnichannel.default_subject_window(c.channel)) AS subject_window,
+       COALESCE(s.reopen_window, omnichannel.default_reopen_window(c.channel)) AS reopen_window,
        omnichannel.default_recency_window(c.channel) AS default_recency_window,
+       omnichannel.default_subject_window(c.channel) AS default_subject_window,
+       omnichannel.default_reopen_window(c.channel) AS default_reopen_window,
        s.channel IS NOT NULL AS overridden
   FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::omnichannel.channel)) AS c(channel)
   LEFT JOIN omnichannel.stitch_setting AS s ON s.channel OPERATOR(pg_catalog.=) c.channel;
@@ -44,8 +76,12 @@ COMMENT ON VIEW omnichannel.stitch_settings IS
     'Stitching windows in force per channel: the override if any, else the built-in default';
 COMMENT ON COLUMN omnichannel.stitch_settings.channel IS 'Channel';
 COMMENT ON COLUMN omnichannel.stitch_settings.recency_window IS 'Recency window in force (0: rule off)';
-COMMENT ON COLUMN omnichannel.stitch_settings.default_recency_window IS 'Built-in default';
-COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting overrides the default';
+COMMENT ON COLUMN omnichannel.stitch_settings.subject_window IS 'Subject window in force (0: rule off)';
+COMMENT ON COLUMN omnichannel.stitch_settings.reopen_window IS 'Reopen window in force for solved threads';
+COMMENT ON COLUMN omnichannel.stitch_settings.default_recency_window IS 'Built-in default recency window';
+COMMENT ON COLUMN omnichannel.stitch_settings.default_subject_window IS 'Built-in default subject window';
+COMMENT ON COLUMN omnichannel.stitch_settings.default_reopen_window IS 'Built-in default reopen window';
+COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting has a row for the channel (its NULL columns still take the defaults)';
 
 -- Business keys --------------------------------------------------------------
 
@@ -86,6 +122,42 @@ COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
 COMMENT ON COLUMN omnichannel.thread_key.last_seen_at IS 'occurred_at of the latest interaction that carried it';
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_key', '');
+
+-- Subjects ---------------------------------------------------------------------
+
+CREATE TABLE omnichannel.thread_subject (
+    customer_id     bigint NOT NULL,
+    subject_key     text NOT NULL,
+    thread_id       bigint NOT NULL,
+    last_seen_at    timestamptz NOT NULL,
+    PRIMARY KEY (customer_id, subject_key, thread_id),
+    FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
+        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
+);
+COMMENT ON TABLE omnichannel.thread_subject IS
+    'Which threads of a customer carried which base subject on a channel with a subject window: the look-up behind the subject stitching rule (maintained by ingest)';
+COMMENT ON COLUMN omnichannel.thread_subject.customer_id IS 'The customer';
+COMMENT ON COLUMN omnichannel.thread_subject.subject_key IS 'normalize_subject() of an interaction''s subject';
+COMMENT ON COLUMN omnichannel.thread_subject.thread_id IS 'A thread of the customer whose interactions carried it';
+COMMENT ON COLUMN omnichannel.thread_subject.last_seen_at IS 'occurred_at of the latest interaction that carried it';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_subject', '');
+
+-- References that found nothing yet ------------------------------------------------
+
+CREATE TABLE omnichannel.pending_reference (
+    external_id     text NOT NULL,
+    customer_id     bigint NOT NULL,
+    interaction_id  bigint NOT NULL,
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (external_id, customer_id, interaction_id)
+);
+COMMENT ON TABLE omnichannel.pending_reference IS
+    'References (in_reply_to, refs) that named no stored interaction when they arrived: when the named message arrives, it joins the referring interaction''s thread (late and out-of-order arrival); resolved rows are deleted';
+COMMENT ON COLUMN omnichannel.pending_reference.external_id IS 'The external id named, not yet stored';
+COMMENT ON COLUMN omnichannel.pending_reference.customer_id IS 'Customer of the referring interaction';
+COMMENT ON COLUMN omnichannel.pending_reference.interaction_id IS 'The referring interaction';
+COMMENT ON COLUMN omnichannel.pending_reference.created_at IS 'When the reference was recorded';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.pending_reference', '');
 
 CREATE FUNCTION omnichannel.thread_token(thread bigint)
 RETURNS text

@@ -455,3 +455,62 @@ END
 $$;
 COMMENT ON FUNCTION omnichannel.merge_threads(bigint, bigint, text) IS
     'Moves every interaction of thread absorb into thread keep (same customer), closes absorb with merged_into = keep, records a thread_event and returns keep';
+
+-- Automatic merges by ingest ------------------------------------------------------
+
+CREATE FUNCTION omnichannel.late_arrival_merge(keep bigint, absorb bigint, evidence jsonb)
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_keep     bigint := late_arrival_merge.keep;
+    v_absorb   bigint := late_arrival_merge.absorb;
+    v_keep_row record;
+    v_abs_row  record;
+    v_ids      bigint[];
+    r          record;
+BEGIN
+    -- ingest already holds ROW EXCLUSIVE on interaction; operators (SHARE
+    -- ROW EXCLUSIVE) cannot run meanwhile.  Lock the threads in id order
+    -- against concurrent ingest touching them.
+    FOR r IN SELECT t.id, t.customer_id, t.status, t.merged_into
+               FROM omnichannel.thread AS t
+              WHERE t.id IN (v_keep, v_absorb)
+              ORDER BY t.id
+                FOR UPDATE
+    LOOP
+        IF r.id = v_keep THEN v_keep_row := r; ELSE v_abs_row := r; END IF;
+    END LOOP;
+    IF v_keep = v_absorb OR v_keep_row IS NULL OR v_abs_row IS NULL
+       OR v_keep_row.customer_id <> v_abs_row.customer_id
+       OR v_keep_row.merged_into IS NOT NULL OR v_abs_row.merged_into IS NOT NULL THEN
+        RETURN;     -- nothing (left) to merge
+    END IF;
+
+    SELECT coalesce(array_agg(i.id ORDER BY i.occurred_at, i.id), '{}')
+      INTO v_ids
+      FROM omnichannel.interaction AS i
+     WHERE i.thread_id = v_absorb;
+
+    INSERT INTO omnichannel.thread_event
+           (customer_id, action, thread_id, other_thread_id, interaction_ids, reason, details)
+    VALUES (v_keep_row.customer_id, 'merge', v_keep, v_absorb, v_ids, 'late arrival',
+            jsonb_build_object('automatic', true, 'evidence', evidence,
+                               'absorbed_status', v_abs_row.status));
+
+    -- the interactions keep their stitch_reason and evidence; the event
+    -- says why they moved
+    UPDATE omnichannel.interaction AS i
+       SET thread_id = v_keep
+     WHERE i.thread_id = v_absorb;
+    UPDATE omnichannel.thread AS t
+       SET merged_into = v_keep, status = 'closed'
+     WHERE t.id = v_absorb OR t.merged_into = v_absorb;
+
+    PERFORM omnichannel.refresh_thread(v_absorb);
+    PERFORM omnichannel.refresh_thread(v_keep);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.late_arrival_merge(bigint, bigint, jsonb) IS
+    'Internal to ingest: a message arrived after replies to it that had opened their own thread; merges that thread into the message''s (thread_event action merge, reason late arrival, details.automatic)';

@@ -124,16 +124,42 @@ RETURNING thread_id = :key_thread AS same_thread, stitch_reason, stitch_evidence
 UPDATE thread SET status = 'solved' WHERE id = :key_thread;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-11-08 10:00+00', 'tel:+34612345678', 'Otra vez A-7788', 'key-mail-2')
-RETURNING thread_id = :key_thread AS reopened_within_7_days, stitch_reason;
--- ... not later, and a closed thread never
+RETURNING thread_id = :key_thread AS reopened_within_7_days, stitch_reason,
+          stitch_evidence->'reopened' AS reopened;
+-- the inbound message reopened it
+SELECT status FROM thread WHERE id = :key_thread;
+-- ... not later: a new thread that follows the solved one up
+UPDATE thread SET status = 'solved' WHERE id = :key_thread;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-11-30 10:00+00', 'tel:+34612345678', 'A-7788 de nuevo', 'key-mail-3')
-RETURNING thread_id = :key_thread AS same_thread, stitch_reason;
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason,
+          stitch_evidence->'follow_up_of' = to_jsonb(:key_thread) AS follows_up,
+          stitch_evidence->>'follow_up_via' AS via, thread_id AS follow_up_thread \gset
+SELECT :'same_thread' AS same_thread, :'stitch_reason' AS stitch_reason,
+       :'follows_up' AS follows_up, :'via' AS via;
+SELECT follow_up_of = :key_thread AS thread_follows_up, status
+  FROM thread WHERE id = :follow_up_thread;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'outbound', '2026-11-30 11:00+00', 'tel:+34612345678', 'Re: A-7788 de nuevo', 'key-mail-3-reply')
+RETURNING thread_id = :follow_up_thread AS same_thread, stitch_reason;
+-- an outbound message does not reopen a solved thread
+UPDATE thread SET status = 'solved' WHERE id = :follow_up_thread;
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, in_reply_to)
+VALUES ('email', 'outbound', '2026-11-30 12:00+00', 'tel:+34612345678', 'key-mail-3-reply-2', 'key-mail-3')
+RETURNING thread_id = :follow_up_thread AS same_thread, stitch_reason;
+SELECT status FROM thread WHERE id = :follow_up_thread;
+-- and a closed thread never reopens, whatever names it
 UPDATE thread SET status = 'closed' WHERE id = :key_thread;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
 VALUES ('email', 'inbound', '2026-11-09 10:00+00', 'tel:+34612345678', 'R-99', 'key-mail-4',
         '{"keys": {"claim": "R-99"}}')
-RETURNING thread_id = :key_thread AS same_thread, stitch_reason;
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason,
+          stitch_evidence->'follow_up_of' = to_jsonb(:key_thread) AS follows_up;
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, in_reply_to)
+VALUES ('email', 'inbound', '2026-11-09 11:00+00', 'tel:+34612345678', 'key-mail-5', 'key-mail-1')
+RETURNING thread_id = :key_thread AS same_thread, stitch_reason,
+          stitch_evidence->'follow_up_of' = to_jsonb(:key_thread) AS follows_up,
+          stitch_evidence->>'follow_up_via' AS via;
 -- keys belong to a customer: another customer's A-7788 is their own matter
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-10-28 11:00+00', 'otro.cliente@example.es', 'Mi pedido A-7788', 'key-other')

@@ -5,7 +5,8 @@
 SET timezone = 'UTC';
 
 -- A customer with 600 interactions on every channel; many share a timestamp
--- (a third of them land on the same 5-minute marks), and 3 other customers.
+-- (a third of them land on the same 5-minute marks), and 40 other customers
+-- with 200 each (so a generic plan estimates a customer's history as small).
 INSERT INTO omnichannel.customer (display_name) VALUES ('Timeline Tester') RETURNING id AS tc \gset
 INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at, subject)
 SELECT :tc,
@@ -15,11 +16,12 @@ SELECT :tc,
        'message ' || g
   FROM generate_series(1, 600) g;
 INSERT INTO omnichannel.customer (display_name)
-SELECT 'other ' || g FROM generate_series(1, 3) g;
+SELECT 'other ' || g FROM generate_series(1, 40) g;
 INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at)
 SELECT c.id, 'email', 'inbound', timestamptz '2026-01-01 00:00+00' + g * interval '1 minute'
-  FROM omnichannel.customer c, generate_series(1, 2000) g
- WHERE c.display_name LIKE 'other %';
+  FROM omnichannel.customer c, generate_series(1, 200) g
+ WHERE c.display_name LIKE 'other %'
+ ORDER BY c.id, g;
 ANALYZE omnichannel.interaction;
 
 -- first page (newest first; ties in the id order of insertion, newest first)

@@ -2,19 +2,25 @@
  * stitch.c
  *	  Thread stitching decisions, server-free (see stitch.h).
  *
- * Rules implemented so far, strongest first (docs/stitching.md):
+ * The rules, strongest first (docs/stitching.md):
  *   reference  the interaction's in_reply_to, else the latest of its refs,
  *              names an earlier interaction: join that interaction's thread.
  *   token      its subject or body carries a thread token "[#T123]".
  *   business_key  a thread of the customer carries one of its business keys
- *              (order number, ...) and is open, or was solved within the
- *              reopen window; closed threads are never joined.
+ *              (order number, ...).
+ *   subject    an open thread of the customer has the same base subject
+ *              and was active within the channel's subject window
+ *              (mail-like channels).
  *   recency    the customer's most recently active thread that is still
  *              open (open, pending, on hold) was active within the
  *              channel's recency window of the new interaction.
  *   new        otherwise.
+ * reference, token and business_key join a thread that is open, or was
+ * solved within the reopen window; a closed thread is never joined: the
+ * new thread records it as the thread it follows up.
  * Participant check: a candidate thread of another customer is never
- * joined, whatever matched.
+ * joined, whatever matched; a reference or token into one links the new
+ * thread to it as related.
  */
 #include "core/stitch.h"
 
@@ -58,18 +64,22 @@ candidate_rank(const oc_stitch_candidate *c)
 	return tier * ((int64_t) 1 << 32) + sub;
 }
 
-/* May the recency rule join this thread: still open, and active near the new interaction? */
+/* Still open: awaiting the company, the customer or a third party. */
 static int
-recent_enough(const oc_stitch_input *in, const oc_stitch_candidate *c)
+is_open(oc_thread_state state)
 {
-	if (in->recency_window <= 0)
+	return state == OC_THREAD_OPEN || state == OC_THREAD_PENDING ||
+		state == OC_THREAD_ON_HOLD;
+}
+
+/* Is the new interaction within window of the thread's span [first_at, last_at]? */
+static int
+within_span(const oc_stitch_input *in, const oc_stitch_candidate *c, int64_t window)
+{
+	if (window <= 0)
 		return 0;
-	if (c->state != OC_THREAD_OPEN && c->state != OC_THREAD_PENDING &&
-		c->state != OC_THREAD_ON_HOLD)
-		return 0;
-	/* within the window of the thread's span [first_at, last_at] */
-	return in->occurred_at <= c->last_at + in->recency_window &&
-		in->occurred_at >= c->first_at - in->recency_window;
+	return in->occurred_at <= c->last_at + window &&
+		in->occurred_at >= c->first_at - window;
 }
 
 /* Between equally strong candidates: the later interaction, else the more recently active thread. */
@@ -81,15 +91,25 @@ later(const oc_stitch_candidate *a, const oc_stitch_candidate *b)
 	return a->last_at > b->last_at;
 }
 
-/* May a business key join this thread: open, or solved not long ago? */
+/*
+ * May strong evidence (a reference, a token, a business key) join this
+ * thread: open, or solved within the reopen window?  Closed never.
+ */
 static int
-key_joinable(const oc_stitch_input *in, const oc_stitch_candidate *c)
+joinable(const oc_stitch_input *in, const oc_stitch_candidate *c)
 {
-	if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
-		c->state == OC_THREAD_ON_HOLD)
+	if (is_open(c->state))
 		return 1;
 	return c->state == OC_THREAD_SOLVED &&
 		in->occurred_at <= c->last_at + in->reopen_window;
+}
+
+/* Is this candidate strong evidence (followed up, or linked as related, when refused)? */
+static int
+strong(const oc_stitch_candidate *c)
+{
+	return c->via == OC_VIA_IN_REPLY_TO || c->via == OC_VIA_REFS ||
+		c->via == OC_VIA_TOKEN || c->via == OC_VIA_BUSINESS_KEY;
 }
 
 /* Could this candidate be chosen (right customer, rule's conditions met)? */
@@ -98,11 +118,25 @@ oc_stitch_eligible(const oc_stitch_input *in, const oc_stitch_candidate *c)
 {
 	if (c->customer_id != in->customer_id)
 		return 0;
-	if (c->via == OC_VIA_RECENCY)
-		return recent_enough(in, c);
-	if (c->via == OC_VIA_BUSINESS_KEY)
-		return key_joinable(in, c);
-	return 1;
+	switch (c->via)
+	{
+		case OC_VIA_RECENCY:
+			return is_open(c->state) && within_span(in, c, in->recency_window);
+		case OC_VIA_SUBJECT:
+			return is_open(c->state) && within_span(in, c, in->subject_window);
+		default:
+			return joinable(in, c);
+	}
+}
+
+/* Keep the strongest of the candidates offered for one slot (*best, -1 if none). */
+static void
+keep_strongest(const oc_stitch_candidate *cands, size_t i, int *best)
+{
+	if (*best < 0 || candidate_rank(&cands[i]) < candidate_rank(&cands[*best]) ||
+		(candidate_rank(&cands[i]) == candidate_rank(&cands[*best]) &&
+		 later(&cands[i], &cands[*best])))
+		*best = (int) i;
 }
 
 /* Decide the thread of a new interaction. */
@@ -112,33 +146,33 @@ oc_stitch_decide(const oc_stitch_input *in,
 				 oc_stitch_decision *out)
 {
 	size_t		i;
-	int64_t		best_rank = 0;
 
 	out->reason = OC_STITCH_NEW;
 	out->thread_id = 0;
 	out->chosen = -1;
 	out->n_strangers = 0;
+	out->follow_up = -1;
+	out->related = -1;
 
 	for (i = 0; i < ncands; i++)
 	{
 		const oc_stitch_candidate *c = &cands[i];
-		int64_t		rank;
 
 		if (c->customer_id != in->customer_id)
 		{
 			/* participant check: never join another customer's thread */
 			out->n_strangers++;
+			if (c->via != OC_VIA_BUSINESS_KEY && strong(c))
+				keep_strongest(cands, i, &out->related);
 			continue;
 		}
 		if (!oc_stitch_eligible(in, c))
-			continue;
-		rank = candidate_rank(c);
-		if (out->chosen < 0 || rank < best_rank ||
-			(rank == best_rank && later(c, &cands[out->chosen])))
 		{
-			out->chosen = (int) i;
-			best_rank = rank;
+			if (strong(c))
+				keep_strongest(cands, i, &out->follow_up);
+			continue;
 		}
+		keep_strongest(cands, i, &out->chosen);
 	}
 
 	if (out->chosen >= 0)
@@ -154,6 +188,9 @@ oc_stitch_decide(const oc_stitch_input *in,
 				break;
 			case OC_VIA_BUSINESS_KEY:
 				out->reason = OC_STITCH_BUSINESS_KEY;
+				break;
+			case OC_VIA_SUBJECT:
+				out->reason = OC_STITCH_SUBJECT;
 				break;
 			case OC_VIA_RECENCY:
 				out->reason = OC_STITCH_RECENCY;
@@ -206,23 +243,38 @@ oc_stitch_format_token(int64_t thread_id, char *buf, size_t cap)
 	return (n < 0 || (size_t) n >= cap) ? 0 : (size_t) n;
 }
 
-/* Built-in recency window of a channel in microseconds (0: rule off); see docs/stitching.md. */
-int64_t
-oc_stitch_default_recency_window(const char *channel)
+/*
+ * Built-in windows of a channel (docs/stitching.md): recency for live and
+ * messaging channels, subject for mail-like ones, reopen for all.
+ */
+oc_stitch_windows
+oc_stitch_default_windows(const char *channel)
 {
 	static const struct
 	{
 		const char *channel;
-		int			hours;
+		int			recency_hours;
+		int			subject_days;
 	}			defaults[] = {
-		{"phone", 24}, {"ivr", 24}, {"chat", 24}, {"chatbot", 24},
-		{"in_person", 24}, {"video", 24},
-		{"sms", 72}, {"messaging", 72}, {"social", 72},
-		{"email", 0}, {"web", 0}, {"forum", 0}, {"other", 0}
+		{"phone", 24, 0}, {"ivr", 24, 0}, {"chat", 24, 0}, {"chatbot", 24, 0},
+		{"in_person", 24, 0}, {"video", 24, 0},
+		{"sms", 72, 0}, {"messaging", 72, 0}, {"social", 72, 0},
+		{"email", 0, 30}, {"web", 0, 30}, {"forum", 0, 30}, {"other", 0, 0}
 	};
+	oc_stitch_windows w = {0, 0, OC_STITCH_REOPEN_WINDOW};
 
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (strcmp(defaults[i].channel, channel) == 0)
-			return (int64_t) defaults[i].hours * 3600 * 1000000;
-	return 0;
+		{
+			w.recency = (int64_t) defaults[i].recency_hours * 3600 * 1000000;
+			w.subject = (int64_t) defaults[i].subject_days * 24 * 3600 * 1000000;
+		}
+	return w;
+}
+
+/* Built-in recency window of a channel in microseconds (0: rule off). */
+int64_t
+oc_stitch_default_recency_window(const char *channel)
+{
+	return oc_stitch_default_windows(channel).recency;
 }

@@ -33,6 +33,7 @@ typedef enum oc_stitch_via
 	OC_VIA_REFS,				/* refs named one of its interactions */
 	OC_VIA_TOKEN,				/* the thread's token in subject or body */
 	OC_VIA_BUSINESS_KEY,		/* a thread that carries one of its business keys */
+	OC_VIA_SUBJECT,				/* a thread with the same base subject */
 	OC_VIA_RECENCY				/* the customer's latest thread */
 } oc_stitch_via;
 
@@ -66,10 +67,19 @@ typedef struct oc_stitch_input
 	int64_t		customer_id;
 	int64_t		occurred_at;	/* microseconds, any epoch shared with candidates */
 	int64_t		recency_window; /* microseconds; 0 = the recency rule is off */
-	int64_t		reopen_window;	/* microseconds a solved thread stays joinable by key */
+	int64_t		subject_window; /* microseconds; 0 = the subject rule is off */
+	int64_t		reopen_window;	/* microseconds a solved thread stays joinable */
 } oc_stitch_input;
 
-/* How long a solved thread can still be joined by a business key. */
+/* The windows of a channel (microseconds; 0 turns a rule off). */
+typedef struct oc_stitch_windows
+{
+	int64_t		recency;		/* a still-open thread active this close joins */
+	int64_t		subject;		/* an open thread with the same base subject this close joins */
+	int64_t		reopen;			/* a solved thread stays joinable this long */
+} oc_stitch_windows;
+
+/* Built-in reopen window of every channel: 7 days. */
 #define OC_STITCH_REOPEN_WINDOW ((int64_t) 7 * 24 * 3600 * 1000000)
 
 /* The decision. */
@@ -79,6 +89,11 @@ typedef struct oc_stitch_decision
 	int64_t		thread_id;		/* 0 when reason is OC_STITCH_NEW */
 	int			chosen;			/* index of the winning candidate, or -1 */
 	int			n_strangers;	/* candidates skipped: another customer's thread */
+	int			follow_up;		/* index of the strongest own candidate refused
+								 * only for its state (closed, or solved too
+								 * long ago), or -1: a new thread follows it up */
+	int			related;		/* index of the strongest reference or token
+								 * into another customer's thread, or -1 */
 } oc_stitch_decision;
 
 /* Thread tokens: "[#T123]" in a subject or body names thread 123. */
@@ -93,5 +108,6 @@ extern void oc_stitch_decide(const oc_stitch_input *in,
 extern int	oc_stitch_find_token(const char *s, size_t len, int64_t *thread_id);
 extern size_t oc_stitch_format_token(int64_t thread_id, char *buf, size_t cap);
 extern int64_t oc_stitch_default_recency_window(const char *channel);
+extern oc_stitch_windows oc_stitch_default_windows(const char *channel);
 
 #endif							/* OC_STITCH_H */

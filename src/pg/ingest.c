@@ -40,6 +40,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_enum.h"
@@ -59,12 +60,14 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
+#include "mb/pg_wchar.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "core/stitch.h"
+#include "core/subject.h"
 #include "pg/index_probe.h"
 #include "pg/omnichannel.h"
 
@@ -113,7 +116,15 @@ typedef struct IngestCache
 	AttrNumber	att_thread_last;
 	AttrNumber	att_thread_merged;	/* thread.merged_into */
 	AttrNumber	att_body;
-	AttrNumber	att_setting_recency;
+	AttrNumber	att_setting_windows[3];	/* stitch_setting recency, subject, reopen */
+	AttrNumber	att_direction;
+	AttrNumber	att_subject_key;
+	OcIndexProbe by_subject;	/* thread_subject (customer_id, subject_key) */
+	AttrNumber	att_subject_thread; /* thread_subject.thread_id */
+	OcIndexProbe by_pending;	/* pending_reference (external_id) */
+	AttrNumber	att_pending[2]; /* pending_reference customer_id, interaction_id */
+	OcIndexProbe by_id;			/* interaction (id) */
+	Oid			inbound_oid;	/* direction 'inbound' */
 	AttrNumber	att_attributes;
 	AttrNumber	att_business_keys;
 	AttrNumber	att_key_thread;	/* thread_key.thread_id */
@@ -122,7 +133,7 @@ typedef struct IngestCache
 	Oid			state_oid[OC_THREAD_CLOSED + 1];	/* thread_status labels */
 	int			nchannels;
 	Oid			channel_oid[32];	/* channel labels ... */
-	int64		channel_window[32];	/* ... and their built-in recency windows */
+	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
@@ -130,6 +141,12 @@ typedef struct IngestCache
 	SPIPlanPtr	touch_thread;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
+	SPIPlanPtr	upsert_subject;
+	SPIPlanPtr	add_pending;
+	SPIPlanPtr	drop_pending;
+	SPIPlanPtr	lock_customer;
+	SPIPlanPtr	late_merge;
+	SPIPlanPtr	relate_thread;
 } IngestCache;
 
 static IngestCache cache;
@@ -184,7 +201,9 @@ free_plans(void)
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
 		&cache.upsert_thread, &cache.touch_thread, &cache.upsert_key,
-		&cache.drop_empty_thread
+		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
+		&cache.drop_pending, &cache.lock_customer, &cache.late_merge,
+		&cache.relate_thread
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -232,8 +251,8 @@ cache_enum_labels(Oid status_type, Oid channel_type)
 		Form_pg_enum en = (Form_pg_enum) GETSTRUCT(tup);
 
 		cache.channel_oid[cache.nchannels] = en->oid;
-		cache.channel_window[cache.nchannels] =
-			oc_stitch_default_recency_window(NameStr(en->enumlabel));
+		cache.channel_windows[cache.nchannels] =
+			oc_stitch_default_windows(NameStr(en->enumlabel));
 		cache.nchannels++;
 	}
 	ReleaseSysCacheList(list);
@@ -256,21 +275,27 @@ interval_usecs(Interval *iv)
 	return iv->time + (int64) iv->day * USECS_PER_DAY + (int64) iv->month * 30 * USECS_PER_DAY;
 }
 
-/* Recency window of a channel: the DBA's override, else the built-in default. */
-static int64
-recency_window(Datum channel, Snapshot snap)
+/* Stitching windows of a channel: the DBA's overrides, else the built-in defaults. */
+static oc_stitch_windows
+channel_windows(Datum channel, Snapshot snap)
 {
-	AttrNumber	att = cache.att_setting_recency;
-	Datum		value;
-	bool		isnull;
+	oc_stitch_windows w = {0, 0, OC_STITCH_REOPEN_WINDOW};
+	Datum		values[3];
+	bool		isnull[3];
+	bool		found;
 
-	if (oc_probe(&cache.by_setting, &channel, snap, 1, &att, &value, &isnull, 1) > 0 &&
-		!isnull)
-		return interval_usecs(DatumGetIntervalP(value));
 	for (int i = 0; i < cache.nchannels; i++)
 		if (cache.channel_oid[i] == DatumGetObjectId(channel))
-			return cache.channel_window[i];
-	return 0;
+			w = cache.channel_windows[i];
+	found = oc_probe(&cache.by_setting, &channel, snap, 3, cache.att_setting_windows,
+					 values, isnull, 1) > 0;
+	if (found && !isnull[0])
+		w.recency = interval_usecs(DatumGetIntervalP(values[0]));
+	if (found && !isnull[1])
+		w.subject = interval_usecs(DatumGetIntervalP(values[1]));
+	if (found && !isnull[2])
+		w.reopen = interval_usecs(DatumGetIntervalP(values[2]));
+	return w;
 }
 
 /* (Re)build the cache for this interaction relation; caller is SPI-connected. */
@@ -282,7 +307,7 @@ ensure_cache(Relation rel)
 	Oid			thread_rel;
 	Oid			customer_rel;
 	Oid			identifier_rel;
-	Oid			argtypes[5];
+	Oid			argtypes[7];
 
 	if (cache.relid == RelationGetRelid(rel))
 		return;
@@ -319,7 +344,21 @@ ensure_cache(Relation rel)
 	if (cache.att_thread_merged == InvalidAttrNumber)
 		elog(ERROR, "omnichannel.thread has no column \"merged_into\"");
 	cache.att_body = column(tupdesc, "body");
-	cache.att_setting_recency = get_attnum(relation_in(nsp, "stitch_setting"), "recency_window");
+	{
+		Oid			setting_rel = relation_in(nsp, "stitch_setting");
+		Oid			pending_rel = relation_in(nsp, "pending_reference");
+
+		cache.att_setting_windows[0] = get_attnum(setting_rel, "recency_window");
+		cache.att_setting_windows[1] = get_attnum(setting_rel, "subject_window");
+		cache.att_setting_windows[2] = get_attnum(setting_rel, "reopen_window");
+		cache.att_subject_thread = get_attnum(relation_in(nsp, "thread_subject"), "thread_id");
+		cache.att_pending[0] = get_attnum(pending_rel, "customer_id");
+		cache.att_pending[1] = get_attnum(pending_rel, "interaction_id");
+	}
+	cache.att_direction = column(tupdesc, "direction");
+	cache.att_subject_key = column(tupdesc, "subject_key");
+	cache.inbound_oid = enum_label_oid(TupleDescAttr(tupdesc, cache.att_direction - 1)->atttypid,
+									   "inbound");
 	cache.att_attributes = column(tupdesc, "attributes");
 	cache.att_business_keys = column(tupdesc, "business_keys");
 	cache.att_key_thread = get_attnum(relation_in(nsp, "thread_key"), "thread_id");
@@ -334,6 +373,56 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_setting, relation_in(nsp, "stitch_setting_pkey"), 1);
 	oc_probe_init(&cache.by_key, relation_in(nsp, "thread_key_pkey"), 3);
 	oc_probe_init(&cache.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
+	oc_probe_init(&cache.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
+	oc_probe_init(&cache.by_pending, relation_in(nsp, "pending_reference_pkey"), 1);
+	oc_probe_init(&cache.by_id, relation_in(nsp, "interaction_pkey"), 1);
+
+	argtypes[0] = INT8OID;		/* customer id */
+	argtypes[1] = TEXTOID;		/* subject key */
+	argtypes[2] = INT8OID;		/* thread id */
+	argtypes[3] = TIMESTAMPTZOID;	/* occurred_at */
+	cache.upsert_subject = prepare_plan(
+		"INSERT INTO omnichannel.thread_subject AS k "
+		"       (customer_id, subject_key, thread_id, last_seen_at) "
+		"VALUES ($1, $2, $3, $4) "
+		"ON CONFLICT (customer_id, subject_key, thread_id) DO UPDATE "
+		"   SET last_seen_at = excluded.last_seen_at "
+		" WHERE k.last_seen_at OPERATOR(pg_catalog.<) excluded.last_seen_at",
+		4, argtypes);
+
+	argtypes[0] = TEXTOID;		/* external id */
+	argtypes[1] = INT8OID;		/* customer id */
+	argtypes[2] = INT8OID;		/* interaction id */
+	cache.add_pending = prepare_plan(
+		"INSERT INTO omnichannel.pending_reference (external_id, customer_id, interaction_id) "
+		"VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+		3, argtypes);
+	cache.drop_pending = prepare_plan(
+		"DELETE FROM omnichannel.pending_reference "
+		" WHERE external_id OPERATOR(pg_catalog.=) $1 "
+		"   AND customer_id OPERATOR(pg_catalog.=) $2 "
+		"   AND interaction_id OPERATOR(pg_catalog.=) $3",
+		3, argtypes);
+
+	argtypes[0] = INT8OID;
+	cache.lock_customer = prepare_plan(
+		"SELECT FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1 "
+		"   FOR NO KEY UPDATE",
+		1, argtypes);
+
+	argtypes[0] = INT8OID;		/* keep */
+	argtypes[1] = INT8OID;		/* absorb */
+	argtypes[2] = JSONBOID;		/* evidence */
+	cache.late_merge = prepare_plan(
+		"SELECT omnichannel.late_arrival_merge($1, $2, $3)",
+		3, argtypes);
+
+	argtypes[0] = INT8OID;		/* thread */
+	argtypes[1] = INT8OID;		/* related thread */
+	cache.relate_thread = prepare_plan(
+		"UPDATE omnichannel.thread SET related_to = $2 "
+		" WHERE id OPERATOR(pg_catalog.=) $1 AND related_to IS NULL",
+		2, argtypes);
 
 	argtypes[0] = INT8OID;
 	cache.new_customer = prepare_plan(
@@ -378,19 +467,26 @@ ensure_cache(Relation rel)
 	argtypes[2] = TEXTOID;		/* subject */
 	argtypes[3] = cache.channel_type;	/* channel */
 	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
+	argtypes[5] = INT8OID;		/* new: follow_up_of; touch: unused */
+	argtypes[6] = INT8OID;		/* new: related_to; touch: unused */
 	cache.upsert_thread = prepare_plan(
 		"INSERT INTO omnichannel.thread AS t "
-		"       (id, customer_id, subject, channels, opened_at, last_activity_at) "
-		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5) "
+		"       (id, customer_id, subject, channels, opened_at, last_activity_at, "
+		"        follow_up_of, related_to) "
+		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5, $6, $7) "
 		"ON CONFLICT (id) DO UPDATE SET " THREAD_ACTIVITY_SET
 		" WHERE " THREAD_ACTIVITY_CHANGES,
-		5, argtypes);
+		7, argtypes);
+	argtypes[5] = BOOLOID;		/* reopen a solved thread */
 	cache.touch_thread = prepare_plan(
-		"UPDATE omnichannel.thread AS t SET " THREAD_ACTIVITY_SET
+		"UPDATE omnichannel.thread AS t SET " THREAD_ACTIVITY_SET ", "
+		"       status = CASE WHEN $6 AND t.status OPERATOR(pg_catalog.=) 'solved' "
+		"                     THEN 'open'::omnichannel.thread_status ELSE t.status END "
 		" WHERE t.id OPERATOR(pg_catalog.=) $1 "
 		"   AND t.customer_id OPERATOR(pg_catalog.=) $2 "
-		"   AND " THREAD_ACTIVITY_CHANGES,
-		5, argtypes);
+		"   AND (" THREAD_ACTIVITY_CHANGES
+		"        OR ($6 AND t.status OPERATOR(pg_catalog.=) 'solved'))",
+		6, argtypes);
 
 	cache.relid = RelationGetRelid(rel);
 }
@@ -423,7 +519,7 @@ customer_of_contact(Datum contact, Snapshot snap, int64 *customer)
 
 /* The customer of a contact point, created (with its identifier) on first sight. */
 static int64
-resolve_customer(Datum contact, Snapshot snap)
+resolve_customer(Datum contact, Snapshot snap, bool *created)
 {
 	Datum		args[2];
 	int64		customer;
@@ -450,6 +546,7 @@ resolve_customer(Datum contact, Snapshot snap)
 	if (!linked)
 		run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
 	SPI_finish();
+	*created = linked;
 	if (!linked)
 	{
 		Snapshot	fresh = oc_probe_snapshot();
@@ -771,21 +868,56 @@ keys_jsonb(const BizKey *keys, int n)
 	return DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data));
 }
 
+/* How a candidate was found, as the evidence spells it. */
+static const char *
+via_name(oc_stitch_via via)
+{
+	switch (via)
+	{
+		case OC_VIA_IN_REPLY_TO:
+			return "in_reply_to";
+		case OC_VIA_REFS:
+			return "refs";
+		case OC_VIA_TOKEN:
+			return "token";
+		case OC_VIA_BUSINESS_KEY:
+			return "business_key";
+		case OC_VIA_SUBJECT:
+			return "subject";
+		case OC_VIA_RECENCY:
+			return "recency";
+	}
+	return "reference";
+}
+
+/* What the decision made of the new interaction, beyond the core's decision. */
+typedef struct Stitched
+{
+	oc_stitch_decision d;
+	oc_thread_state state;		/* of the chosen thread */
+	int64		follow_up_of;	/* for a new thread: the thread it follows up, or 0 */
+	int64		related_to;		/* for a new thread: a stranger's thread named, or 0 */
+} Stitched;
+
 /*
- * Gather the candidate threads (references, a token, the customer's latest
- * thread) and let the core decide.  Appends the evidence (JSON) to *evidence.
+ * Gather the candidate threads (references, a token, business keys, the
+ * base subject, the customer's latest thread) and let the core decide.
+ * Marks the references that named no stored interaction in unresolved[].
+ * Appends the evidence (JSON) to *evidence.
  */
-static oc_stitch_decision
+static Stitched
 decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
-			  RefKey *keys, int nkeys, BizKey *bizkeys, int nbizkeys,
-			  Snapshot snap, StringInfo evidence)
+			  RefKey *keys, int nkeys, bool *unresolved,
+			  BizKey *bizkeys, int nbizkeys, const char *subject_key,
+			  const oc_stitch_windows *windows, Snapshot snap, StringInfo evidence)
 {
 	/* an external id is unique per channel: at most 13 rows per key */
 	const int	per_key = 16;
 	AttrNumber	atts[3] = {cache.att_id, cache.att_thread, cache.att_customer};
 	oc_stitch_decision decision;
 	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) *
-										 (nkeys * per_key + nbizkeys * OC_KEY_THREADS + 2));
+										 (nkeys * per_key + (nbizkeys + 1) * OC_KEY_THREADS + 2));
+	Stitched	result;
 	Datum	   *vals = palloc(sizeof(Datum) * 3 * per_key);
 	bool	   *nulls = palloc(sizeof(bool) * 3 * per_key);
 	size_t		ncands = 0;
@@ -795,8 +927,9 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 
 	in.customer_id = customer_id;
 	in.occurred_at = DatumGetTimestampTz(heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull));
-	in.recency_window = recency_window(heap_getattr(tuple, cache.att_channel, tupdesc, &isnull), snap);
-	in.reopen_window = OC_STITCH_REOPEN_WINDOW;
+	in.recency_window = windows->recency;
+	in.subject_window = windows->subject;
+	in.reopen_window = windows->reopen;
 
 	for (int k = 0; k < nkeys; k++)
 	{
@@ -804,13 +937,16 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 		int			nrows = oc_probe(&cache.by_reference, &key, snap, 3, atts,
 									 vals, nulls, per_key);
 
+		unresolved[k] = (nrows == 0);
 		for (int r = 0; r < nrows; r++)
 		{
-			oc_stitch_candidate *c = &cands[ncands++];
+			oc_stitch_candidate *c = &cands[ncands];
 
+			/* the thread's owner, state and span (a merged one's survivor) */
+			if (!thread_facts(DatumGetInt64(vals[r * 3 + 1]), snap, c))
+				continue;
+			ncands++;
 			c->interaction_id = DatumGetInt64(vals[r * 3]);
-			c->thread_id = DatumGetInt64(vals[r * 3 + 1]);
-			c->customer_id = DatumGetInt64(vals[r * 3 + 2]);
 			c->via = keys[k].via;
 			c->position = keys[k].position;
 			c->external_id = keys[k].value;
@@ -853,6 +989,21 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 					ncands++;
 				}
 		}
+	}
+
+	/* Subject: open threads of the customer that carried the same base subject. */
+	if (subject_key != NULL && in.subject_window > 0 && !has_own_candidate(&in, cands, ncands))
+	{
+		AttrNumber	satt = cache.att_subject_thread;
+		Datum		svals[OC_KEY_THREADS];
+		bool		snulls[OC_KEY_THREADS];
+		Datum		key[2] = {Int64GetDatum(customer_id), CStringGetTextDatum(subject_key)};
+		int			nrows = oc_probe(&cache.by_subject, key, snap, 1, &satt,
+									 svals, snulls, OC_KEY_THREADS);
+
+		for (int r = 0; r < nrows; r++)
+			if (thread_facts(DatumGetInt64(svals[r]), snap, &cands[ncands]))
+				cands[ncands++].via = OC_VIA_SUBJECT;
 	}
 
 	if (in.recency_window > 0 && !has_own_candidate(&in, cands, ncands))
@@ -903,6 +1054,10 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	}
 
 	oc_stitch_decide(&in, cands, ncands, &decision);
+	result.d = decision;
+	result.state = decision.chosen >= 0 ? cands[decision.chosen].state : OC_THREAD_OPEN;
+	result.follow_up_of = decision.follow_up >= 0 ? cands[decision.follow_up].thread_id : 0;
+	result.related_to = decision.related >= 0 ? cands[decision.related].thread_id : 0;
 
 	if (decision.chosen >= 0)
 	{
@@ -934,6 +1089,15 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 				appendStringInfoString(evidence, ", \"value\": ");
 				escape_json(evidence, bizkeys[c->position].value);
 				break;
+			case OC_VIA_SUBJECT:
+				appendStringInfoString(evidence, "\"subject\", \"subject_key\": ");
+				escape_json(evidence, subject_key);
+				appendStringInfo(evidence,
+								 ", \"idle_seconds\": " INT64_FORMAT
+								 ", \"window_seconds\": " INT64_FORMAT,
+								 (in.occurred_at - c->last_at) / USECS_PER_SEC,
+								 in.subject_window / USECS_PER_SEC);
+				break;
 			case OC_VIA_RECENCY:
 				appendStringInfo(evidence,
 								 "\"recency\", \"idle_seconds\": " INT64_FORMAT
@@ -942,15 +1106,42 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 								 in.recency_window / USECS_PER_SEC);
 				break;
 		}
+		if (c->state == OC_THREAD_SOLVED)
+			appendStringInfoString(evidence, ", \"reopened\": true");
 		if (decision.n_strangers > 0)
 			appendStringInfo(evidence, ", \"other_customer_references\": %d",
 							 decision.n_strangers);
 		appendStringInfoChar(evidence, '}');
 	}
-	else if (decision.n_strangers > 0)
-		appendStringInfo(evidence, "{\"other_customer_references\": %d}",
-						 decision.n_strangers);
-	return decision;
+	else
+	{
+		/* a new thread: say what it follows up or is related to */
+		const char *sep = "{";
+
+		if (result.follow_up_of != 0)
+		{
+			appendStringInfo(evidence, "%s\"follow_up_of\": " INT64_FORMAT
+							 ", \"follow_up_via\": ",
+							 sep, result.follow_up_of);
+			escape_json(evidence, via_name(cands[decision.follow_up].via));
+			sep = ", ";
+		}
+		if (result.related_to != 0)
+		{
+			appendStringInfo(evidence, "%s\"related_to\": " INT64_FORMAT, sep,
+							 result.related_to);
+			sep = ", ";
+		}
+		if (decision.n_strangers > 0)
+		{
+			appendStringInfo(evidence, "%s\"other_customer_references\": %d",
+							 sep, decision.n_strangers);
+			sep = ", ";
+		}
+		if (sep[0] == ',')
+			appendStringInfoChar(evidence, '}');
+	}
+	return result;
 }
 
 /* Refuse anything but a row-level trigger fired as expected. */
@@ -1006,16 +1197,18 @@ remember_opened(int64 thread)
 }
 
 /*
- * Open the new thread or record activity on the joined one, and record the
- * interaction's business keys against it.  Done in the BEFORE trigger so
+ * Open the new thread or record activity on the joined one (reopening a
+ * solved thread an inbound interaction joined), and record the interaction's
+ * business keys and subject key against it.  Done in the BEFORE trigger so
  * that later rows of the same INSERT or COPY find the thread and its keys.
  */
 static void
 write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
-			 TupleDesc tupdesc, const BizKey *keys, int nkeys)
+			 TupleDesc tupdesc, const BizKey *keys, int nkeys,
+			 const char *subject_key, const Stitched *st, bool reopen)
 {
-	Datum		args[5];
-	char		nulls[6] = "     ";
+	Datum		args[7];
+	char		nulls[8] = "       ";
 	bool		isnull;
 
 	args[0] = thread;
@@ -1029,11 +1222,18 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 	SPI_connect();
 	if (open_new)
 	{
+		args[5] = Int64GetDatum(st->follow_up_of);
+		nulls[5] = st->follow_up_of != 0 ? ' ' : 'n';
+		args[6] = Int64GetDatum(st->related_to);
+		nulls[6] = st->related_to != 0 ? ' ' : 'n';
 		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
 		remember_opened(DatumGetInt64(thread));
 	}
 	else
+	{
+		args[5] = BoolGetDatum(reopen);
 		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
+	}
 
 	for (int k = 0; k < nkeys; k++)
 	{
@@ -1042,6 +1242,138 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 
 		run_plan(cache.upsert_key, kargs, NULL, SPI_OK_INSERT);
 	}
+	if (subject_key != NULL)
+	{
+		Datum		sargs[4] = {customer, CStringGetTextDatum(subject_key), thread, args[4]};
+
+		run_plan(cache.upsert_subject, sargs, NULL, SPI_OK_INSERT);
+	}
+	SPI_finish();
+}
+
+/*
+ * The base subject of the interaction (normalize_subject), or NULL if it
+ * has none, it folds to nothing, or the database is not UTF-8.
+ */
+static char *
+subject_key_of(HeapTuple tuple, TupleDesc tupdesc)
+{
+	bool		isnull;
+	Datum		d = heap_getattr(tuple, cache.att_subject, tupdesc, &isnull);
+	text	   *t;
+	char		out[OC_SUBJ_BUFSIZE];
+	size_t		len;
+
+	if (isnull || GetDatabaseEncoding() != PG_UTF8)
+		return NULL;
+	t = DatumGetTextPSlice(d, 0, OC_SUBJ_MAX_INPUT + 3);
+	if (oc_subject_normalize(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), out, sizeof(out),
+							 &len, NULL) != OC_SUBJ_OK || len == 0)
+		return NULL;
+	return pnstrdup(out, len);
+}
+
+/* Late arrival: what earlier interactions' references to this one found. */
+typedef struct LateArrival
+{
+	int			nthreads;
+	int64		threads[OC_KEY_THREADS];	/* the customer's threads, ascending */
+	int64		referrer[OC_KEY_THREADS];	/* an interaction in each that named this one */
+	int			nstrangers;
+	int64		strangers[OC_KEY_THREADS];	/* other customers' threads that named it */
+} LateArrival;
+
+/*
+ * Interactions stored before this one whose references named its external
+ * id (pending_reference): their threads (the customer's own, not closed,
+ * merges followed) and other customers' threads.  The pending rows found
+ * are resolved and deleted.
+ */
+static void
+late_references(Datum external, int64 customer, Snapshot snap, LateArrival *late)
+{
+	Datum		vals[2 * OC_KEY_THREADS];
+	bool		nulls[2 * OC_KEY_THREADS];
+	int			nrows = oc_probe(&cache.by_pending, &external, snap, 2, cache.att_pending,
+								 vals, nulls, OC_KEY_THREADS);
+
+	late->nthreads = late->nstrangers = 0;
+	for (int r = 0; r < nrows; r++)
+	{
+		int64		owner = DatumGetInt64(vals[2 * r]);
+		Datum		referrer = vals[2 * r + 1];
+		AttrNumber	att = cache.att_thread;
+		Datum		thread;
+		bool		isnull;
+		oc_stitch_candidate c;
+		Datum		args[3] = {external, Int64GetDatum(owner), referrer};
+
+		SPI_connect();
+		run_plan(cache.drop_pending, args, NULL, SPI_OK_DELETE);
+		SPI_finish();
+
+		/* the referring row may be gone (skipped by ON CONFLICT, deleted) */
+		if (oc_probe(&cache.by_id, &referrer, snap, 1, &att, &thread, &isnull, 1) == 0 ||
+			!thread_facts(DatumGetInt64(thread), snap, &c) || c.state == OC_THREAD_CLOSED)
+			continue;
+		if (owner != customer || c.customer_id != customer)
+		{
+			late->strangers[late->nstrangers++] = c.thread_id;
+			continue;
+		}
+		for (int i = 0; i <= late->nthreads; i++)
+		{
+			if (i == late->nthreads)
+			{
+				late->threads[i] = c.thread_id;
+				late->referrer[i] = DatumGetInt64(referrer);
+				late->nthreads++;
+				break;
+			}
+			if (late->threads[i] == c.thread_id)
+				break;
+			if (late->threads[i] > c.thread_id)
+			{
+				memmove(&late->threads[i + 1], &late->threads[i],
+						sizeof(int64) * (late->nthreads - i));
+				memmove(&late->referrer[i + 1], &late->referrer[i],
+						sizeof(int64) * (late->nthreads - i));
+				late->threads[i] = c.thread_id;
+				late->referrer[i] = DatumGetInt64(referrer);
+				late->nthreads++;
+				break;
+			}
+		}
+	}
+}
+
+/* Merge a thread whose interactions named this late one into the final thread. */
+static void
+late_merge(int64 keep, int64 absorb, int64 interaction, int64 referrer, const char *external)
+{
+	StringInfoData ev;
+	Datum		args[3];
+
+	initStringInfo(&ev);
+	appendStringInfo(&ev, "{\"via\": \"late_arrival\", \"interaction_id\": " INT64_FORMAT
+					 ", \"referenced_by\": " INT64_FORMAT ", \"external_id\": ",
+					 interaction, referrer);
+	escape_json(&ev, external);
+	appendStringInfoChar(&ev, '}');
+	args[0] = Int64GetDatum(keep);
+	args[1] = Int64GetDatum(absorb);
+	args[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev.data));
+	SPI_connect();
+	run_plan(cache.late_merge, args, NULL, SPI_OK_SELECT);
+	SPI_finish();
+}
+
+/* Take the customer's stitching lock (its row, FOR NO KEY UPDATE, until commit). */
+static void
+lock_customer(Datum customer)
+{
+	SPI_connect();
+	run_plan(cache.lock_customer, &customer, NULL, SPI_OK_SELECT);
 	SPI_finish();
 }
 
@@ -1054,6 +1386,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HeapTuple	tuple = trigdata->tg_trigtuple;
 	bool		cust_null,
+				isnull_dummy,
 				thread_null,
 				contact_null,
 				ext_null,
@@ -1068,14 +1401,20 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	StringInfoData evidence;
 	RefKey	   *keys;
 	int			nkeys;
-	int			cols[5];
-	Datum		vals[5];
-	bool		nulls[5];
+	int			cols[6];
+	Datum		vals[6];
+	bool		nulls[6];
 	int			ncols = 0;
 	Snapshot	snap;
 	BizKey		bizkeys[OC_MAX_KEYS];
 	int			nbizkeys = 0;
 	bool		open_new = false;
+	bool		created = false;
+	bool		reopen = false;
+	char	   *subject_key = NULL;
+	oc_stitch_windows windows;
+	LateArrival late;
+	Stitched	st;
 
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
@@ -1173,9 +1512,20 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 					 errmsg("interaction has neither a contact point nor a customer"),
 					 errdetail("Every interaction must belong to a customer."),
 					 errhint("Set \"contact\" to the customer's address on the channel, or set \"customer_id\".")));
-		customer = Int64GetDatum(resolve_customer(contact, snap));
+		customer = Int64GetDatum(resolve_customer(contact, snap, &created));
 		cust_null = false;
 	}
+
+	/* the channel's windows, and the base subject where the subject rule is on */
+	windows = channel_windows(channel, snap);
+	if (windows.subject > 0)
+		subject_key = subject_key_of(tuple, tupdesc);
+
+	/* interactions stored earlier that named this one (late arrival) */
+	memset(&late, 0, sizeof(late));
+	if (!ext_null)
+		late_references(external, DatumGetInt64(customer), snap, &late);
+	memset(&st, 0, sizeof(st));
 
 	/* 3. the thread */
 	if (!thread_null)
@@ -1185,24 +1535,109 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		oc_stitch_decision decision;
+		bool	   *unresolved;
 
 		nkeys = collect_refs(tuple, tupdesc, keys);
-		decision = decide_thread(DatumGetInt64(customer), tuple, tupdesc,
-								 keys, nkeys, bizkeys, nbizkeys, snap, &evidence);
-		if (decision.reason == OC_STITCH_NEW)
+		unresolved = palloc0(sizeof(bool) * Max(nkeys, 1));
+		st = decide_thread(DatumGetInt64(customer), tuple, tupdesc, keys, nkeys,
+						   unresolved, bizkeys, nbizkeys, subject_key, &windows,
+						   snap, &evidence);
+		if (st.d.reason == OC_STITCH_NEW && late.nthreads > 0)
+		{
+			/* a reply stored before this message: join the reply's thread */
+			resetStringInfo(&evidence);
+			appendStringInfo(&evidence, "{\"via\": \"replied_by\", \"interaction_id\": " INT64_FORMAT
+							 ", \"external_id\": ", late.referrer[0]);
+			escape_json(&evidence, TextDatumGetCString(external));
+			appendStringInfoChar(&evidence, '}');
+			st.d.reason = OC_STITCH_REFERENCE;
+			st.d.thread_id = late.threads[0];
+			st.state = OC_THREAD_OPEN;
+		}
+		else if (st.d.reason == OC_STITCH_NEW && !created)
+		{
+			/*
+			 * Opening a thread: first take the customer's stitching lock and
+			 * decide again, so that two sessions stitching the same customer
+			 * at once make one thread, not two.  The second waits for the
+			 * first to commit and then sees its thread (READ COMMITTED); in
+			 * REPEATABLE READ it could not, so it fails to serialize.
+			 */
+			Snapshot	fresh;
+			Stitched	again;
+
+			lock_customer(customer);
+			fresh = IsolationUsesXactSnapshot() ?
+				RegisterSnapshot(GetLatestSnapshot()) : oc_probe_snapshot();
+			resetStringInfo(&evidence);
+			again = decide_thread(DatumGetInt64(customer), tuple, tupdesc, keys, nkeys,
+								  unresolved, bizkeys, nbizkeys, subject_key, &windows,
+								  fresh, &evidence);
+			UnregisterSnapshot(fresh);
+			if (again.d.reason != OC_STITCH_NEW && IsolationUsesXactSnapshot())
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent stitching"),
+						 errdetail("A concurrent transaction added to a thread of customer " INT64_FORMAT " that this interaction would join.",
+								   DatumGetInt64(customer)),
+						 errhint("The transaction might succeed if retried.")));
+			st = again;
+		}
+		if (st.d.reason == OC_STITCH_NEW)
 		{
 			thread = Int64GetDatum(nextval_internal(cache.thread_seq, true));
 			open_new = true;
 		}
 		else
-			thread = Int64GetDatum(decision.thread_id);
+			thread = Int64GetDatum(st.d.thread_id);
 		thread_null = false;
-		reason = oc_stitch_reason_name(decision.reason);
+		reason = oc_stitch_reason_name(st.d.reason);
+		reopen = st.state == OC_THREAD_SOLVED &&
+			DatumGetObjectId(heap_getattr(tuple, cache.att_direction, tupdesc, &isnull_dummy)) ==
+			cache.inbound_oid;
+
+		/* references that found nothing wait for the messages they name */
+		for (int k = 0; k < nkeys; k++)
+		{
+			bool		id_null;
+			Datum		id = heap_getattr(tuple, cache.att_id, tupdesc, &id_null);
+
+			if (unresolved[k] && !id_null)
+			{
+				Datum		args[3] = {CStringGetTextDatum(keys[k].value), customer, id};
+
+				SPI_connect();
+				run_plan(cache.add_pending, args, NULL, SPI_OK_INSERT);
+				SPI_finish();
+			}
+		}
+	}
+
+	/* the threads of replies stored before this message join its thread */
+	for (int i = 0; i < late.nthreads; i++)
+	{
+		bool		id_null;
+		Datum		id = heap_getattr(tuple, cache.att_id, tupdesc, &id_null);
+
+		if (late.threads[i] != DatumGetInt64(thread) && !open_new)
+			late_merge(DatumGetInt64(thread), late.threads[i],
+					   id_null ? 0 : DatumGetInt64(id), late.referrer[i],
+					   TextDatumGetCString(external));
 	}
 
 	/* 4. open or touch the thread, record the keys */
-	write_thread(open_new, thread, customer, tuple, tupdesc, bizkeys, nbizkeys);
+	write_thread(open_new, thread, customer, tuple, tupdesc, bizkeys, nbizkeys,
+				 subject_key, &st, reopen);
+
+	/* other customers' threads that named it are linked as related */
+	for (int i = 0; i < late.nstrangers; i++)
+	{
+		Datum		args[2] = {Int64GetDatum(late.strangers[i]), thread};
+
+		SPI_connect();
+		run_plan(cache.relate_thread, args, NULL, SPI_OK_UPDATE);
+		SPI_finish();
+	}
 
 done:
 	UnregisterSnapshot(snap);
@@ -1216,6 +1651,10 @@ done:
 	cols[ncols] = cache.att_business_keys;
 	nulls[ncols] = (nbizkeys == 0);
 	vals[ncols] = nbizkeys == 0 ? (Datum) 0 : keys_jsonb(bizkeys, nbizkeys);
+	ncols++;
+	cols[ncols] = cache.att_subject_key;
+	nulls[ncols] = (subject_key == NULL);
+	vals[ncols] = subject_key == NULL ? (Datum) 0 : CStringGetTextDatum(subject_key);
 	ncols++;
 	if (reason != NULL)
 	{

@@ -3,8 +3,8 @@
  * stitch_sql.c
  *	  SQL-callable helpers of the stitching rules: thread_token() prints the
  *	  token that outbound messages carry so that a reply finds its thread,
- *	  and default_recency_window() exposes the built-in windows that the
- *	  stitch_settings view shows beside the DBA's overrides.
+ *	  and default_{recency,subject,reopen}_window() expose the built-in
+ *	  windows that the stitch_settings view shows beside the DBA's overrides.
  *
  * Both formats live in the server-free core (src/core/stitch.c), so the
  * token printed here is exactly the one the ingest trigger recognizes.
@@ -22,6 +22,8 @@
 
 PG_FUNCTION_INFO_V1(oc_thread_token);
 PG_FUNCTION_INFO_V1(oc_default_recency_window);
+PG_FUNCTION_INFO_V1(oc_default_subject_window);
+PG_FUNCTION_INFO_V1(oc_default_reopen_window);
 
 /* thread_token(thread bigint) -> text: "[#T123]". */
 Datum
@@ -48,4 +50,39 @@ oc_default_recency_window(PG_FUNCTION_ARGS)
 
 	result->time = oc_stitch_default_recency_window(channel);
 	PG_RETURN_INTERVAL_P(result);
+}
+
+/* The channel argument's built-in windows. */
+static oc_stitch_windows
+channel_windows(FunctionCallInfo fcinfo)
+{
+	return oc_stitch_default_windows(DatumGetCString(DirectFunctionCall1(enum_out,
+																		 PG_GETARG_DATUM(0))));
+}
+
+/* A window in whole days when it is one (30 days, not 720:00:00). */
+static Interval *
+window_interval(int64 usecs)
+{
+	Interval   *result = palloc0(sizeof(Interval));
+
+	if (usecs > 0 && usecs % USECS_PER_DAY == 0)
+		result->day = (int32) (usecs / USECS_PER_DAY);
+	else
+		result->time = usecs;
+	return result;
+}
+
+/* default_subject_window(channel) -> interval (0: the subject rule is off). */
+Datum
+oc_default_subject_window(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INTERVAL_P(window_interval(channel_windows(fcinfo).subject));
+}
+
+/* default_reopen_window(channel) -> interval. */
+Datum
+oc_default_reopen_window(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INTERVAL_P(window_interval(channel_windows(fcinfo).reopen));
 }

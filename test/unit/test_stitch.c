@@ -16,6 +16,7 @@ input(int64_t customer, int64_t at, int64_t window)
 	in.customer_id = customer;
 	in.occurred_at = at;
 	in.recency_window = window;
+	in.subject_window = 30 * 24 * HOUR;
 	in.reopen_window = OC_STITCH_REOPEN_WINDOW;
 	return in;
 }
@@ -204,6 +205,82 @@ main(void)
 	oc_stitch_decide(&in, c, 4, &d);
 	CHECK_INT(d.reason, OC_STITCH_TOKEN, "token beats business key");
 
+	/* subject: open threads within the subject window of their span; after keys */
+	c[0] = recent(700, 7, OC_THREAD_OPEN, 10 * HOUR, 20 * HOUR);
+	c[0].via = OC_VIA_SUBJECT;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_SUBJECT, "subject: open thread, 80 h idle, 30-day window");
+	CHECK_STR(oc_stitch_reason_name(d.reason), "subject", "subject name");
+	c[0].last_at = 100 * HOUR - 30 * 24 * HOUR - 1;
+	c[0].first_at = c[0].last_at;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "subject: past the window: new");
+	CHECK_INT(d.follow_up, -1, "subject never makes a follow-up");
+	c[0] = recent(701, 7, OC_THREAD_SOLVED, 99 * HOUR, 99 * HOUR);
+	c[0].via = OC_VIA_SUBJECT;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "subject: a solved thread is not joined");
+	c[0].state = OC_THREAD_OPEN;
+	{
+		oc_stitch_input off = in;
+
+		off.subject_window = 0;
+		oc_stitch_decide(&off, c, 1, &d);
+		CHECK_INT(d.reason, OC_STITCH_NEW, "subject window 0: rule off");
+	}
+	c[1] = recent(702, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	oc_stitch_decide(&in, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_SUBJECT, "subject beats recency");
+	c[2] = recent(703, 7, OC_THREAD_OPEN, 1 * HOUR, 1 * HOUR);
+	c[2].via = OC_VIA_BUSINESS_KEY;
+	oc_stitch_decide(&in, c, 3, &d);
+	CHECK_INT(d.reason, OC_STITCH_BUSINESS_KEY, "business key beats subject");
+
+	/* closed threads never reopen: a new thread follows the strongest one up */
+	c[0] = cand(80, 800, 7, OC_VIA_IN_REPLY_TO, 0);
+	c[0].state = OC_THREAD_CLOSED;
+	c[1] = cand(0, 801, 7, OC_VIA_TOKEN, 0);
+	c[1].state = OC_THREAD_CLOSED;
+	oc_stitch_decide(&in7, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "reference to a closed thread: new");
+	CHECK_INT(d.follow_up, 0, "... following up the referenced thread");
+	c[0].state = OC_THREAD_SOLVED;
+	c[0].last_at = 99 * HOUR;
+	oc_stitch_decide(&in7, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_REFERENCE, "reference to a thread solved an hour ago: joins");
+	CHECK_INT(d.follow_up, 1, "... the closed token's thread noted, unused");
+	c[0].last_at = 100 * HOUR - OC_STITCH_REOPEN_WINDOW - 1;
+	oc_stitch_decide(&in7, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "solved longer ago than the reopen window: new");
+	CHECK_INT(d.follow_up, 0, "... following up the reference, the strongest");
+	{
+		oc_stitch_input short_reopen = in7;
+
+		c[0].last_at = 99 * HOUR;
+		short_reopen.reopen_window = HOUR / 2;
+		oc_stitch_decide(&short_reopen, c, 1, &d);
+		CHECK_INT(d.reason, OC_STITCH_NEW, "a shorter reopen window is honoured");
+		short_reopen.reopen_window = 0;
+		c[0].last_at = 101 * HOUR;
+		oc_stitch_decide(&short_reopen, c, 1, &d);
+		CHECK_INT(d.reason, OC_STITCH_REFERENCE, "a late arrival before the solve joins, even with no reopen window");
+	}
+	c[0] = recent(804, 7, OC_THREAD_CLOSED, 99 * HOUR, 99 * HOUR);
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.follow_up, -1, "recency never makes a follow-up");
+
+	/* a stranger's thread named by a reference or token: linked as related */
+	c[0] = cand(90, 900, 8, OC_VIA_REFS, 0);
+	c[1] = cand(91, 901, 9, OC_VIA_IN_REPLY_TO, 0);
+	oc_stitch_decide(&in7, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "strangers only: new");
+	CHECK_INT(d.related, 1, "related: the strongest stranger reference");
+	CHECK_INT(d.n_strangers, 2, "both strangers counted");
+	c[2] = cand(92, 902, 7, OC_VIA_REFS, 0);
+	oc_stitch_decide(&in7, c, 3, &d);
+	CHECK_INT(d.thread_id, 902, "own weaker reference joins");
+	CHECK_INT(d.related, 1, "related still reported");
+
 	/* tokens */
 	CHECK(oc_stitch_find_token("Re: [#T123] x", 13, &t) && t == 123, "token in a subject");
 	CHECK(oc_stitch_find_token("see [#t9]", 9, &t) && t == 9, "lower-case t");
@@ -225,6 +302,11 @@ main(void)
 	CHECK_INT(oc_stitch_default_recency_window("messaging"), 72 * HOUR, "messaging 72 h");
 	CHECK_INT(oc_stitch_default_recency_window("email"), 0, "email off");
 	CHECK_INT(oc_stitch_default_recency_window("nonsense"), 0, "unknown: off");
+	CHECK_INT(oc_stitch_default_windows("email").subject, 30 * 24 * HOUR, "email subject 30 days");
+	CHECK_INT(oc_stitch_default_windows("forum").subject, 30 * 24 * HOUR, "forum subject 30 days");
+	CHECK_INT(oc_stitch_default_windows("chat").subject, 0, "chat: no subject rule");
+	CHECK_INT(oc_stitch_default_windows("sms").reopen, OC_STITCH_REOPEN_WINDOW, "reopen 7 days");
+	CHECK_INT(oc_stitch_default_windows("nonsense").recency, 0, "unknown channel: recency off");
 
 	return unit_done();
 }
