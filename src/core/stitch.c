@@ -121,7 +121,8 @@ oc_stitch_eligible(const oc_stitch_input *in, const oc_stitch_candidate *c)
 	switch (c->via)
 	{
 		case OC_VIA_RECENCY:
-			return is_open(c->state) && within_span(in, c, in->recency_window);
+			return is_open(c->state) &&
+				within_span(in, c, c->window > 0 ? c->window : in->recency_window);
 		case OC_VIA_SUBJECT:
 			return is_open(c->state) && within_span(in, c, in->subject_window);
 		default:

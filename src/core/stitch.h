@@ -59,6 +59,9 @@ typedef struct oc_stitch_candidate
 	oc_thread_state state;		/* for recency */
 	int64_t		first_at;		/* thread's opened_at, microseconds */
 	int64_t		last_at;		/* thread's last_activity_at, microseconds */
+	int64_t		window;			/* recency: the window that applies when not
+								 * the new interaction's (a later arrival's
+								 * own), else 0 */
 } oc_stitch_candidate;
 
 /* What the decision needs to know of the new interaction. */

@@ -110,13 +110,11 @@ typedef struct IngestCache
 	OcIndexProbe by_thread;		/* thread (id) */
 	OcIndexProbe by_customer;	/* customer (id) */
 	OcIndexProbe by_latest;		/* interaction (customer_id, occurred_at, id) */
-	OcIndexProbe by_setting;	/* stitch_setting (channel) */
 	AttrNumber	att_thread_status;
 	AttrNumber	att_thread_opened;
 	AttrNumber	att_thread_last;
 	AttrNumber	att_thread_merged;	/* thread.merged_into */
 	AttrNumber	att_body;
-	AttrNumber	att_setting_windows[3];	/* stitch_setting recency, subject, reopen */
 	AttrNumber	att_direction;
 	AttrNumber	att_subject_key;
 	OcIndexProbe by_subject;	/* thread_subject (customer_id, subject_key) */
@@ -275,27 +273,67 @@ interval_usecs(Interval *iv)
 	return iv->time + (int64) iv->day * USECS_PER_DAY + (int64) iv->month * 30 * USECS_PER_DAY;
 }
 
-/* Stitching windows of a channel: the DBA's overrides, else the built-in defaults. */
-static oc_stitch_windows
-channel_windows(Datum channel, Snapshot snap)
-{
-	oc_stitch_windows w = {0, 0, OC_STITCH_REOPEN_WINDOW};
-	Datum		values[3];
-	bool		isnull[3];
-	bool		found;
+/*
+ * The stitching windows in force per channel (the DBA's overrides in
+ * stitch_setting, else the built-in defaults), read once per transaction
+ * like the business-key patterns.
+ */
+static oc_stitch_windows txn_windows[32];
+static int64 txn_max_recency;	/* the largest recency window of any channel */
+static LocalTransactionId windows_lxid = InvalidLocalTransactionId;
 
+static void
+load_windows(void)
+{
+	if (windows_lxid == MyProc->lxid)
+		return;
+	memcpy(txn_windows, cache.channel_windows, sizeof(txn_windows));
+	SPI_connect();
+	if (SPI_execute("SELECT channel, recency_window, subject_window, reopen_window "
+					"  FROM omnichannel.stitch_setting", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.stitch_setting");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			channel = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+
+		for (int i = 0; i < cache.nchannels; i++)
+		{
+			Datum		d;
+
+			if (cache.channel_oid[i] != channel)
+				continue;
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			if (!isnull)
+				txn_windows[i].recency = interval_usecs(DatumGetIntervalP(d));
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			if (!isnull)
+				txn_windows[i].subject = interval_usecs(DatumGetIntervalP(d));
+			d = SPI_getbinval(tup, desc, 4, &isnull);
+			if (!isnull)
+				txn_windows[i].reopen = interval_usecs(DatumGetIntervalP(d));
+		}
+	}
+	SPI_finish();
+	txn_max_recency = 0;
+	for (int i = 0; i < cache.nchannels; i++)
+		txn_max_recency = Max(txn_max_recency, txn_windows[i].recency);
+	windows_lxid = MyProc->lxid;
+}
+
+/* Stitching windows of a channel in this transaction. */
+static oc_stitch_windows
+channel_windows(Datum channel)
+{
+	oc_stitch_windows none = {0, 0, OC_STITCH_REOPEN_WINDOW};
+
+	load_windows();
 	for (int i = 0; i < cache.nchannels; i++)
 		if (cache.channel_oid[i] == DatumGetObjectId(channel))
-			w = cache.channel_windows[i];
-	found = oc_probe(&cache.by_setting, &channel, snap, 3, cache.att_setting_windows,
-					 values, isnull, 1) > 0;
-	if (found && !isnull[0])
-		w.recency = interval_usecs(DatumGetIntervalP(values[0]));
-	if (found && !isnull[1])
-		w.subject = interval_usecs(DatumGetIntervalP(values[1]));
-	if (found && !isnull[2])
-		w.reopen = interval_usecs(DatumGetIntervalP(values[2]));
-	return w;
+			return txn_windows[i];
+	return none;
 }
 
 /* (Re)build the cache for this interaction relation; caller is SPI-connected. */
@@ -345,12 +383,8 @@ ensure_cache(Relation rel)
 		elog(ERROR, "omnichannel.thread has no column \"merged_into\"");
 	cache.att_body = column(tupdesc, "body");
 	{
-		Oid			setting_rel = relation_in(nsp, "stitch_setting");
 		Oid			pending_rel = relation_in(nsp, "pending_reference");
 
-		cache.att_setting_windows[0] = get_attnum(setting_rel, "recency_window");
-		cache.att_setting_windows[1] = get_attnum(setting_rel, "subject_window");
-		cache.att_setting_windows[2] = get_attnum(setting_rel, "reopen_window");
 		cache.att_subject_thread = get_attnum(relation_in(nsp, "thread_subject"), "thread_id");
 		cache.att_pending[0] = get_attnum(pending_rel, "customer_id");
 		cache.att_pending[1] = get_attnum(pending_rel, "interaction_id");
@@ -370,7 +404,6 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_thread, relation_in(nsp, "thread_pkey"), 1);
 	oc_probe_init(&cache.by_customer, relation_in(nsp, "customer_pkey"), 1);
 	oc_probe_init(&cache.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
-	oc_probe_init(&cache.by_setting, relation_in(nsp, "stitch_setting_pkey"), 1);
 	oc_probe_init(&cache.by_key, relation_in(nsp, "thread_key_pkey"), 3);
 	oc_probe_init(&cache.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
 	oc_probe_init(&cache.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
@@ -1006,12 +1039,20 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 				cands[ncands++].via = OC_VIA_SUBJECT;
 	}
 
-	if (in.recency_window > 0 && !has_own_candidate(&in, cands, ncands))
+	/*
+	 * Recency: the customer's most recently active thread that is still
+	 * open, among its latest OC_RECENCY_ROWS interactions.  An earlier one
+	 * counts within this channel's window; a later one (this interaction
+	 * arrives late) within the later one's channel window, as if they had
+	 * arrived in order.
+	 */
+	if ((in.recency_window > 0 || txn_max_recency > 0) &&
+		!has_own_candidate(&in, cands, ncands))
 	{
 		Datum		key = Int64GetDatum(customer_id);
-		AttrNumber	ratts[2] = {cache.att_thread, cache.att_occurred};
-		Datum		rvals[2 * OC_RECENCY_ROWS];
-		bool		rnulls[2 * OC_RECENCY_ROWS];
+		AttrNumber	ratts[3] = {cache.att_thread, cache.att_occurred, cache.att_channel};
+		Datum		rvals[3 * OC_RECENCY_ROWS];
+		bool		rnulls[3 * OC_RECENCY_ROWS];
 		int			want = 1;
 
 		/*
@@ -1020,28 +1061,37 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 		 */
 		for (;;)
 		{
-			int			nrows = oc_probe_dir(&cache.by_latest, &key, snap, true, 2,
+			int			nrows = oc_probe_dir(&cache.by_latest, &key, snap, true, 3,
 											 ratts, rvals, rnulls, want);
 			bool		decided = false;
 			int64		seen = 0;
 
 			for (int r = 0; r < nrows && !decided; r++)
 			{
-				int64		thread = DatumGetInt64(rvals[2 * r]);
-				TimestampTz at = DatumGetTimestampTz(rvals[2 * r + 1]);
+				int64		thread = DatumGetInt64(rvals[3 * r]);
+				TimestampTz at = DatumGetTimestampTz(rvals[3 * r + 1]);
 				oc_stitch_candidate *c = &cands[ncands];
+				int64		window = in.recency_window;
 
-				if (at > in.occurred_at + in.recency_window)
-					continue;	/* much newer activity: look further back */
-				if (at < in.occurred_at - in.recency_window)
+				if (at > in.occurred_at)
+				{
+					if (at - in.occurred_at > txn_max_recency)
+						continue;	/* much newer activity: look further back */
+					window = channel_windows(rvals[3 * r + 2]).recency;
+					if (at - in.occurred_at > window)
+						continue;
+				}
+				else if (in.recency_window <= 0 ||
+						 at < in.occurred_at - in.recency_window)
 					decided = true; /* older than the window: nothing to find */
-				else if (thread != seen && thread_facts(thread, snap, c))
+				if (!decided && thread != seen && thread_facts(thread, snap, c))
 				{
 					seen = thread;
 					if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
 						c->state == OC_THREAD_ON_HOLD)
 					{
 						c->via = OC_VIA_RECENCY;
+						c->window = window;
 						ncands++;
 						decided = true;
 					}
@@ -1103,7 +1153,7 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 								 "\"recency\", \"idle_seconds\": " INT64_FORMAT
 								 ", \"window_seconds\": " INT64_FORMAT,
 								 (in.occurred_at - c->last_at) / USECS_PER_SEC,
-								 in.recency_window / USECS_PER_SEC);
+								 (c->window > 0 ? c->window : in.recency_window) / USECS_PER_SEC);
 				break;
 		}
 		if (c->state == OC_THREAD_SOLVED)
@@ -1517,7 +1567,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	}
 
 	/* the channel's windows, and the base subject where the subject rule is on */
-	windows = channel_windows(channel, snap);
+	windows = channel_windows(channel);
 	if (windows.subject > 0)
 		subject_key = subject_key_of(tuple, tupdesc);
 
