@@ -34,7 +34,7 @@ CREATE TABLE omnichannel.thread_event (
     customer_id     bigint NOT NULL,
     occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     actor           text NOT NULL DEFAULT CURRENT_USER,
-    action          text NOT NULL CHECK (action IN ('move', 'split', 'merge')),
+    action          text NOT NULL CHECK (action IN ('move', 'split', 'merge', 'restitch')),
     thread_id       bigint NOT NULL,
     other_thread_id bigint NOT NULL,
     interaction_ids bigint[] NOT NULL,
@@ -56,9 +56,9 @@ COMMENT ON COLUMN omnichannel.thread_event.id IS 'Event key, in order of recordi
 COMMENT ON COLUMN omnichannel.thread_event.customer_id IS 'The customer whose threads changed';
 COMMENT ON COLUMN omnichannel.thread_event.occurred_at IS 'When the operation ran (transaction start time)';
 COMMENT ON COLUMN omnichannel.thread_event.actor IS 'Database role that ran the operation';
-COMMENT ON COLUMN omnichannel.thread_event.action IS 'move, split or merge';
-COMMENT ON COLUMN omnichannel.thread_event.thread_id IS 'move: the thread the interaction left; split: the thread split; merge: the surviving thread';
-COMMENT ON COLUMN omnichannel.thread_event.other_thread_id IS 'move: the thread it went to; split: the new thread; merge: the absorbed thread';
+COMMENT ON COLUMN omnichannel.thread_event.action IS 'move, split, merge, or restitch (interactions that restitch() moved from thread_id to other_thread_id)';
+COMMENT ON COLUMN omnichannel.thread_event.thread_id IS 'move and restitch: the thread the interactions left; split: the thread split; merge: the surviving thread';
+COMMENT ON COLUMN omnichannel.thread_event.other_thread_id IS 'move and restitch: the thread they went to; split: the new thread; merge: the absorbed thread';
 COMMENT ON COLUMN omnichannel.thread_event.interaction_ids IS 'Interactions that changed thread, in (occurred_at, id) order';
 COMMENT ON COLUMN omnichannel.thread_event.reason IS 'Free-text reason given by the operator';
 COMMENT ON COLUMN omnichannel.thread_event.details IS 'What else happened (previous stitch reasons, emptied or re-pointed threads), as a JSON object';
@@ -514,3 +514,140 @@ END
 $$;
 COMMENT ON FUNCTION omnichannel.late_arrival_merge(bigint, bigint, jsonb) IS
     'Internal to ingest: a message arrived after replies to it that had opened their own thread; merges that thread into the message''s (thread_event action merge, reason late arrival, details.automatic)';
+
+-- Recompute a customer's threads ---------------------------------------------------
+
+CREATE FUNCTION omnichannel.restitch(customer bigint, reason text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_customer bigint := restitch.customer;
+    v_reason   text := restitch.reason;
+    v_rows     omnichannel.interaction[];
+    v_old      jsonb;           -- interaction id -> old thread
+    v_claimed  bigint[] := '{}';
+    v_before   bigint;
+    v_after    bigint;
+    v_moved    bigint := 0;
+    v_events   bigint := 0;
+    r          record;
+    n          record;
+BEGIN
+    IF v_customer IS NULL THEN
+        RAISE EXCEPTION 'customer must not be null'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    PERFORM omnichannel.thread_ops_lock();
+    PERFORM FROM omnichannel.customer AS c WHERE c.id = v_customer FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'customer % does not exist', v_customer
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    PERFORM FROM omnichannel.thread AS t WHERE t.customer_id = v_customer ORDER BY t.id FOR UPDATE;
+
+    SELECT coalesce(array_agg(i ORDER BY i.occurred_at, i.id), '{}'),
+           coalesce(jsonb_object_agg(i.id::text, i.thread_id), '{}'),
+           count(DISTINCT i.thread_id)
+      INTO v_rows, v_old, v_before
+      FROM omnichannel.interaction AS i
+     WHERE i.customer_id = v_customer;
+
+    -- Forget what ingest derived, then store the history again in time
+    -- order: the ingest trigger decides every thread afresh.  Manual
+    -- decisions (stitch_reason manual) keep their thread; the rows keep
+    -- their ids and every other column.
+    DELETE FROM omnichannel.thread_key AS k WHERE k.customer_id = v_customer;
+    DELETE FROM omnichannel.thread_subject AS k WHERE k.customer_id = v_customer;
+    DELETE FROM omnichannel.pending_reference AS p WHERE p.customer_id = v_customer;
+    DELETE FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;
+    FOR r IN SELECT * FROM unnest(v_rows) AS u ORDER BY u.occurred_at, u.id LOOP
+        INSERT INTO omnichannel.interaction
+               (id, customer_id, thread_id, channel, direction, occurred_at, ended_at, contact,
+                agent, queue, subject, body, external_id, in_reply_to, refs, attributes,
+                stitch_reason, stitch_evidence, created_at)
+        VALUES (r.id, r.customer_id,
+                CASE WHEN r.stitch_reason = 'manual' THEN r.thread_id END,
+                r.channel, r.direction, r.occurred_at, r.ended_at, r.contact,
+                r.agent, r.queue, r.subject, r.body, r.external_id, r.in_reply_to, r.refs,
+                r.attributes,
+                CASE WHEN r.stitch_reason = 'manual' THEN 'manual' END,
+                CASE WHEN r.stitch_reason = 'manual' THEN r.stitch_evidence END,
+                r.created_at);
+    END LOOP;
+
+    -- A thread ingest opened now takes the id of the old thread that held
+    -- its earliest interaction, when that one holds nothing but manual
+    -- placements and is not yet taken, so that threads keep their ids,
+    -- status, assignee and context.
+    FOR n IN SELECT t.id AS new_id,
+                    (v_old ->> (SELECT i.id FROM omnichannel.interaction AS i
+                                 WHERE i.thread_id = t.id
+                                 ORDER BY i.occurred_at, i.id LIMIT 1)::text)::bigint AS old_id
+               FROM omnichannel.thread AS t
+              WHERE t.customer_id = v_customer
+                AND t.id <> ALL (SELECT (jsonb_each_text(v_old)).value::bigint)
+                AND EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
+              ORDER BY t.opened_at, t.id
+    LOOP
+        IF n.old_id IS NOT NULL AND n.old_id <> ALL (v_claimed)
+           AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
+                            WHERE i.thread_id = n.old_id AND i.stitch_reason <> 'manual')
+           AND (SELECT t.merged_into IS NULL FROM omnichannel.thread AS t WHERE t.id = n.old_id) THEN
+            UPDATE omnichannel.interaction AS i SET thread_id = n.old_id WHERE i.thread_id = n.new_id;
+            UPDATE omnichannel.thread_key AS k SET thread_id = n.old_id WHERE k.thread_id = n.new_id;
+            UPDATE omnichannel.thread_subject AS k SET thread_id = n.old_id WHERE k.thread_id = n.new_id;
+            UPDATE omnichannel.thread AS t SET merged_into = n.old_id WHERE t.merged_into = n.new_id;
+            DELETE FROM omnichannel.thread AS t WHERE t.id = n.new_id;
+            PERFORM omnichannel.refresh_thread(n.old_id);
+            v_claimed := v_claimed || n.old_id;
+        END IF;
+    END LOOP;
+
+    -- Old threads left empty point to where their first interaction went.
+    FOR r IN SELECT t.id,
+                    (SELECT i.thread_id FROM omnichannel.interaction AS i
+                      WHERE (v_old ->> i.id::text)::bigint = t.id
+                      ORDER BY i.occurred_at, i.id LIMIT 1) AS went_to
+               FROM omnichannel.thread AS t
+              WHERE t.customer_id = v_customer AND t.merged_into IS NULL
+                AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
+    LOOP
+        IF r.went_to IS NOT NULL AND r.went_to <> r.id THEN
+            UPDATE omnichannel.thread AS t SET merged_into = r.went_to, status = 'closed'
+             WHERE t.id = r.id OR t.merged_into = r.id;
+        END IF;
+    END LOOP;
+
+    -- One audit row per (from, to) pair of threads.
+    FOR r IN SELECT (v_old ->> i.id::text)::bigint AS from_thread, i.thread_id AS to_thread,
+                    array_agg(i.id ORDER BY i.occurred_at, i.id) AS ids
+               FROM omnichannel.interaction AS i
+              WHERE i.customer_id = v_customer
+                AND (v_old ->> i.id::text)::bigint IS DISTINCT FROM i.thread_id
+              GROUP BY 1, 2 ORDER BY 1, 2
+    LOOP
+        INSERT INTO omnichannel.thread_event
+               (customer_id, action, thread_id, other_thread_id, interaction_ids, reason, details)
+        VALUES (v_customer, 'restitch', r.from_thread, r.to_thread, r.ids, v_reason,
+                jsonb_build_object('automatic', false));
+        v_moved := v_moved + cardinality(r.ids);
+        v_events := v_events + 1;
+    END LOOP;
+    FOR r IN SELECT t.id FROM omnichannel.thread AS t WHERE t.customer_id = v_customer LOOP
+        PERFORM omnichannel.refresh_thread(r.id);
+    END LOOP;
+
+    SELECT count(DISTINCT i.thread_id) INTO v_after
+      FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;
+    RETURN jsonb_build_object('customer', v_customer,
+                              'interactions', cardinality(v_rows),
+                              'threads_before', v_before,
+                              'threads_after', v_after,
+                              'moved', v_moved,
+                              'events', v_events);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.restitch(bigint, text) IS
+    'Recomputes a customer''s threads from scratch: every interaction not placed by hand (stitch_reason manual) is stitched again in (occurred_at, id) order; threads keep their ids where they can; moves are recorded as thread_event rows (action restitch); returns a summary';
