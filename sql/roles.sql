@@ -1,0 +1,96 @@
+--
+-- The GRANT recipes of docs/install.md, run as written: a writer ingests
+-- through every stitching path, a reader reads and cannot write, an
+-- operator corrects threads.  Keep this file and the recipes in step.
+--
+SET timezone = 'UTC';
+
+CREATE ROLE omnichannel_writer NOLOGIN;
+CREATE ROLE omnichannel_reader NOLOGIN;
+
+GRANT USAGE ON SCHEMA omnichannel TO omnichannel_writer, omnichannel_reader;
+
+GRANT SELECT ON ALL TABLES IN SCHEMA omnichannel TO omnichannel_reader;
+
+GRANT SELECT, INSERT ON omnichannel.interaction, omnichannel.customer,
+                        omnichannel.customer_identifier, omnichannel.thread
+   TO omnichannel_writer;
+GRANT UPDATE ON omnichannel.interaction, omnichannel.customer TO omnichannel_writer;
+GRANT UPDATE, DELETE ON omnichannel.thread TO omnichannel_writer;
+GRANT DELETE ON omnichannel.customer TO omnichannel_writer;
+GRANT SELECT ON omnichannel.business_key_pattern, omnichannel.stitch_setting TO omnichannel_writer;
+GRANT SELECT, INSERT, UPDATE ON omnichannel.thread_key, omnichannel.thread_subject
+   TO omnichannel_writer;
+GRANT SELECT, INSERT, DELETE ON omnichannel.pending_reference TO omnichannel_writer;
+GRANT SELECT, INSERT ON omnichannel.thread_event TO omnichannel_writer;
+GRANT USAGE ON SEQUENCE omnichannel.customer_id_seq, omnichannel.thread_id_seq,
+                        omnichannel.interaction_id_seq, omnichannel.thread_event_id_seq
+   TO omnichannel_writer;
+
+CREATE ROLE omnichannel_operator NOLOGIN;
+GRANT USAGE ON SCHEMA omnichannel TO omnichannel_operator;
+GRANT SELECT, UPDATE ON omnichannel.interaction, omnichannel.thread TO omnichannel_operator;
+GRANT SELECT, INSERT ON omnichannel.thread_event TO omnichannel_operator;
+GRANT INSERT ON omnichannel.thread TO omnichannel_operator;
+GRANT USAGE ON SEQUENCE omnichannel.thread_id_seq, omnichannel.thread_event_id_seq
+   TO omnichannel_operator;
+
+CREATE ROLE regress_oc_app LOGIN IN ROLE omnichannel_writer;
+CREATE ROLE regress_oc_bi LOGIN IN ROLE omnichannel_reader;
+CREATE ROLE regress_oc_supervisor LOGIN IN ROLE omnichannel_operator;
+
+-- The DBA's settings (writers read them, need not change them).
+INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
+INSERT INTO omnichannel.stitch_setting (channel, reopen_window) VALUES ('chat', '2 days');
+
+-- The writer: a new customer, a reply, a subject match, a business key, a
+-- late arrival that merges two threads, a follow-up of a closed thread.
+SET ROLE regress_oc_app;
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-04-01 09:00+00', 'role.test@example.com', 'Order A-5005 late', 'role-1'),
+       ('email', 'outbound', '2026-04-01 10:00+00', 'role.test@example.com', 'Re: Order A-5005 late', 'role-2'),
+       ('email', 'inbound', '2026-04-02 09:00+00', 'role.test@example.com', 'Re: Order A-5005 late', 'role-3'),
+       ('chat', 'inbound', '2026-04-05 09:00+00', 'role.test@example.com', 'about A-5005', 'role-4');
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id, in_reply_to)
+VALUES ('email', 'inbound', '2026-04-06 09:00+00', 'role.test@example.com', 'Photos', 'role-6', 'role-5'),
+       ('web', 'inbound', '2026-04-06 10:00+00', 'role.test@example.com', 'Form', 'role-7', 'role-5')
+ON CONFLICT DO NOTHING;
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'outbound', '2026-04-06 08:00+00', 'role.test@example.com', 'Your parcel', 'role-5');
+RESET ROLE;
+UPDATE omnichannel.thread SET status = 'closed'
+ WHERE id = (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'role-1');
+SET ROLE regress_oc_app;
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id, in_reply_to)
+VALUES ('email', 'inbound', '2026-04-07 09:00+00', 'role.test@example.com', 'role-8', 'role-3');
+RESET ROLE;
+SELECT external_id, stitch_reason, dense_rank() OVER (ORDER BY thread_id) AS thread
+  FROM omnichannel.interaction WHERE external_id LIKE 'role-%' ORDER BY external_id;
+SELECT count(*) AS late_merges FROM omnichannel.thread_event WHERE reason = 'late arrival';
+SELECT follow_up_of IS NOT NULL AS follows_up FROM omnichannel.thread
+ WHERE id = (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'role-8');
+
+-- The reader reads, and is refused writes.
+SET ROLE regress_oc_bi;
+SELECT count(*) AS timeline_rows
+  FROM omnichannel.timeline((SELECT customer_id FROM omnichannel.interaction WHERE external_id = 'role-1'));
+\set VERBOSITY terse
+INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('sms', 'inbound', '+40 721 234 567');
+UPDATE omnichannel.thread SET status = 'solved';
+\set VERBOSITY default
+RESET ROLE;
+
+-- The operator corrects threads.  (Writers hold the same privileges,
+-- since ingest itself merges threads on a late arrival.)
+SELECT thread_id AS t1 FROM omnichannel.interaction WHERE external_id = 'role-4' \gset
+SELECT thread_id AS t2 FROM omnichannel.interaction WHERE external_id = 'role-5' \gset
+SET ROLE regress_oc_supervisor;
+SELECT omnichannel.merge_threads(:t1, :t2, 'same parcel') = :t1 AS merged;
+RESET ROLE;
+
+-- Clean up.
+DELETE FROM omnichannel.business_key_pattern;
+DELETE FROM omnichannel.stitch_setting;
+DROP OWNED BY omnichannel_writer, omnichannel_reader, omnichannel_operator;
+DROP ROLE regress_oc_app, regress_oc_bi, regress_oc_supervisor,
+          omnichannel_writer, omnichannel_reader, omnichannel_operator;
