@@ -66,7 +66,8 @@ VALUES ('email', 'inbound', '2026-04-07 09:00+00', 'role.test@example.com', 'rol
 RESET ROLE;
 SELECT external_id, stitch_reason, dense_rank() OVER (ORDER BY thread_id) AS thread
   FROM omnichannel.interaction WHERE external_id LIKE 'role-%' ORDER BY external_id;
-SELECT count(*) AS late_merges FROM omnichannel.thread_event WHERE reason = 'late arrival';
+SELECT count(*) AS late_merges FROM omnichannel.thread_event WHERE reason = 'late arrival'
+   AND customer_id = (SELECT customer_id FROM omnichannel.interaction WHERE external_id = 'role-1');
 SELECT follow_up_of IS NOT NULL AS follows_up FROM omnichannel.thread
  WHERE id = (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'role-8');
 

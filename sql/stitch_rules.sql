@@ -95,12 +95,13 @@ VALUES ('email', 'inbound', '2026-03-20 10:00+00', 'ioana@example.ro', 'Răsp: C
         'late-1', '{late-1}')
 RETURNING thread_id AS late_thread, stitch_reason \gset
 SELECT :'stitch_reason' AS reply_first;
-SELECT external_id, customer_id IS NOT NULL AS has_customer FROM pending_reference ORDER BY 1;
+SELECT external_id, customer_id IS NOT NULL AS has_customer FROM pending_reference
+ WHERE external_id LIKE 'late-%' ORDER BY 1;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'outbound', '2026-03-20 09:00+00', 'ioana@example.ro', 'Confirmarea comenzii', 'late-1')
 RETURNING thread_id = :late_thread AS same_thread, stitch_reason,
           stitch_evidence->>'via' AS via, stitch_evidence->>'external_id' AS external_id;
-SELECT count(*) AS pending_left FROM pending_reference;
+SELECT count(*) AS pending_left FROM pending_reference WHERE external_id LIKE 'late-%';
 SELECT opened_at, last_activity_at FROM thread WHERE id = :late_thread;
 -- Two replies that each opened a thread (different subjects, no common
 -- reference stored yet) are merged when the message they both answer
@@ -143,10 +144,10 @@ SELECT :'stitch_reason' AS reason,
 -- A late arrival joins by recency with the window of the later message's
 -- channel: a mail written before a call arrives after it.
 INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
-VALUES ('phone', 'inbound', '2026-03-28 10:00+00', '+34 612 000 111', 'rec-call')
+VALUES ('phone', 'inbound', '2026-03-28 10:00+00', '+34 612 000 111', 'late-rec-call')
 RETURNING thread_id AS call_thread \gset
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
-VALUES ('email', 'inbound', '2026-03-28 09:00+00', 'tel:+34612000111', 'Llamada', 'rec-mail')
+VALUES ('email', 'inbound', '2026-03-28 09:00+00', 'tel:+34612000111', 'Llamada', 'late-rec-mail')
 RETURNING thread_id = :call_thread AS same_thread, stitch_reason,
           stitch_evidence->>'window_seconds' AS window_seconds;
 
