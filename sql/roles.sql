@@ -19,7 +19,7 @@ GRANT UPDATE ON omnichannel.interaction, omnichannel.customer TO omnichannel_wri
 GRANT UPDATE, DELETE ON omnichannel.thread TO omnichannel_writer;
 GRANT DELETE ON omnichannel.customer TO omnichannel_writer;
 GRANT SELECT ON omnichannel.business_key_pattern, omnichannel.stitch_setting TO omnichannel_writer;
-GRANT SELECT, INSERT, UPDATE ON omnichannel.thread_key, omnichannel.thread_subject
+GRANT SELECT, INSERT, UPDATE, DELETE ON omnichannel.thread_key, omnichannel.thread_subject
    TO omnichannel_writer;
 GRANT SELECT, INSERT, DELETE ON omnichannel.pending_reference TO omnichannel_writer;
 GRANT SELECT, INSERT ON omnichannel.thread_event TO omnichannel_writer;

@@ -475,10 +475,20 @@ ensure_cache(Relation rel)
 		1, argtypes);
 
 	argtypes[0] = INT8OID;
+	/* the thread goes with the keys and subjects its opening row recorded */
 	cache.drop_empty_thread = prepare_plan(
-		"DELETE FROM omnichannel.thread t WHERE t.id OPERATOR(pg_catalog.=) $1 "
-		"   AND NOT EXISTS (SELECT FROM omnichannel.interaction i "
-		"                    WHERE i.thread_id OPERATOR(pg_catalog.=) $1)",
+		"WITH gone AS ("
+		"  DELETE FROM omnichannel.thread t WHERE t.id OPERATOR(pg_catalog.=) $1 "
+		"     AND NOT EXISTS (SELECT FROM omnichannel.interaction i "
+		"                      WHERE i.thread_id OPERATOR(pg_catalog.=) $1) "
+		"  RETURNING t.id, t.customer_id), "
+		"k AS (DELETE FROM omnichannel.thread_key k USING gone "
+		"       WHERE k.customer_id OPERATOR(pg_catalog.=) gone.customer_id "
+		"         AND k.thread_id OPERATOR(pg_catalog.=) gone.id), "
+		"s AS (DELETE FROM omnichannel.thread_subject s USING gone "
+		"       WHERE s.customer_id OPERATOR(pg_catalog.=) gone.customer_id "
+		"         AND s.thread_id OPERATOR(pg_catalog.=) gone.id) "
+		"SELECT FROM gone",
 		1, argtypes);
 
 	argtypes[0] = INT8OID;		/* customer id */
@@ -1011,7 +1021,8 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 			Datum		key[3] = {Int64GetDatum(customer_id),
 				CStringGetTextDatum(bizkeys[k].name),
 			CStringGetTextDatum(bizkeys[k].value)};
-			int			nrows = oc_probe(&cache.by_key, key, snap, 1, &katt,
+			/* newest threads first (ids grow): at most OC_KEY_THREADS */
+			int			nrows = oc_probe_dir(&cache.by_key, key, snap, true, 1, &katt,
 										 kvals, knulls, OC_KEY_THREADS);
 
 			for (int r = 0; r < nrows; r++)
@@ -1031,7 +1042,7 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 		Datum		svals[OC_KEY_THREADS];
 		bool		snulls[OC_KEY_THREADS];
 		Datum		key[2] = {Int64GetDatum(customer_id), CStringGetTextDatum(subject_key)};
-		int			nrows = oc_probe(&cache.by_subject, key, snap, 1, &satt,
+		int			nrows = oc_probe_dir(&cache.by_subject, key, snap, true, 1, &satt,
 									 svals, snulls, OC_KEY_THREADS);
 
 		for (int r = 0; r < nrows; r++)
@@ -1764,7 +1775,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 		if (oc_probe(&cache.by_thread_rows, &key, snap, 1, &att, &found, &found_null, 1) == 0)
 		{
 			SPI_connect();
-			run_plan(cache.drop_empty_thread, &key, NULL, SPI_OK_DELETE);
+			run_plan(cache.drop_empty_thread, &key, NULL, SPI_OK_SELECT);
 			SPI_finish();
 		}
 	}
