@@ -121,7 +121,8 @@ COMMENT ON COLUMN omnichannel.thread_key.name IS 'Key name (order, claim, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
 COMMENT ON COLUMN omnichannel.thread_key.last_seen_at IS 'occurred_at of the latest interaction that carried it';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_key', '');
+-- Derived from interaction (ingest records it for restored rows too): not
+-- dumped, so a restore neither duplicates nor conflicts with it.
 
 -- Subjects ---------------------------------------------------------------------
 
@@ -140,7 +141,8 @@ COMMENT ON COLUMN omnichannel.thread_subject.customer_id IS 'The customer';
 COMMENT ON COLUMN omnichannel.thread_subject.subject_key IS 'normalize_subject() of an interaction''s subject';
 COMMENT ON COLUMN omnichannel.thread_subject.thread_id IS 'A thread of the customer whose interactions carried it';
 COMMENT ON COLUMN omnichannel.thread_subject.last_seen_at IS 'occurred_at of the latest interaction that carried it';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_subject', '');
+-- Derived from interaction (ingest records it for restored rows too): not
+-- dumped, so a restore neither duplicates nor conflicts with it.
 
 -- References that found nothing yet ------------------------------------------------
 
