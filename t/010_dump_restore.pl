@@ -46,6 +46,8 @@ SELECT string_agg(t || ':' || n || ':' || h, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'interaction', count(*), md5(string_agg(i::text, '|' ORDER BY id)) FROM omnichannel.interaction i
   UNION ALL SELECT 'thread_event', count(*), md5(string_agg(e::text, '|' ORDER BY id)) FROM omnichannel.thread_event e
   UNION ALL SELECT 'stitch_setting', count(*), md5(string_agg(s::text, '|' ORDER BY channel)) FROM omnichannel.stitch_setting s
+  UNION ALL SELECT 'thread_subject', count(*), md5(string_agg(k::text, '|' ORDER BY customer_id, subject_key, thread_id)) FROM omnichannel.thread_subject k
+  UNION ALL SELECT 'thread_key', count(*), md5(string_agg(k::text, '|' ORDER BY customer_id, name, value, thread_id)) FROM omnichannel.thread_key k
 ) s};
 my $before = $node->safe_psql('src', $fingerprint);
 like($before, qr/interaction:503:/, 'source database holds 503 interactions');
