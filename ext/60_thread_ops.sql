@@ -527,8 +527,8 @@ DECLARE
     v_reason   text := restitch.reason;
     v_rows     omnichannel.interaction[];
     v_old      jsonb;           -- interaction id -> old thread
+    v_old_threads bigint[];     -- the threads that held them
     v_claimed  bigint[] := '{}';
-    v_before   bigint;
     v_after    bigint;
     v_moved    bigint := 0;
     v_events   bigint := 0;
@@ -549,8 +549,8 @@ BEGIN
 
     SELECT coalesce(array_agg(i ORDER BY i.occurred_at, i.id), '{}'),
            coalesce(jsonb_object_agg(i.id::text, i.thread_id), '{}'),
-           count(DISTINCT i.thread_id)
-      INTO v_rows, v_old, v_before
+           coalesce(array_agg(DISTINCT i.thread_id), '{}')
+      INTO v_rows, v_old, v_old_threads
       FROM omnichannel.interaction AS i
      WHERE i.customer_id = v_customer;
 
@@ -587,7 +587,7 @@ BEGIN
                                  ORDER BY i.occurred_at, i.id LIMIT 1)::text)::bigint AS old_id
                FROM omnichannel.thread AS t
               WHERE t.customer_id = v_customer
-                AND t.id <> ALL (SELECT (jsonb_each_text(v_old)).value::bigint)
+                AND t.id <> ALL (v_old_threads)
                 AND EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
               ORDER BY t.opened_at, t.id
     LOOP
@@ -643,7 +643,7 @@ BEGIN
       FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;
     RETURN jsonb_build_object('customer', v_customer,
                               'interactions', cardinality(v_rows),
-                              'threads_before', v_before,
+                              'threads_before', cardinality(v_old_threads),
                               'threads_after', v_after,
                               'moved', v_moved,
                               'events', v_events);

@@ -21,9 +21,15 @@
  *	     customer; stitch_reason "manual" unless given); else the
  *	     decision of the server-free core (src/core/stitch.c) over the
  *	     candidates found by index look-ups.
+ *	     Opening a thread for an existing customer first takes the
+ *	     customer's row lock and decides again (one thread, not two, when
+ *	     two sessions stitch the same customer at once).  References that
+ *	     found nothing wait in pending_reference; a message that earlier
+ *	     rows named there joins (or merges) their threads: late arrival.
  *	  4. The thread is opened (a new one, id from the thread sequence) or
- *	     its activity recorded (last activity, channels used), and the
- *	     interaction's business keys are recorded against it (thread_key),
+ *	     its activity recorded (last activity, channels used, a solved
+ *	     thread reopened), and the interaction's business keys and base
+ *	     subject are recorded against it (thread_key, thread_subject),
  *	     here, so that later rows of the same INSERT or COPY find them.
  * AFTER INSERT FOR EACH STATEMENT (oc_interaction_after_statement)
  *	  A row skipped by ON CONFLICT DO NOTHING had its BEFORE trigger run:
@@ -651,10 +657,6 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
 	return n;
 }
 
-/*
- * Look up the referenced interactions and let the core decide.  Appends the
- * evidence (JSON) to *evidence.
- */
 /*
  * Facts about a thread for a candidate: owner, state, span; false if gone.
  * A thread merged into another stands for the survivor (merges never chain).
@@ -1447,7 +1449,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HeapTuple	tuple = trigdata->tg_trigtuple;
 	bool		cust_null,
-				isnull_dummy,
+				direction_null,
 				thread_null,
 				contact_null,
 				ext_null,
@@ -1654,23 +1656,29 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		thread_null = false;
 		reason = oc_stitch_reason_name(st.d.reason);
 		reopen = st.state == OC_THREAD_SOLVED &&
-			DatumGetObjectId(heap_getattr(tuple, cache.att_direction, tupdesc, &isnull_dummy)) ==
+			DatumGetObjectId(heap_getattr(tuple, cache.att_direction, tupdesc, &direction_null)) ==
 			cache.inbound_oid;
 
 		/* references that found nothing wait for the messages they name */
-		for (int k = 0; k < nkeys; k++)
 		{
 			bool		id_null;
 			Datum		id = heap_getattr(tuple, cache.att_id, tupdesc, &id_null);
+			bool		connected = false;
 
-			if (unresolved[k] && !id_null)
+			for (int k = 0; k < nkeys && !id_null; k++)
 			{
-				Datum		args[3] = {CStringGetTextDatum(keys[k].value), customer, id};
+				Datum		args[3] = {(Datum) 0, customer, id};
 
-				SPI_connect();
+				if (!unresolved[k])
+					continue;
+				if (!connected)
+					SPI_connect();
+				connected = true;
+				args[0] = CStringGetTextDatum(keys[k].value);
 				run_plan(cache.add_pending, args, NULL, SPI_OK_INSERT);
-				SPI_finish();
 			}
+			if (connected)
+				SPI_finish();
 		}
 	}
 
