@@ -109,7 +109,7 @@ CREATE TABLE omnichannel.thread_key (
     name            text NOT NULL,
     value           text NOT NULL,
     thread_id       bigint NOT NULL,
-    last_seen_at    timestamptz NOT NULL,
+    first_seen_at   timestamptz NOT NULL,
     PRIMARY KEY (customer_id, name, value, thread_id),
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
         ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
@@ -120,7 +120,7 @@ COMMENT ON COLUMN omnichannel.thread_key.customer_id IS 'The customer';
 COMMENT ON COLUMN omnichannel.thread_key.name IS 'Key name (order, claim, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
-COMMENT ON COLUMN omnichannel.thread_key.last_seen_at IS 'occurred_at of the latest interaction that carried it';
+COMMENT ON COLUMN omnichannel.thread_key.first_seen_at IS 'occurred_at of the interaction that first recorded it for the thread (written once)';
 -- Derived from interaction (ingest records it for restored rows too): not
 -- dumped, so a restore neither duplicates nor conflicts with it.
 
@@ -130,7 +130,7 @@ CREATE TABLE omnichannel.thread_subject (
     customer_id     bigint NOT NULL,
     subject_key     text NOT NULL,
     thread_id       bigint NOT NULL,
-    last_seen_at    timestamptz NOT NULL,
+    first_seen_at   timestamptz NOT NULL,
     PRIMARY KEY (customer_id, subject_key, thread_id),
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
         ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
@@ -140,7 +140,7 @@ COMMENT ON TABLE omnichannel.thread_subject IS
 COMMENT ON COLUMN omnichannel.thread_subject.customer_id IS 'The customer';
 COMMENT ON COLUMN omnichannel.thread_subject.subject_key IS 'normalize_subject() of an interaction''s subject';
 COMMENT ON COLUMN omnichannel.thread_subject.thread_id IS 'A thread of the customer whose interactions carried it';
-COMMENT ON COLUMN omnichannel.thread_subject.last_seen_at IS 'occurred_at of the latest interaction that carried it';
+COMMENT ON COLUMN omnichannel.thread_subject.first_seen_at IS 'occurred_at of the interaction that first recorded it for the thread (written once)';
 -- Derived from interaction (ingest records it for restored rows too): not
 -- dumped, so a restore neither duplicates nor conflicts with it.
 

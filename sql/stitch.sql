@@ -115,7 +115,7 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'outbound', '2026-10-28 10:00+00', 'tel:+34612345678', 'Su reclamación',
         'key-mail-1', '{"keys": {"claim": "R-99", "order": "A-7788"}}')
 RETURNING thread_id = :key_thread AS same_thread, stitch_reason, business_keys;
-SELECT name, value, thread_id = :key_thread AS key_thread, last_seen_at
+SELECT name, value, thread_id = :key_thread AS key_thread, first_seen_at
   FROM thread_key WHERE thread_id = :key_thread ORDER BY name, value;
 INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
 VALUES ('web', 'inbound', '2026-11-02 10:00+00', 'tel:+34612345678', 'key-web-1', '{"keys": {"claim": "R-99"}}')

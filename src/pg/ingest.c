@@ -133,6 +133,8 @@ typedef struct IngestCache
 	AttrNumber	att_business_keys;
 	AttrNumber	att_key_thread;	/* thread_key.thread_id */
 	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
+	OcIndexProbe by_key_row;	/* thread_key, the whole key */
+	OcIndexProbe by_subject_row;	/* thread_subject, the whole key */
 	OcIndexProbe by_thread_rows;	/* interaction (thread_id, occurred_at) */
 	Oid			state_oid[OC_THREAD_CLOSED + 1];	/* thread_status labels */
 	int			nchannels;
@@ -142,7 +144,7 @@ typedef struct IngestCache
 	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	upsert_thread;
-	SPIPlanPtr	touch_thread;
+	SPIPlanPtr	touch_threads;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
 	SPIPlanPtr	upsert_subject;
@@ -155,7 +157,9 @@ typedef struct IngestCache
 
 static IngestCache cache;
 
-/* The thread columns an interaction updates, shared by both thread plans. */
+static void touch_overlay(oc_stitch_candidate *c);
+
+/* The thread columns an interaction updates when its new thread's id is taken. */
 #define THREAD_ACTIVITY_SET \
 	"last_activity_at = GREATEST(t.last_activity_at, $5), " \
 	"opened_at = LEAST(t.opened_at, $5), " \
@@ -204,7 +208,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
-		&cache.upsert_thread, &cache.touch_thread, &cache.upsert_key,
+		&cache.upsert_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.lock_customer, &cache.late_merge,
 		&cache.relate_thread
@@ -413,6 +417,8 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_key, relation_in(nsp, "thread_key_pkey"), 3);
 	oc_probe_init(&cache.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
 	oc_probe_init(&cache.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
+	oc_probe_init(&cache.by_subject_row, relation_in(nsp, "thread_subject_pkey"), 3);
+	oc_probe_init(&cache.by_key_row, relation_in(nsp, "thread_key_pkey"), 4);
 	oc_probe_init(&cache.by_pending, relation_in(nsp, "pending_reference_pkey"), 1);
 	oc_probe_init(&cache.by_id, relation_in(nsp, "interaction_pkey"), 1);
 
@@ -421,12 +427,9 @@ ensure_cache(Relation rel)
 	argtypes[2] = INT8OID;		/* thread id */
 	argtypes[3] = TIMESTAMPTZOID;	/* occurred_at */
 	cache.upsert_subject = prepare_plan(
-		"INSERT INTO omnichannel.thread_subject AS k "
-		"       (customer_id, subject_key, thread_id, last_seen_at) "
-		"VALUES ($1, $2, $3, $4) "
-		"ON CONFLICT (customer_id, subject_key, thread_id) DO UPDATE "
-		"   SET last_seen_at = excluded.last_seen_at "
-		" WHERE k.last_seen_at OPERATOR(pg_catalog.<) excluded.last_seen_at",
+		"INSERT INTO omnichannel.thread_subject "
+		"       (customer_id, subject_key, thread_id, first_seen_at) "
+		"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
 		4, argtypes);
 
 	argtypes[0] = TEXTOID;		/* external id */
@@ -503,12 +506,9 @@ ensure_cache(Relation rel)
 	argtypes[3] = INT8OID;		/* thread id */
 	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
 	cache.upsert_key = prepare_plan(
-		"INSERT INTO omnichannel.thread_key AS k "
-		"       (customer_id, name, value, thread_id, last_seen_at) "
-		"VALUES ($1, $2, $3, $4, $5) "
-		"ON CONFLICT (customer_id, name, value, thread_id) DO UPDATE "
-		"   SET last_seen_at = excluded.last_seen_at "
-		" WHERE k.last_seen_at OPERATOR(pg_catalog.<) excluded.last_seen_at",
+		"INSERT INTO omnichannel.thread_key "
+		"       (customer_id, name, value, thread_id, first_seen_at) "
+		"VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
 		5, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread id */
@@ -526,16 +526,39 @@ ensure_cache(Relation rel)
 		"ON CONFLICT (id) DO UPDATE SET " THREAD_ACTIVITY_SET
 		" WHERE " THREAD_ACTIVITY_CHANGES,
 		7, argtypes);
-	argtypes[5] = BOOLOID;		/* reopen a solved thread */
-	cache.touch_thread = prepare_plan(
-		"UPDATE omnichannel.thread AS t SET " THREAD_ACTIVITY_SET ", "
-		"       status = CASE WHEN $6 AND t.status OPERATOR(pg_catalog.=) 'solved' "
+	/* the activity of a statement's rows, one row per thread, in id order */
+	argtypes[0] = INT8ARRAYOID;		/* thread ids */
+	argtypes[1] = INT8ARRAYOID;		/* their customers */
+	argtypes[2] = TIMESTAMPTZARRAYOID;	/* earliest occurred_at */
+	argtypes[3] = TIMESTAMPTZARRAYOID;	/* latest occurred_at */
+	argtypes[4] = TEXTARRAYOID;		/* first subject, or NULL */
+	argtypes[5] = BOOLARRAYOID;		/* reopen a solved thread */
+	argtypes[6] = TEXTARRAYOID;		/* channels used, comma-separated */
+	cache.touch_threads = prepare_plan(
+		"UPDATE omnichannel.thread AS t "
+		"   SET last_activity_at = GREATEST(t.last_activity_at, u.max_at), "
+		"       opened_at = LEAST(t.opened_at, u.min_at), "
+		"       subject = COALESCE(t.subject, u.subject), "
+		"       channels = t.channels OPERATOR(pg_catalog.||) ARRAY("
+		"           SELECT c.c FROM pg_catalog.unnest(u.chans) WITH ORDINALITY AS c(c, n) "
+		"            WHERE NOT c.c OPERATOR(pg_catalog.=) ANY (t.channels) ORDER BY c.n), "
+		"       status = CASE WHEN u.reopen AND t.status OPERATOR(pg_catalog.=) 'solved' "
 		"                     THEN 'open'::omnichannel.thread_status ELSE t.status END "
-		" WHERE t.id OPERATOR(pg_catalog.=) $1 "
-		"   AND t.customer_id OPERATOR(pg_catalog.=) $2 "
-		"   AND (" THREAD_ACTIVITY_CHANGES
-		"        OR ($6 AND t.status OPERATOR(pg_catalog.=) 'solved'))",
-		6, argtypes);
+		"  FROM (SELECT u.id, u.customer, u.min_at, u.max_at, u.subject, u.reopen, "
+		"               pg_catalog.string_to_array(u.chans, ',')::omnichannel.channel[] AS chans "
+		"          FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+		"                          pg_catalog.unnest($3), pg_catalog.unnest($4), "
+		"                          pg_catalog.unnest($5), pg_catalog.unnest($6), "
+		"                          pg_catalog.unnest($7)) "
+		"               AS u(id, customer, min_at, max_at, subject, reopen, chans)) AS u "
+		" WHERE t.id OPERATOR(pg_catalog.=) u.id "
+		"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer "
+		"   AND (t.last_activity_at OPERATOR(pg_catalog.<) u.max_at "
+		"        OR t.opened_at OPERATOR(pg_catalog.>) u.min_at "
+		"        OR (t.subject IS NULL AND u.subject IS NOT NULL) "
+		"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels) "
+		"        OR (u.reopen AND t.status OPERATOR(pg_catalog.=) 'solved'))",
+		7, argtypes);
 
 	cache.relid = RelationGetRelid(rel);
 }
@@ -685,6 +708,7 @@ thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 	c->state = thread_state(DatumGetObjectId(vals[1]));
 	c->first_at = DatumGetTimestampTz(vals[2]);
 	c->last_at = DatumGetTimestampTz(vals[3]);
+	touch_overlay(c);
 	return true;
 }
 
@@ -1265,10 +1289,209 @@ remember_opened(int64 thread)
  * business keys and subject key against it.  Done in the BEFORE trigger so
  * that later rows of the same INSERT or COPY find the thread and its keys.
  */
+/*
+ * Thread activity of the current statement, written once at its end.
+ *
+ * Every joined row moves its thread's last activity (and maybe its span,
+ * channels, subject, status); an UPDATE per row was the largest cost of a
+ * bulk load.  Rows record the activity here instead and the statement
+ * trigger writes one UPDATE for all threads, in thread id order.  Until
+ * then thread_facts() overlays it, so later rows of the statement decide as
+ * if it were written.  The table lives in the transaction's memory; a
+ * statement that fails takes its transaction (or subtransaction) with it,
+ * and what a failed subtransaction recorded only widens a thread's span the
+ * way a row skipped by ON CONFLICT does.
+ */
+typedef struct ThreadTouch
+{
+	int64		thread;			/* hash key */
+	int64		customer;
+	TimestampTz min_at;
+	TimestampTz max_at;
+	text	   *subject;		/* the first subject seen, or NULL */
+	bool		reopen;			/* an inbound row joined it while solved */
+	int			nchannels;
+	Oid			channels[32];	/* channels in order of first use */
+} ThreadTouch;
+
+static HTAB *touches = NULL;
+static LocalTransactionId touches_lxid = InvalidLocalTransactionId;
+
+/* The statement's touch table, NULL if none yet (or create it). */
+static HTAB *
+touch_table(bool create)
+{
+	if (touches_lxid != MyProc->lxid)
+		touches = NULL;			/* went with the previous transaction's memory */
+	if (touches == NULL && create)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(int64);
+		ctl.entrysize = sizeof(ThreadTouch);
+		ctl.hcxt = TopTransactionContext;
+		touches = hash_create("omnichannel thread activity", 256, &ctl,
+							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		touches_lxid = MyProc->lxid;
+	}
+	return touches;
+}
+
+/* Record a row's activity on a thread it joined. */
+static void
+touch_thread(int64 thread, int64 customer, TimestampTz at, Datum subject,
+			 bool subject_null, Oid channel, bool reopen)
+{
+	bool		found;
+	ThreadTouch *t = hash_search(touch_table(true), &thread, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		t->customer = customer;
+		t->min_at = t->max_at = at;
+		t->subject = NULL;
+		t->reopen = false;
+		t->nchannels = 0;
+	}
+	t->min_at = Min(t->min_at, at);
+	t->max_at = Max(t->max_at, at);
+	t->reopen |= reopen;
+	if (t->subject == NULL && !subject_null)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+		t->subject = DatumGetTextPCopy(subject);
+		MemoryContextSwitchTo(old);
+	}
+	for (int i = 0; i <= t->nchannels; i++)
+	{
+		if (i == t->nchannels && i < (int) lengthof(t->channels))
+		{
+			t->channels[t->nchannels++] = channel;
+			break;
+		}
+		if (i < t->nchannels && t->channels[i] == channel)
+			break;
+	}
+}
+
+/* Overlay the statement's recorded activity on a thread's stored facts. */
+static void
+touch_overlay(oc_stitch_candidate *c)
+{
+	HTAB	   *table = touch_table(false);
+	ThreadTouch *t;
+
+	if (table == NULL)
+		return;
+	t = hash_search(table, &c->thread_id, HASH_FIND, NULL);
+	if (t == NULL)
+		return;
+	c->first_at = Min(c->first_at, t->min_at);
+	c->last_at = Max(c->last_at, t->max_at);
+	if (t->reopen && c->state == OC_THREAD_SOLVED)
+		c->state = OC_THREAD_OPEN;
+}
+
+/* Sort touches by thread id, so that concurrent statements lock in one order. */
+static int
+touch_cmp(const void *a, const void *b)
+{
+	int64		x = (*(ThreadTouch *const *) a)->thread;
+	int64		y = (*(ThreadTouch *const *) b)->thread;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Write the recorded activity: one UPDATE for every thread touched. */
+static void
+flush_touches(void)
+{
+	HTAB	   *table = touch_table(false);
+	HASH_SEQ_STATUS seq;
+	ThreadTouch *t;
+	ThreadTouch **all;
+	long		n;
+	Datum	   *cols[7];
+	bool	   *subject_nulls;
+	Datum		args[7];
+	Oid			elemtypes[7] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		TEXTOID, BOOLOID, TEXTOID};
+	int			dims[1];
+	int			lbs[1] = {1};
+
+	if (table == NULL || (n = hash_get_num_entries(table)) == 0)
+		return;
+	all = palloc(sizeof(ThreadTouch *) * n);
+	n = 0;
+	hash_seq_init(&seq, table);
+	while ((t = hash_seq_search(&seq)) != NULL)
+		all[n++] = t;
+	qsort(all, n, sizeof(ThreadTouch *), touch_cmp);
+
+	for (int c = 0; c < 7; c++)
+		cols[c] = palloc(sizeof(Datum) * n);
+	subject_nulls = palloc0(sizeof(bool) * n);
+	for (long i = 0; i < n; i++)
+	{
+		StringInfoData chans;
+
+		t = all[i];
+		cols[0][i] = Int64GetDatum(t->thread);
+		cols[1][i] = Int64GetDatum(t->customer);
+		cols[2][i] = TimestampTzGetDatum(t->min_at);
+		cols[3][i] = TimestampTzGetDatum(t->max_at);
+		subject_nulls[i] = (t->subject == NULL);
+		cols[4][i] = PointerGetDatum(t->subject);
+		cols[5][i] = BoolGetDatum(t->reopen);
+		initStringInfo(&chans);
+		for (int k = 0; k < t->nchannels; k++)
+		{
+			if (k > 0)
+				appendStringInfoChar(&chans, ',');
+			appendStringInfoString(&chans,
+								   DatumGetCString(DirectFunctionCall1(enum_out,
+																	   ObjectIdGetDatum(t->channels[k]))));
+		}
+		cols[6][i] = CStringGetTextDatum(chans.data);
+	}
+	dims[0] = (int) n;
+	for (int c = 0; c < 7; c++)
+	{
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+
+		get_typlenbyvalalign(elemtypes[c], &typlen, &typbyval, &typalign);
+		args[c] = PointerGetDatum(construct_md_array(cols[c], c == 4 ? subject_nulls : NULL,
+													 1, dims, lbs, elemtypes[c],
+													 typlen, typbyval, typalign));
+	}
+
+	/* empty the table first: an error below aborts the statement anyway */
+	hash_destroy(table);
+	touches = NULL;
+
+	SPI_connect();
+	run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
+	SPI_finish();
+}
+
+/* Does the look-up table already hold this whole key? */
+static bool
+recorded(const OcIndexProbe *probe, const Datum *key, Snapshot snap)
+{
+	AttrNumber	att = 1;
+	Datum		value;
+	bool		isnull;
+
+	return oc_probe(probe, key, snap, 1, &att, &value, &isnull, 1) > 0;
+}
+
 static void
 write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 			 TupleDesc tupdesc, const BizKey *keys, int nkeys,
-			 const char *subject_key, const Stitched *st, bool reopen)
+			 const char *subject_key, const Stitched *st, bool reopen, Snapshot snap)
 {
 	Datum		args[7];
 	char		nulls[8] = "       ";
@@ -1293,23 +1516,25 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 		remember_opened(DatumGetInt64(thread));
 	}
 	else
-	{
-		args[5] = BoolGetDatum(reopen);
-		run_plan(cache.touch_thread, args, nulls, SPI_OK_UPDATE);
-	}
+		touch_thread(DatumGetInt64(thread), DatumGetInt64(customer),
+					 DatumGetTimestampTz(args[4]), args[2], nulls[2] == 'n',
+					 DatumGetObjectId(args[3]), reopen);
 
+	/* keys and subjects are written once per thread: a probe says whether */
 	for (int k = 0; k < nkeys; k++)
 	{
 		Datum		kargs[5] = {customer, CStringGetTextDatum(keys[k].name),
 			CStringGetTextDatum(keys[k].value), thread, args[4]};
 
-		run_plan(cache.upsert_key, kargs, NULL, SPI_OK_INSERT);
+		if (!recorded(&cache.by_key_row, kargs, snap))
+			run_plan(cache.upsert_key, kargs, NULL, SPI_OK_INSERT);
 	}
 	if (subject_key != NULL)
 	{
 		Datum		sargs[4] = {customer, CStringGetTextDatum(subject_key), thread, args[4]};
 
-		run_plan(cache.upsert_subject, sargs, NULL, SPI_OK_INSERT);
+		if (!recorded(&cache.by_subject_row, sargs, snap))
+			run_plan(cache.upsert_subject, sargs, NULL, SPI_OK_INSERT);
 	}
 	SPI_finish();
 }
@@ -1426,6 +1651,7 @@ late_merge(int64 keep, int64 absorb, int64 interaction, int64 referrer, const ch
 	args[0] = Int64GetDatum(keep);
 	args[1] = Int64GetDatum(absorb);
 	args[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev.data));
+	flush_touches();			/* the merge reads and closes threads */
 	SPI_connect();
 	run_plan(cache.late_merge, args, NULL, SPI_OK_SELECT);
 	SPI_finish();
@@ -1696,7 +1922,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 
 	/* 4. open or touch the thread, record the keys */
 	write_thread(open_new, thread, customer, tuple, tupdesc, bizkeys, nbizkeys,
-				 subject_key, &st, reopen);
+				 subject_key, &st, reopen, snap);
 
 	/* other customers' threads that named it are linked as related */
 	for (int i = 0; i < late.nstrangers; i++)
@@ -1765,6 +1991,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired AFTER INSERT for each statement",
 						"interaction_after_statement")));
 
+	flush_touches();
 	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
 	{
