@@ -29,6 +29,7 @@
 #include "executor/tuptable.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 
@@ -58,6 +59,8 @@ oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys)
 				 i + 1, RelationGetRelationName(irel));
 		probe->eqproc[i] = get_opcode(opno);
 		probe->collation[i] = irel->rd_indcollation[i];
+		/* looked up once: the probe lives as long as the backend's cache */
+		fmgr_info_cxt(probe->eqproc[i], &probe->eqinfo[i], TopMemoryContext);
 	}
 	index_close(irel, AccessShareLock);
 }
@@ -89,9 +92,9 @@ oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	int			n = 0;
 
 	for (int i = 0; i < probe->nkeys; i++)
-		ScanKeyEntryInitialize(&skeys[i], 0, i + 1, BTEqualStrategyNumber,
-							   InvalidOid, probe->collation[i],
-							   probe->eqproc[i], keys[i]);
+		ScanKeyEntryInitializeWithInfo(&skeys[i], 0, i + 1, BTEqualStrategyNumber,
+									   InvalidOid, probe->collation[i],
+									   (FmgrInfo *) &probe->eqinfo[i], keys[i]);
 
 	scan = index_beginscan(heap, irel, snap, probe->nkeys, 0);
 	index_rescan(scan, skeys, probe->nkeys, NULL, 0);

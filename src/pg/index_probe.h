@@ -11,6 +11,7 @@
 
 #include "access/attnum.h"
 #include "access/skey.h"
+#include "fmgr.h"
 #include "utils/snapshot.h"
 
 /* What a probe needs to know of its index, resolved once. */
@@ -21,6 +22,7 @@ typedef struct OcIndexProbe
 	int			nkeys;			/* equality on the first nkeys columns */
 	RegProcedure eqproc[INDEX_MAX_KEYS];
 	Oid			collation[INDEX_MAX_KEYS];
+	FmgrInfo	eqinfo[INDEX_MAX_KEYS];	/* eqproc, looked up once */
 } OcIndexProbe;
 
 extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys);
