@@ -39,6 +39,10 @@ ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 endif
 
+# Every object is rebuilt when a header changes (PGXS tracks no header
+# dependencies unless the server was configured with --enable-depend).
+$(OBJS): $(wildcard src/core/*.h src/pg/*.h)
+
 $(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard ext/[0-9]*.sql))
 	cat $^ > $@
 
