@@ -15,7 +15,7 @@ GRANT SELECT ON ALL TABLES IN SCHEMA omnichannel TO omnichannel_reader;
 GRANT SELECT, INSERT ON omnichannel.interaction, omnichannel.customer,
                         omnichannel.customer_identifier, omnichannel.thread
    TO omnichannel_writer;
-GRANT UPDATE ON omnichannel.interaction, omnichannel.customer TO omnichannel_writer;
+GRANT UPDATE ON omnichannel.interaction TO omnichannel_writer;
 GRANT UPDATE, DELETE ON omnichannel.thread TO omnichannel_writer;
 GRANT DELETE ON omnichannel.customer TO omnichannel_writer;
 GRANT SELECT ON omnichannel.business_key_pattern, omnichannel.stitch_setting TO omnichannel_writer;

@@ -129,3 +129,67 @@ oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	return oc_probe_dir(probe, keys, snap, false, natts, atts, values, nulls,
 						maxrows);
 }
+
+/*
+ * Lock the row whose first nkeys index columns equal keys, as SELECT ... FOR
+ * NO KEY UPDATE (or another mode) would: wait for a concurrent locker, then
+ * lock the latest version in READ COMMITTED; in REPEATABLE READ or
+ * SERIALIZABLE a row changed since the snapshot is a serialization failure.
+ * Returns false if there is no such row (or it was deleted meanwhile).
+ */
+bool
+oc_probe_lock(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
+			  LockTupleMode mode)
+{
+	Relation	heap = table_open(probe->heap, RowShareLock);
+	Relation	irel = index_open(probe->index, AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	ScanKeyData skeys[INDEX_MAX_KEYS];
+	IndexScanDesc scan;
+	ItemPointerData tid;
+	bool		found;
+
+	for (int i = 0; i < probe->nkeys; i++)
+		ScanKeyEntryInitializeWithInfo(&skeys[i], 0, i + 1, BTEqualStrategyNumber,
+									   InvalidOid, probe->collation[i],
+									   (FmgrInfo *) &probe->eqinfo[i], keys[i]);
+	scan = index_beginscan(heap, irel, snap, probe->nkeys, 0);
+	index_rescan(scan, skeys, probe->nkeys, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found)
+		tid = slot->tts_tid;
+	index_endscan(scan);
+
+	if (found)
+	{
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		res = table_tuple_lock(heap, &tid, snap, slot, GetCurrentCommandId(true),
+							   mode, LockWaitBlock,
+							   IsolationUsesXactSnapshot() ? 0 : TUPLE_LOCK_FLAG_FIND_LAST_VERSION,
+							   &tmfd);
+		switch (res)
+		{
+			case TM_Ok:
+			case TM_SelfModified:
+				break;
+			case TM_Updated:
+			case TM_Deleted:
+				if (IsolationUsesXactSnapshot())
+					ereport(ERROR,
+							(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+							 errmsg("could not serialize access due to concurrent update")));
+				/* READ COMMITTED followed the update chain: only a delete is left */
+				found = false;
+				break;
+			default:
+				elog(ERROR, "unexpected result %d locking a row of \"%s\"",
+					 (int) res, RelationGetRelationName(heap));
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	index_close(irel, AccessShareLock);
+	table_close(heap, RowShareLock);
+	return found;
+}

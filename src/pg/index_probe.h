@@ -12,6 +12,7 @@
 #include "access/attnum.h"
 #include "access/skey.h"
 #include "fmgr.h"
+#include "nodes/lockoptions.h"
 #include "utils/snapshot.h"
 
 /* What a probe needs to know of its index, resolved once. */
@@ -34,5 +35,8 @@ extern int	oc_probe_dir(const OcIndexProbe *probe, const Datum *keys,
 						 Snapshot snap, bool backward, int natts,
 						 const AttrNumber *atts, Datum *values, bool *nulls,
 						 int maxrows);
+
+extern bool oc_probe_lock(const OcIndexProbe *probe, const Datum *keys,
+						  Snapshot snap, LockTupleMode mode);
 
 #endif							/* OC_INDEX_PROBE_H */

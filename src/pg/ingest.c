@@ -150,7 +150,6 @@ typedef struct IngestCache
 	SPIPlanPtr	upsert_subject;
 	SPIPlanPtr	add_pending;
 	SPIPlanPtr	drop_pending;
-	SPIPlanPtr	lock_customer;
 	SPIPlanPtr	late_merge;
 	SPIPlanPtr	relate_thread;
 } IngestCache;
@@ -210,7 +209,7 @@ free_plans(void)
 		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
 		&cache.upsert_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
-		&cache.drop_pending, &cache.lock_customer, &cache.late_merge,
+		&cache.drop_pending, &cache.late_merge,
 		&cache.relate_thread
 	};
 
@@ -445,12 +444,6 @@ ensure_cache(Relation rel)
 		"   AND customer_id OPERATOR(pg_catalog.=) $2 "
 		"   AND interaction_id OPERATOR(pg_catalog.=) $3",
 		3, argtypes);
-
-	argtypes[0] = INT8OID;
-	cache.lock_customer = prepare_plan(
-		"SELECT FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1 "
-		"   FOR NO KEY UPDATE",
-		1, argtypes);
 
 	argtypes[0] = INT8OID;		/* keep */
 	argtypes[1] = INT8OID;		/* absorb */
@@ -1659,11 +1652,9 @@ late_merge(int64 keep, int64 absorb, int64 interaction, int64 referrer, const ch
 
 /* Take the customer's stitching lock (its row, FOR NO KEY UPDATE, until commit). */
 static void
-lock_customer(Datum customer)
+lock_customer(Datum customer, Snapshot snap)
 {
-	SPI_connect();
-	run_plan(cache.lock_customer, &customer, NULL, SPI_OK_SELECT);
-	SPI_finish();
+	(void) oc_probe_lock(&cache.by_customer, &customer, snap, LockTupleNoKeyExclusive);
 }
 
 /* BEFORE INSERT: resolve the customer and decide the thread. */
@@ -1855,7 +1846,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 			Snapshot	fresh;
 			Stitched	again;
 
-			lock_customer(customer);
+			lock_customer(customer, snap);
 			fresh = IsolationUsesXactSnapshot() ?
 				RegisterSnapshot(GetLatestSnapshot()) : oc_probe_snapshot();
 			resetStringInfo(&evidence);
