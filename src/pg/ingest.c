@@ -141,7 +141,6 @@ typedef struct IngestCache
 	Oid			channel_oid[32];	/* channel labels ... */
 	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
 	SPIPlanPtr	new_customer;
-	SPIPlanPtr	new_identifier;
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	upsert_thread;
 	SPIPlanPtr	touch_threads;
@@ -206,7 +205,7 @@ static void
 free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
-		&cache.new_customer, &cache.new_identifier, &cache.drop_customer,
+		&cache.new_customer, &cache.drop_customer,
 		&cache.upsert_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
@@ -459,16 +458,13 @@ ensure_cache(Relation rel)
 		" WHERE id OPERATOR(pg_catalog.=) $1 AND related_to IS NULL",
 		2, argtypes);
 
-	argtypes[0] = INT8OID;
-	cache.new_customer = prepare_plan(
-		"INSERT INTO omnichannel.customer (id) VALUES ($1)",
-		1, argtypes);
-
+	/* a customer and its first identifier, in one statement */
 	argtypes[0] = cache.contact_type;
 	argtypes[1] = INT8OID;
-	cache.new_identifier = prepare_plan(
+	cache.new_customer = prepare_plan(
+		"WITH c AS (INSERT INTO omnichannel.customer (id) VALUES ($2) RETURNING id) "
 		"INSERT INTO omnichannel.customer_identifier (contact, customer_id) "
-		"VALUES ($1, $2) ON CONFLICT (contact) DO NOTHING RETURNING customer_id",
+		"SELECT $1, c.id FROM c ON CONFLICT (contact) DO NOTHING RETURNING customer_id",
 		2, argtypes);
 
 	argtypes[0] = INT8OID;
@@ -597,16 +593,16 @@ resolve_customer(Datum contact, Snapshot snap, bool *created)
 	customer = nextval_internal(cache.customer_seq, true);
 	args[0] = contact;
 	args[1] = Int64GetDatum(customer);
-	run_plan(cache.new_customer, &args[1], NULL, SPI_OK_INSERT);
-	linked = run_plan(cache.new_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
+	linked = run_plan(cache.new_customer, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
 
 	/*
 	 * If not linked, another transaction linked this contact point first and
 	 * has committed (the insert waited for it): drop our customer and take
 	 * theirs, which a new snapshot sees in READ COMMITTED; in REPEATABLE READ
-	 * the insert has already raised a serialization failure.  (Creating the
-	 * customer first keeps every foreign key satisfied at once, also under
-	 * SET CONSTRAINTS ALL IMMEDIATE.)
+	 * the insert has already raised a serialization failure.  (The customer
+	 * is inserted by the same statement, before its identifier, so every
+	 * foreign key holds at its end, also under SET CONSTRAINTS ALL
+	 * IMMEDIATE.)
 	 */
 	if (!linked)
 		run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
