@@ -52,6 +52,7 @@
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "datatype/timestamp.h"
 #include "executor/spi.h"
@@ -564,6 +565,132 @@ run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expect)
 	return SPI_processed;
 }
 
+/*
+ * Statement caches: what the rows of one statement look up again and again
+ * (the customer of a contact point, the stored facts of a thread) is read
+ * once and remembered until the statement ends: a bulk load names the same
+ * customers and threads many times.  A statement sees identities and threads
+ * as it first found them (its own changes are overlaid); the decision taken
+ * again under the customer's lock reads around the caches.  The caches live
+ * in the transaction's memory and are dropped at the end of each statement
+ * (the statement trigger), when a subtransaction aborts (a failed statement
+ * inside a savepoint leaves no stale entry), and with the transaction.
+ */
+typedef struct ContactEntry
+{
+	uint32		hash;			/* hash key: hash of the contact point's bytes */
+	int			n;
+	struct varlena *contacts[4];	/* the contact points with that hash ... */
+	int64		customers[4];	/* ... and their customers */
+} ContactEntry;
+
+typedef struct ThreadEntry
+{
+	int64		thread;			/* hash key: the thread asked for */
+	bool		found;
+	oc_stitch_candidate facts;	/* as stored (a merged thread: its survivor) */
+} ThreadEntry;
+
+static MemoryContext stmt_cxt = NULL;
+static HTAB *stmt_contacts = NULL;
+static HTAB *stmt_threads = NULL;
+static LocalTransactionId stmt_lxid = InvalidLocalTransactionId;
+static bool stmt_cache_bypass = false;	/* deciding again under the lock */
+
+/* Forget the statement caches. */
+static void
+stmt_cache_reset(void)
+{
+	if (stmt_cxt != NULL && stmt_lxid == MyProc->lxid)
+		MemoryContextDelete(stmt_cxt);
+	stmt_cxt = NULL;
+	stmt_contacts = stmt_threads = NULL;
+}
+
+static void
+stmt_cache_subxact(SubXactEvent event, SubTransactionId mySubid,
+				   SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		stmt_cache_reset();
+}
+
+/* The statement caches, created on first use in a transaction. */
+static bool
+stmt_cache_ready(void)
+{
+	static bool registered = false;
+	HASHCTL		ctl;
+
+	if (stmt_cache_bypass)
+		return false;
+	if (stmt_lxid != MyProc->lxid)
+	{
+		stmt_cxt = NULL;		/* went with the previous transaction's memory */
+		stmt_contacts = stmt_threads = NULL;
+	}
+	if (stmt_cxt != NULL)
+		return true;
+	if (!registered)
+	{
+		RegisterSubXactCallback(stmt_cache_subxact, NULL);
+		registered = true;
+	}
+	stmt_cxt = AllocSetContextCreate(TopTransactionContext, "omnichannel statement caches",
+									 ALLOCSET_DEFAULT_SIZES);
+	stmt_lxid = MyProc->lxid;
+	ctl.keysize = sizeof(uint32);
+	ctl.entrysize = sizeof(ContactEntry);
+	ctl.hcxt = stmt_cxt;
+	stmt_contacts = hash_create("omnichannel contact points", 256, &ctl,
+								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(ThreadEntry);
+	stmt_threads = hash_create("omnichannel threads", 256, &ctl,
+							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	return true;
+}
+
+/* The cache entry of a contact point, and the index of the contact in it (-1: none). */
+static ContactEntry *
+contact_entry(Datum contact, bool create, int *slot)
+{
+	struct varlena *v = (struct varlena *) PG_DETOAST_DATUM_PACKED(contact);
+	uint32		h = hash_bytes((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+	bool		found;
+	ContactEntry *e = hash_search(stmt_contacts, &h, create ? HASH_ENTER : HASH_FIND, &found);
+
+	*slot = -1;
+	if (e == NULL)
+		return NULL;
+	if (create && !found)
+		e->n = 0;
+	for (int i = 0; i < e->n; i++)
+		if (VARSIZE_ANY_EXHDR(e->contacts[i]) == VARSIZE_ANY_EXHDR(v) &&
+			memcmp(VARDATA_ANY(e->contacts[i]), VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v)) == 0)
+			*slot = i;
+	return e;
+}
+
+/* Remember the customer of a contact point for the rest of the statement. */
+static void
+remember_contact(Datum contact, int64 customer)
+{
+	int			slot;
+	ContactEntry *e;
+	MemoryContext old;
+
+	if (!stmt_cache_ready())
+		return;
+	e = contact_entry(contact, true, &slot);
+	if (slot >= 0 || e->n == (int) lengthof(e->contacts))
+		return;
+	old = MemoryContextSwitchTo(stmt_cxt);
+	e->contacts[e->n] = (struct varlena *) PG_DETOAST_DATUM_COPY(contact);
+	e->customers[e->n++] = customer;
+	MemoryContextSwitchTo(old);
+}
+
 /* The customer linked to a contact point, if any. */
 static bool
 customer_of_contact(Datum contact, Snapshot snap, int64 *customer)
@@ -572,9 +699,21 @@ customer_of_contact(Datum contact, Snapshot snap, int64 *customer)
 	Datum		value;
 	bool		isnull;
 
+	if (stmt_cache_ready())
+	{
+		int			slot;
+		ContactEntry *e = contact_entry(contact, false, &slot);
+
+		if (e != NULL && slot >= 0)
+		{
+			*customer = e->customers[slot];
+			return true;
+		}
+	}
 	if (oc_probe(&cache.by_contact, &contact, snap, 1, &att, &value, &isnull, 1) == 0)
 		return false;
 	*customer = DatumGetInt64(value);
+	remember_contact(contact, *customer);
 	return true;
 }
 
@@ -608,6 +747,8 @@ resolve_customer(Datum contact, Snapshot snap, bool *created)
 		run_plan(cache.drop_customer, &args[1], NULL, SPI_OK_DELETE);
 	SPI_finish();
 	*created = linked;
+	if (linked)
+		remember_contact(contact, customer);
 	if (!linked)
 	{
 		Snapshot	fresh = oc_probe_snapshot();
@@ -674,7 +815,36 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
  * A thread merged into another stands for the survivor (merges never chain).
  */
 static bool
+stored_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c);
+
+static bool
 thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
+{
+	ThreadEntry *e = NULL;
+	bool		found;
+
+	if (stmt_cache_ready())
+	{
+		e = hash_search(stmt_threads, &thread, HASH_ENTER, &found);
+		if (!found)
+			e->found = stored_thread_facts(thread, snap, &e->facts);
+		if (!e->found)
+		{
+			/* not stored yet: ask again next time (a thread opened since) */
+			hash_search(stmt_threads, &thread, HASH_REMOVE, NULL);
+			return false;
+		}
+		*c = e->facts;
+	}
+	else if (!stored_thread_facts(thread, snap, c))
+		return false;
+	touch_overlay(c);
+	return true;
+}
+
+/* thread_facts() as stored, without the statement's own activity. */
+static bool
+stored_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 {
 	AttrNumber	atts[5] = {cache.att_thread_customer, cache.att_thread_status,
 		cache.att_thread_opened, cache.att_thread_last, cache.att_thread_merged};
@@ -697,7 +867,6 @@ thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 	c->state = thread_state(DatumGetObjectId(vals[1]));
 	c->first_at = DatumGetTimestampTz(vals[2]);
 	c->last_at = DatumGetTimestampTz(vals[3]);
-	touch_overlay(c);
 	return true;
 }
 
@@ -1643,6 +1812,7 @@ late_merge(int64 keep, int64 absorb, int64 interaction, int64 referrer, const ch
 	flush_touches();			/* the merge reads and closes threads */
 	SPI_connect();
 	run_plan(cache.late_merge, args, NULL, SPI_OK_SELECT);
+	stmt_cache_reset();			/* ... and changed what the cache holds */
 	SPI_finish();
 }
 
@@ -1694,6 +1864,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
+	stmt_cache_bypass = false;	/* in case an error left it set */
 
 	if (cache.relid != RelationGetRelid(rel))
 	{
@@ -1846,9 +2017,11 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 			fresh = IsolationUsesXactSnapshot() ?
 				RegisterSnapshot(GetLatestSnapshot()) : oc_probe_snapshot();
 			resetStringInfo(&evidence);
+			stmt_cache_bypass = true;
 			again = decide_thread(DatumGetInt64(customer), tuple, tupdesc, keys, nkeys,
 								  unresolved, bizkeys, nbizkeys, subject_key, &windows,
 								  fresh, &evidence);
+			stmt_cache_bypass = false;
 			UnregisterSnapshot(fresh);
 			if (again.d.reason != OC_STITCH_NEW && IsolationUsesXactSnapshot())
 				ereport(ERROR,
@@ -1979,6 +2152,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 						"interaction_after_statement")));
 
 	flush_touches();
+	stmt_cache_reset();
 	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
 	{
