@@ -151,6 +151,25 @@ VALUES ('email', 'inbound', '2026-03-28 09:00+00', 'tel:+34612000111', 'Llamada'
 RETURNING thread_id = :call_thread AS same_thread, stitch_reason,
           stitch_evidence->>'window_seconds' AS window_seconds;
 
+-- A statement that fails inside a savepoint leaves nothing behind that
+-- later rows could join: the thread, subject and customer it recorded went
+-- with it, and the transaction commits.
+BEGIN;
+SAVEPOINT before_bad_load;
+\set VERBOSITY terse
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-04-10 09:00+00', 'savepoint@example.com', 'Reembolso', 'sp-1'),
+       ('email', 'inbound', '2026-04-10 09:05+00', 'savepoint@example.com', 'Re: Reembolso', '');
+\set VERBOSITY default
+ROLLBACK TO SAVEPOINT before_bad_load;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-04-10 09:10+00', 'savepoint@example.com', 'Re: Reembolso', 'sp-2')
+RETURNING stitch_reason;
+COMMIT;
+SELECT count(*) AS interactions, count(DISTINCT thread_id) AS threads,
+       (SELECT count(*) FROM thread_subject ts WHERE ts.customer_id = min(i.customer_id)) AS subject_rows
+  FROM interaction i WHERE contact = 'savepoint@example.com';
+
 -- Every arrival order of a small conversation gives the same threads.
 -- Each order runs in a subtransaction that is rolled back, carrying the
 -- partition of the interactions into threads out in its error message.

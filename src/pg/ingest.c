@@ -143,7 +143,7 @@ typedef struct IngestCache
 	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	drop_customer;
-	SPIPlanPtr	upsert_thread;
+	SPIPlanPtr	new_thread;
 	SPIPlanPtr	touch_threads;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
@@ -157,19 +157,10 @@ typedef struct IngestCache
 static IngestCache cache;
 
 static void touch_overlay(oc_stitch_candidate *c);
+static void lookup_forget(void);
+static int	lookup_pending_threads(bool subject, int64 customer, const char *name,
+								   const char *value, Datum *vals, int n, int max);
 
-/* The thread columns an interaction updates when its new thread's id is taken. */
-#define THREAD_ACTIVITY_SET \
-	"last_activity_at = GREATEST(t.last_activity_at, $5), " \
-	"opened_at = LEAST(t.opened_at, $5), " \
-	"subject = COALESCE(t.subject, $3), " \
-	"channels = CASE WHEN $4 OPERATOR(pg_catalog.=) ANY (t.channels) THEN t.channels " \
-	"           ELSE pg_catalog.array_append(t.channels, $4) END "
-#define THREAD_ACTIVITY_CHANGES \
-	"(t.last_activity_at OPERATOR(pg_catalog.<) $5 " \
-	" OR t.opened_at OPERATOR(pg_catalog.>) $5 " \
-	" OR NOT ($4 OPERATOR(pg_catalog.=) ANY (t.channels)) " \
-	" OR (t.subject IS NULL AND $3 IS NOT NULL))"
 
 /*
  * Prepare and keep one plan.  Generic plans: these are key look-ups whose
@@ -207,7 +198,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.drop_customer,
-		&cache.upsert_thread, &cache.touch_threads, &cache.upsert_key,
+		&cache.new_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
 		&cache.relate_thread
@@ -421,15 +412,21 @@ ensure_cache(Relation rel)
 	oc_probe_init(&cache.by_pending, relation_in(nsp, "pending_reference_pkey"), 1);
 	oc_probe_init(&cache.by_id, relation_in(nsp, "interaction_pkey"), 1);
 
-	argtypes[0] = INT8OID;		/* customer id */
-	argtypes[1] = TEXTOID;		/* subject key */
-	argtypes[2] = INT8OID;		/* thread id */
-	argtypes[3] = TIMESTAMPTZOID;	/* occurred_at */
+	/* look-up rows, a statement's at once (flush_lookups) */
+	argtypes[0] = INT8ARRAYOID;	/* customer ids */
+	argtypes[1] = TEXTARRAYOID;	/* key names ('' for subjects) */
+	argtypes[2] = TEXTARRAYOID;	/* key values or subject keys */
+	argtypes[3] = INT8ARRAYOID;	/* thread ids */
+	argtypes[4] = TIMESTAMPTZARRAYOID;	/* occurred_at */
 	cache.upsert_subject = prepare_plan(
 		"INSERT INTO omnichannel.thread_subject "
 		"       (customer_id, subject_key, thread_id, first_seen_at) "
-		"VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-		4, argtypes);
+		"SELECT u.c, u.v, u.t, u.a "
+		"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+		"                  pg_catalog.unnest($3), pg_catalog.unnest($4), "
+		"                  pg_catalog.unnest($5)) AS u(c, n, v, t, a) "
+		"ON CONFLICT DO NOTHING",
+		5, argtypes);
 
 	argtypes[0] = TEXTOID;		/* external id */
 	argtypes[1] = INT8OID;		/* customer id */
@@ -490,15 +487,19 @@ ensure_cache(Relation rel)
 		"SELECT FROM gone",
 		1, argtypes);
 
-	argtypes[0] = INT8OID;		/* customer id */
-	argtypes[1] = TEXTOID;		/* key name */
-	argtypes[2] = TEXTOID;		/* key value */
-	argtypes[3] = INT8OID;		/* thread id */
-	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
+	argtypes[0] = INT8ARRAYOID;
+	argtypes[1] = TEXTARRAYOID;
+	argtypes[2] = TEXTARRAYOID;
+	argtypes[3] = INT8ARRAYOID;
+	argtypes[4] = TIMESTAMPTZARRAYOID;
 	cache.upsert_key = prepare_plan(
 		"INSERT INTO omnichannel.thread_key "
 		"       (customer_id, name, value, thread_id, first_seen_at) "
-		"VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+		"SELECT u.c, u.n, u.v, u.t, u.a "
+		"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+		"                  pg_catalog.unnest($3), pg_catalog.unnest($4), "
+		"                  pg_catalog.unnest($5)) AS u(c, n, v, t, a) "
+		"ON CONFLICT DO NOTHING",
 		5, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread id */
@@ -508,13 +509,11 @@ ensure_cache(Relation rel)
 	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
 	argtypes[5] = INT8OID;		/* new: follow_up_of; touch: unused */
 	argtypes[6] = INT8OID;		/* new: related_to; touch: unused */
-	cache.upsert_thread = prepare_plan(
+	cache.new_thread = prepare_plan(
 		"INSERT INTO omnichannel.thread AS t "
 		"       (id, customer_id, subject, channels, opened_at, last_activity_at, "
 		"        follow_up_of, related_to) "
-		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5, $6, $7) "
-		"ON CONFLICT (id) DO UPDATE SET " THREAD_ACTIVITY_SET
-		" WHERE " THREAD_ACTIVITY_CHANGES,
+		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5, $6, $7)",
 		7, argtypes);
 	/* the activity of a statement's rows, one row per thread, in id order */
 	argtypes[0] = INT8ARRAYOID;		/* thread ids */
@@ -612,7 +611,10 @@ stmt_cache_subxact(SubXactEvent event, SubTransactionId mySubid,
 				   SubTransactionId parentSubid, void *arg)
 {
 	if (event == SUBXACT_EVENT_ABORT_SUB)
+	{
 		stmt_cache_reset();
+		lookup_forget();
+	}
 }
 
 /* The statement caches, created on first use in a transaction. */
@@ -1209,6 +1211,9 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 			int			nrows = oc_probe_dir(&cache.by_key, key, snap, true, 1, &katt,
 										 kvals, knulls, OC_KEY_THREADS);
 
+			nrows = lookup_pending_threads(false, customer_id, bizkeys[k].name,
+										   bizkeys[k].value, kvals, nrows, OC_KEY_THREADS);
+
 			for (int r = 0; r < nrows; r++)
 				if (thread_facts(DatumGetInt64(kvals[r]), snap, &cands[ncands]))
 				{
@@ -1228,6 +1233,9 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 		Datum		key[2] = {Int64GetDatum(customer_id), CStringGetTextDatum(subject_key)};
 		int			nrows = oc_probe_dir(&cache.by_subject, key, snap, true, 1, &satt,
 									 svals, snulls, OC_KEY_THREADS);
+
+		nrows = lookup_pending_threads(true, customer_id, NULL, subject_key,
+									   svals, nrows, OC_KEY_THREADS);
 
 		for (int r = 0; r < nrows; r++)
 			if (thread_facts(DatumGetInt64(svals[r]), snap, &cands[ncands]))
@@ -1635,6 +1643,199 @@ flush_touches(void)
 	SPI_finish();
 }
 
+/*
+ * Look-up rows (thread_key, thread_subject) the statement's rows record,
+ * written with one INSERT per table at its end; until then the look-ups
+ * of later rows see them here.  Dropped with a failed subtransaction (what
+ * they point at went with it) or the transaction.
+ */
+typedef struct LookupRow
+{
+	bool		subject;		/* thread_subject, else thread_key */
+	int64		customer;
+	char	   *name;			/* key name; NULL for a subject */
+	char	   *value;			/* key value, or the subject key */
+	int64		thread;
+	TimestampTz at;
+} LookupRow;
+
+typedef struct LookupEntry
+{
+	uint32		hash;			/* hash key: of (subject, customer, name, value) */
+	int			n;
+	int			rows[OC_KEY_THREADS];	/* indexes into lookup_rows */
+} LookupEntry;
+
+static LookupRow *lookup_rows = NULL;
+static int	n_lookup_rows = 0;
+static int	max_lookup_rows = 0;
+static HTAB *lookup_index = NULL;
+static LocalTransactionId lookup_lxid = InvalidLocalTransactionId;
+
+static void
+lookup_forget(void)
+{
+	lookup_rows = NULL;
+	n_lookup_rows = max_lookup_rows = 0;
+	lookup_index = NULL;		/* its memory goes with the transaction */
+}
+
+static uint32
+lookup_hash(bool subject, int64 customer, const char *name, const char *value)
+{
+	uint32		h = hash_bytes_extended((const unsigned char *) &customer, sizeof(customer), subject);
+
+	if (name != NULL)
+		h = hash_combine(h, hash_bytes((const unsigned char *) name, strlen(name)));
+	return hash_combine(h, hash_bytes((const unsigned char *) value, strlen(value)));
+}
+
+static bool
+lookup_row_is(const LookupRow *r, bool subject, int64 customer, const char *name,
+			  const char *value)
+{
+	return r->subject == subject && r->customer == customer &&
+		(subject || strcmp(r->name, name) == 0) && strcmp(r->value, value) == 0;
+}
+
+/* The index entry of a key, or NULL. */
+static LookupEntry *
+lookup_entry(bool subject, int64 customer, const char *name, const char *value, bool create)
+{
+	uint32		h;
+	bool		found;
+	LookupEntry *e;
+
+	if (lookup_lxid != MyProc->lxid)
+		lookup_forget();
+	if (lookup_index == NULL)
+	{
+		HASHCTL		ctl;
+
+		if (!create)
+			return NULL;
+		ctl.keysize = sizeof(uint32);
+		ctl.entrysize = sizeof(LookupEntry);
+		ctl.hcxt = TopTransactionContext;
+		lookup_index = hash_create("omnichannel look-up rows", 256, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		lookup_lxid = MyProc->lxid;
+	}
+	h = lookup_hash(subject, customer, name, value);
+	e = hash_search(lookup_index, &h, create ? HASH_ENTER : HASH_FIND, &found);
+	if (e != NULL && create && !found)
+		e->n = 0;
+	return e;
+}
+
+/* Threads the statement recorded for a key, added to vals (n of max, no repeats). */
+static int
+lookup_pending_threads(bool subject, int64 customer, const char *name, const char *value,
+					   Datum *vals, int n, int max)
+{
+	LookupEntry *e = lookup_entry(subject, customer, name, value, false);
+
+	for (int i = 0; e != NULL && i < e->n && n < max; i++)
+	{
+		const LookupRow *r = &lookup_rows[e->rows[i]];
+		bool		seen = false;
+
+		if (!lookup_row_is(r, subject, customer, name, value))
+			continue;
+		for (int k = 0; k < n && !seen; k++)
+			seen = DatumGetInt64(vals[k]) == r->thread;
+		if (!seen)
+			vals[n++] = Int64GetDatum(r->thread);
+	}
+	return n;
+}
+
+/* Record a look-up row unless the statement already did; true if recorded now. */
+static bool
+lookup_add(bool subject, int64 customer, const char *name, const char *value,
+		   int64 thread, TimestampTz at)
+{
+	LookupEntry *e = lookup_entry(subject, customer, name, value, true);
+	MemoryContext old;
+	LookupRow  *r;
+
+	for (int i = 0; i < e->n; i++)
+		if (lookup_rows[e->rows[i]].thread == thread &&
+			lookup_row_is(&lookup_rows[e->rows[i]], subject, customer, name, value))
+			return false;
+	old = MemoryContextSwitchTo(TopTransactionContext);
+	if (n_lookup_rows == max_lookup_rows)
+	{
+		max_lookup_rows = Max(256, max_lookup_rows * 2);
+		lookup_rows = lookup_rows == NULL ? palloc(sizeof(LookupRow) * max_lookup_rows) :
+			repalloc(lookup_rows, sizeof(LookupRow) * max_lookup_rows);
+	}
+	r = &lookup_rows[n_lookup_rows];
+	r->subject = subject;
+	r->customer = customer;
+	r->name = name != NULL ? pstrdup(name) : NULL;
+	r->value = pstrdup(value);
+	r->thread = thread;
+	r->at = at;
+	MemoryContextSwitchTo(old);
+	if (e->n < OC_KEY_THREADS)
+		e->rows[e->n++] = n_lookup_rows;
+	n_lookup_rows++;
+	return true;
+}
+
+/* Write the recorded look-up rows: one INSERT per table. */
+static void
+flush_lookups(void)
+{
+	Datum	   *cols[5];
+	int			n[2] = {0, 0};
+
+	if (lookup_lxid != MyProc->lxid)
+		lookup_forget();
+	if (n_lookup_rows == 0)
+		return;
+	SPI_connect();
+	for (int subject = 0; subject <= 1; subject++)
+	{
+		Oid			types[5] = {INT8OID, TEXTOID, TEXTOID, INT8OID, TIMESTAMPTZOID};
+		Datum		args[5];
+		int			c0 = 0;
+
+		for (int c = 0; c < 5; c++)
+			cols[c] = palloc(sizeof(Datum) * n_lookup_rows);
+		for (int i = 0; i < n_lookup_rows; i++)
+		{
+			LookupRow  *r = &lookup_rows[i];
+			int			k = n[subject];
+
+			if (r->subject != (subject == 1))
+				continue;
+			cols[0][k] = Int64GetDatum(r->customer);
+			cols[1][k] = CStringGetTextDatum(r->subject ? "" : r->name);
+			cols[2][k] = CStringGetTextDatum(r->value);
+			cols[3][k] = Int64GetDatum(r->thread);
+			cols[4][k] = TimestampTzGetDatum(r->at);
+			n[subject]++;
+		}
+		if (n[subject] == 0)
+			continue;
+		for (int c = 0; c < 5; c++)
+		{
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+
+			get_typlenbyvalalign(types[c], &typlen, &typbyval, &typalign);
+			args[c0++] = PointerGetDatum(construct_array(cols[c], n[subject], types[c],
+														 typlen, typbyval, typalign));
+		}
+		run_plan(subject ? cache.upsert_subject : cache.upsert_key, args, NULL, SPI_OK_INSERT);
+	}
+	SPI_finish();
+	lookup_forget();
+}
+
 /* Does the look-up table already hold this whole key? */
 static bool
 recorded(const OcIndexProbe *probe, const Datum *key, Snapshot snap)
@@ -1670,7 +1871,7 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 		nulls[5] = st->follow_up_of != 0 ? ' ' : 'n';
 		args[6] = Int64GetDatum(st->related_to);
 		nulls[6] = st->related_to != 0 ? ' ' : 'n';
-		run_plan(cache.upsert_thread, args, nulls, SPI_OK_INSERT);
+		run_plan(cache.new_thread, args, nulls, SPI_OK_INSERT);
 		remember_opened(DatumGetInt64(thread));
 	}
 	else
@@ -1678,23 +1879,29 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 					 DatumGetTimestampTz(args[4]), args[2], nulls[2] == 'n',
 					 DatumGetObjectId(args[3]), reopen);
 
-	/* keys and subjects are written once per thread: a probe says whether */
+	SPI_finish();
+
+	/*
+	 * Keys and subjects: a row per thread, written at the statement's end
+	 * (flush_lookups) unless the table has it already.
+	 */
 	for (int k = 0; k < nkeys; k++)
 	{
-		Datum		kargs[5] = {customer, CStringGetTextDatum(keys[k].name),
-			CStringGetTextDatum(keys[k].value), thread, args[4]};
+		Datum		kargs[4] = {customer, CStringGetTextDatum(keys[k].name),
+			CStringGetTextDatum(keys[k].value), thread};
 
 		if (!recorded(&cache.by_key_row, kargs, snap))
-			run_plan(cache.upsert_key, kargs, NULL, SPI_OK_INSERT);
+			lookup_add(false, DatumGetInt64(customer), keys[k].name, keys[k].value,
+					   DatumGetInt64(thread), DatumGetTimestampTz(args[4]));
 	}
 	if (subject_key != NULL)
 	{
-		Datum		sargs[4] = {customer, CStringGetTextDatum(subject_key), thread, args[4]};
+		Datum		sargs[3] = {customer, CStringGetTextDatum(subject_key), thread};
 
 		if (!recorded(&cache.by_subject_row, sargs, snap))
-			run_plan(cache.upsert_subject, sargs, NULL, SPI_OK_INSERT);
+			lookup_add(true, DatumGetInt64(customer), NULL, subject_key,
+					   DatumGetInt64(thread), DatumGetTimestampTz(args[4]));
 	}
-	SPI_finish();
 }
 
 /*
@@ -2152,6 +2359,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 						"interaction_after_statement")));
 
 	flush_touches();
+	flush_lookups();
 	stmt_cache_reset();
 	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
