@@ -7,23 +7,19 @@
 -- force.
 -- ---------------------------------------------------------------------------
 
+CREATE DOMAIN omnichannel.stitch_window AS interval
+    CONSTRAINT stitch_window_check
+    CHECK (VALUE >= interval '0'
+           AND pg_catalog.date_part('month', VALUE) = 0
+           AND pg_catalog.date_part('year', VALUE) = 0);
+COMMENT ON DOMAIN omnichannel.stitch_window IS
+    'A stitching window: zero (the rule is off) or positive elapsed time, without months or years (days are 24 hours)';
+
 CREATE TABLE omnichannel.stitch_setting (
     channel         omnichannel.channel PRIMARY KEY,
-    recency_window  interval
-                    CONSTRAINT stitch_setting_recency_window_check
-                    CHECK (recency_window >= interval '0'
-                           AND pg_catalog.date_part('month', recency_window) = 0
-                           AND pg_catalog.date_part('year', recency_window) = 0),
-    subject_window  interval
-                    CONSTRAINT stitch_setting_subject_window_check
-                    CHECK (subject_window >= interval '0'
-                           AND pg_catalog.date_part('month', subject_window) = 0
-                           AND pg_catalog.date_part('year', subject_window) = 0),
-    reopen_window   interval
-                    CONSTRAINT stitch_setting_reopen_window_check
-                    CHECK (reopen_window >= interval '0'
-                           AND pg_catalog.date_part('month', reopen_window) = 0
-                           AND pg_catalog.date_part('year', reopen_window) = 0),
+    recency_window  omnichannel.stitch_window,
+    subject_window  omnichannel.stitch_window,
+    reopen_window   omnichannel.stitch_window,
     updated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_by      text NOT NULL DEFAULT CURRENT_USER
 );
