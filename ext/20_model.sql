@@ -32,8 +32,14 @@ CREATE TABLE omnichannel.customer (
     language        text,
     attributes      jsonb NOT NULL DEFAULT '{}'::jsonb
                     CHECK (pg_catalog.jsonb_typeof(attributes) = 'object'),
-    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
+    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    -- set by merge_customers (ext/80_identity.sql); never a chain
+    merged_into     bigint
+                    CONSTRAINT customer_merged_into_fkey REFERENCES omnichannel.customer (id)
+                    CONSTRAINT customer_merged_into_not_self CHECK (merged_into <> id)
 );
+CREATE INDEX customer_merged_into_idx
+    ON omnichannel.customer (merged_into) WHERE merged_into IS NOT NULL;
 COMMENT ON TABLE omnichannel.customer IS
     'One row per customer; every interaction on every channel resolves to one';
 COMMENT ON COLUMN omnichannel.customer.id IS 'Customer key; every customer-scoped table carries it';
@@ -41,6 +47,8 @@ COMMENT ON COLUMN omnichannel.customer.display_name IS 'Name to show to agents, 
 COMMENT ON COLUMN omnichannel.customer.language IS 'Preferred language as a BCP 47 tag (ro, pl, ru, es, en-GB, ...)';
 COMMENT ON COLUMN omnichannel.customer.attributes IS 'Free-form customer attributes (tier, segment, ...) as a JSON object';
 COMMENT ON COLUMN omnichannel.customer.created_at IS 'When the customer was first seen';
+COMMENT ON COLUMN omnichannel.customer.merged_into IS
+    'The customer this one was merged into (merge_customers); its identifiers, threads and interactions are there now; NULL for a customer of its own';
 
 CREATE TABLE omnichannel.customer_identifier (
     contact         omnichannel.contact_point PRIMARY KEY,

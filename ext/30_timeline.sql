@@ -19,7 +19,10 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT i.*
       FROM omnichannel.interaction AS i
-     WHERE i.customer_id OPERATOR(pg_catalog.=) customer
+     -- a merged customer's history is its survivor's (merge_customers)
+     WHERE i.customer_id OPERATOR(pg_catalog.=)
+           COALESCE((SELECT c.merged_into FROM omnichannel.customer AS c
+                      WHERE c.id OPERATOR(pg_catalog.=) customer), customer)
        AND (i.occurred_at, i.id) OPERATOR(pg_catalog.<)
            (COALESCE(before, 'infinity'::pg_catalog.timestamptz),
             COALESCE(before_id,

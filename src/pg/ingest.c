@@ -111,6 +111,7 @@ typedef struct IngestCache
 	AttrNumber	att_id;
 	AttrNumber	att_identifier_customer;	/* customer_identifier.customer_id */
 	AttrNumber	att_thread_customer;	/* thread.customer_id */
+	AttrNumber	att_customer_merged;	/* customer.merged_into */
 	OcIndexProbe by_delivery;	/* interaction (external_id, channel) */
 	OcIndexProbe by_reference;	/* interaction (external_id) */
 	OcIndexProbe by_contact;	/* customer_identifier (contact) */
@@ -375,6 +376,9 @@ ensure_cache(Relation rel)
 	cache.customer_seq = getIdentitySequence(customer_rel, 1, false);
 	cache.att_identifier_customer = get_attnum(identifier_rel, "customer_id");
 	cache.att_thread_customer = get_attnum(thread_rel, "customer_id");
+	cache.att_customer_merged = get_attnum(customer_rel, "merged_into");
+	if (cache.att_customer_merged == InvalidAttrNumber)
+		elog(ERROR, "omnichannel.customer has no column \"merged_into\"");
 	cache.att_thread_status = get_attnum(thread_rel, "status");
 	cache.att_thread_opened = get_attnum(thread_rel, "opened_at");
 	cache.att_thread_last = get_attnum(thread_rel, "last_activity_at");
@@ -2148,7 +2152,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	}
 	else if (!cust_null)
 	{
-		AttrNumber	att = 1;	/* customer.id */
+		AttrNumber	att = cache.att_customer_merged;
 		Datum		found;
 		bool		found_null;
 
@@ -2157,6 +2161,11 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("customer " INT64_FORMAT " does not exist",
 							DatumGetInt64(customer))));
+		if (!found_null)
+		{
+			/* a merged customer: the interaction goes to the survivor */
+			customer = found;
+		}
 	}
 	else
 	{

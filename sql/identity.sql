@@ -1,0 +1,106 @@
+--
+-- Identity: merge_customers() and unmerge() (docs/identity.md).
+--
+SET timezone = 'UTC';
+SET search_path = omnichannel, public;
+-- ids in error messages do not depend on what earlier tests stored
+SELECT setval(pg_get_serial_sequence('omnichannel.customer', 'id'), 7000) AS customers_from,
+       setval(pg_get_serial_sequence('omnichannel.identity_event', 'id'), 70) AS events_from;
+
+-- Ștefan writes from two addresses and calls from his mobile: ingest sees
+-- two customers.
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-05-02 09:00+00', 'stefan.popescu@example.ro', 'Factura mai', 'id-1'),
+       ('email', 'outbound', '2026-05-02 10:00+00', 'stefan.popescu@example.ro', 'Re: Factura mai', 'id-2');
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('phone', 'inbound', '2026-05-03 09:00+00', '+40 721 555 010', 'id-3'),
+       ('sms', 'inbound', '2026-05-03 09:30+00', '+40 721 555 010', 'id-4');
+SELECT customer_id AS keep FROM interaction WHERE external_id = 'id-1' \gset
+SELECT customer_id AS absorb FROM interaction WHERE external_id = 'id-3' \gset
+SELECT thread_id AS absorbed_thread FROM interaction WHERE external_id = 'id-3' \gset
+-- an operator on the absorbed thread, before the merge
+SELECT split_thread(id, 'sms is another matter') IS NOT NULL AS split
+  FROM interaction WHERE external_id = 'id-4';
+
+-- Merge: identifiers, threads, interactions, audit rows move; the absorbed
+-- customer points to the survivor.
+SELECT merge_customers(:keep, :absorb, 'same person, confirmed by phone') AS merge_event \gset
+SELECT action, customer_id = :keep AS keep, other_customer_id = :absorb AS absorb, reason,
+       details->'identifiers' AS identifiers, jsonb_array_length(details->'threads') AS threads,
+       details->'interactions' AS interactions, details->'forced' AS forced, undone_by
+  FROM identity_event WHERE id = :merge_event;
+SELECT id = :absorb AS absorbed, merged_into = :keep AS points_to_keep
+  FROM customer WHERE id IN (:keep, :absorb) ORDER BY id;
+SELECT contact, customer_id = :keep AS with_keep FROM customer_identifier
+ WHERE customer_id IN (:keep, :absorb) ORDER BY contact;
+SELECT count(*) AS interactions, count(DISTINCT thread_id) AS threads
+  FROM interaction WHERE customer_id = :keep;
+SELECT count(*) AS left_with_absorbed FROM interaction WHERE customer_id = :absorb;
+SELECT count(*) AS thread_events_moved FROM thread_event WHERE customer_id = :keep;
+-- timeline() of either id shows the merged history
+SELECT count(*) AS via_keep FROM timeline(:keep);
+SELECT count(*) AS via_absorbed FROM timeline(:absorb);
+
+-- Ingest follows the merge: by contact point, and by the absorbed id.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('chat', 'inbound', '2026-05-03 10:00+00', '+40 721 555 010', 'id-5')
+RETURNING customer_id = :keep AS to_keep, thread_id = :absorbed_thread AS same_thread, stitch_reason;
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, external_id)
+VALUES (:absorb, 'in_person', 'inbound', '2026-05-20 10:00+00', 'id-6')
+RETURNING customer_id = :keep AS to_keep, stitch_reason;
+
+-- Refusals: nothing changes.
+\set VERBOSITY terse
+SELECT merge_customers(:keep, :keep);
+SELECT merge_customers(:absorb, :keep);
+SELECT merge_customers(:keep, :absorb);
+SELECT merge_customers(:keep, -1);
+SELECT merge_customers(NULL, :absorb);
+SELECT unmerge(-1);
+SELECT unmerge(NULL);
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT merge_customers(:keep, :absorb);
+ROLLBACK;
+\set VERBOSITY default
+
+-- Unmerge: the absorbed customer gets back what it had and what arrived
+-- since through its identifiers; the pair may not be merged again.
+SELECT unmerge(:merge_event, 'two people sharing a phone') AS unmerge_event \gset
+SELECT action, details->'undoes' = to_jsonb(:merge_event) AS undoes,
+       jsonb_array_length(details->'threads_arrived_since') AS threads_since,
+       jsonb_array_length(details->'interactions_split_off') AS split_off
+  FROM identity_event WHERE id = :unmerge_event;
+SELECT undone_by = :unmerge_event AS undone FROM identity_event WHERE id = :merge_event;
+SELECT id = :absorb AS absorbed, merged_into FROM customer WHERE id IN (:keep, :absorb) ORDER BY id;
+SELECT contact, customer_id = :absorb AS with_absorbed FROM customer_identifier
+ WHERE customer_id IN (:keep, :absorb) ORDER BY contact;
+SELECT external_id, customer_id = :absorb AS with_absorbed, stitch_reason
+  FROM interaction WHERE external_id LIKE 'id-%' ORDER BY external_id;
+SELECT count(*) AS thread_events_back FROM thread_event WHERE customer_id = :absorb;
+SELECT count(*) AS misplaced
+  FROM interaction i JOIN thread t ON t.id = i.thread_id WHERE t.customer_id <> i.customer_id;
+\set VERBOSITY terse
+SELECT merge_customers(:keep, :absorb);
+SELECT unmerge(:merge_event);
+SELECT unmerge(:unmerge_event);
+UPDATE identity_event SET reason = 'rewritten' WHERE id = :merge_event;
+DELETE FROM identity_event WHERE id = :merge_event;
+\set VERBOSITY default
+
+-- Merge protection: different CRM ids are different people, unless forced.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('web', 'inbound', '2026-06-01 09:00+00', 'crm:ACME-1', 'crm-1'),
+       ('web', 'inbound', '2026-06-01 09:00+00', 'crm:ACME-2', 'crm-2');
+SELECT customer_id AS crm1 FROM interaction WHERE external_id = 'crm-1' \gset
+SELECT customer_id AS crm2 FROM interaction WHERE external_id = 'crm-2' \gset
+SELECT merge_customers(:crm1, :crm2);
+SELECT merge_customers(:crm1, :crm2, 'duplicate CRM records', force => true) AS forced_event \gset
+SELECT details->'forced' AS forced FROM identity_event WHERE id = :forced_event;
+
+-- Merges never chain: a customer merged into one that is merged later
+-- points at the final survivor, and unmerging the later merge restores it.
+SELECT merge_customers(:keep, :crm1) AS chain_event \gset
+SELECT id = :crm2 AS crm2, merged_into = :keep AS to_keep FROM customer WHERE id IN (:crm1, :crm2) ORDER BY id;
+SELECT unmerge(:chain_event) IS NOT NULL AS unmerged;
+SELECT id = :crm2 AS crm2, merged_into = :crm1 AS to_crm1, merged_into IS NULL AS own
+  FROM customer WHERE id IN (:crm1, :crm2) ORDER BY id;
