@@ -353,3 +353,72 @@ END
 $$;
 COMMENT ON FUNCTION omnichannel.unmerge(bigint, text) IS
     'Undoes a merge_customers event: the absorbed customer gets back its identifiers, threads, interactions and audit rows, and what arrived since through its identifiers; records the pair in identity_no_link and an unmerge identity_event, whose id it returns';
+
+-- Suggestions: weak evidence, never a merge ----------------------------------------
+
+CREATE FUNCTION omnichannel.email_provider_key(contact omnichannel.contact_point)
+RETURNS text
+AS 'MODULE_PATHNAME', 'oc_sql_email_provider_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.email_provider_key(omnichannel.contact_point) IS
+    'Provider-folded key of an e-mail contact point (a +tag dropped; dots dropped and googlemail.com read as gmail.com at Gmail), NULL for other kinds; a suggestion key only';
+
+CREATE FUNCTION omnichannel.name_key(name text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'oc_sql_name_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.name_key(text) IS
+    'Name key for duplicate suggestions: NFKC case-folded, Romanian cedilla letters read as comma-below, punctuation and white space folded to one space; diacritics and scripts kept; NULL if nothing is left; depends on the ICU version';
+
+CREATE FUNCTION omnichannel.name_translit_key(name text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'oc_sql_name_translit_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.name_translit_key(text) IS
+    'name_key transliterated to ASCII (ICU Any-Latin; Latin-ASCII): matches Дмитрий and Dmitrij, but also makes different surnames collide (Сухов, Шухов); a weak suggestion key only';
+
+CREATE VIEW omnichannel.identity_suggestions AS
+WITH active AS (
+    SELECT c.id, c.display_name
+      FROM omnichannel.customer AS c
+     WHERE c.merged_into IS NULL
+), keys AS (
+    SELECT i.customer_id, 'email_provider'::text AS kind,
+           omnichannel.email_provider_key(i.contact) AS key, i.contact::text AS evidence
+      FROM omnichannel.customer_identifier AS i
+      JOIN active AS a ON a.id = i.customer_id
+     WHERE omnichannel.kind(i.contact) = 'email'
+    UNION ALL
+    SELECT a.id, 'name', omnichannel.name_key(a.display_name), a.display_name
+      FROM active AS a WHERE a.display_name IS NOT NULL
+    UNION ALL
+    SELECT a.id, 'name_translit', omnichannel.name_translit_key(a.display_name), a.display_name
+      FROM active AS a WHERE a.display_name IS NOT NULL
+), pairs AS (
+    SELECT DISTINCT x.customer_id AS customer_a, y.customer_id AS customer_b, x.kind, x.key,
+           x.evidence AS evidence_a, y.evidence AS evidence_b
+      FROM keys AS x
+      JOIN keys AS y ON y.kind = x.kind AND y.key = x.key AND y.customer_id > x.customer_id
+     WHERE x.key IS NOT NULL
+)
+SELECT p.customer_a, p.customer_b,
+       -- the strongest evidence counts: a provider-folded address 0.6, the
+       -- name 0.3, only the transliterated name 0.1
+       least(1.0, coalesce(max(0.6) FILTER (WHERE p.kind = 'email_provider'), 0)
+                  + coalesce(max(0.3) FILTER (WHERE p.kind = 'name'),
+                             max(0.1) FILTER (WHERE p.kind = 'name_translit'), 0))::numeric(3,2) AS score,
+       pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'kind', p.kind, 'key', p.key, 'a', p.evidence_a, 'b', p.evidence_b)
+           ORDER BY p.kind, p.evidence_a, p.evidence_b) AS evidence
+  FROM pairs AS p
+ WHERE NOT EXISTS (SELECT FROM omnichannel.identity_no_link AS n
+                    WHERE n.customer_a = p.customer_a AND n.customer_b = p.customer_b)
+ GROUP BY p.customer_a, p.customer_b;
+COMMENT ON VIEW omnichannel.identity_suggestions IS
+    'Likely duplicate customers from weak evidence (provider-folded e-mail, name keys), with the evidence and a score; never merged automatically: an operator decides with merge_customers';
+COMMENT ON COLUMN omnichannel.identity_suggestions.customer_a IS 'The lower customer id of the pair';
+COMMENT ON COLUMN omnichannel.identity_suggestions.customer_b IS 'The higher customer id of the pair';
+COMMENT ON COLUMN omnichannel.identity_suggestions.score IS
+    'How strong the evidence is, 0 to 1: provider-folded e-mail 0.6, plus name 0.3 (or only the transliterated name 0.1)';
+COMMENT ON COLUMN omnichannel.identity_suggestions.evidence IS
+    'What matched: [{"kind": email_provider | name | name_translit, "key", "a", "b"}]';

@@ -104,3 +104,31 @@ SELECT id = :crm2 AS crm2, merged_into = :keep AS to_keep FROM customer WHERE id
 SELECT unmerge(:chain_event) IS NOT NULL AS unmerged;
 SELECT id = :crm2 AS crm2, merged_into = :crm1 AS to_crm1, merged_into IS NULL AS own
   FROM customer WHERE id IN (:crm1, :crm2) ORDER BY id;
+
+-- Suggestion keys: weak evidence only.
+SELECT c, email_provider_key(c::contact_point) AS key
+  FROM unnest(ARRAY['Jan.Kowalski+sklep@GoogleMail.com', 'jan.kowalski@gmail.com',
+                    'jan.kowalski+shop@example.pl', 'tel:+48601234567']) AS c;
+SELECT n, name_key(n) AS name_key, name_translit_key(n) AS translit_key
+  FROM unnest(ARRAY['Ştefan Ţurcanu', 'Ștefan Țurcanu', 'ŞTEFAN  ȚURCANU',
+                    'Łukasz Żółć', 'José María Núñez-Peña', 'Дмитрий Иванов',
+                    'Сухов', 'Шухов', 'Jürgen Weiß', 'Ｊｏｈｎ　Ｓｍｉｔｈ', '--', '']) AS n;
+SELECT name_key(NULL) IS NULL AS strict;
+
+-- The suggestions view: pairs of customers of their own, never merged by it.
+INSERT INTO customer (id, display_name) VALUES
+  (97101, 'Ştefan Ţurcanu'), (97102, 'Ștefan Țurcanu'),
+  (97103, 'Сухов'), (97104, 'Шухов'), (97105, 'Suhov'),
+  (97106, 'María Muñoz'), (97107, 'Maria Munoz');
+INSERT INTO customer_identifier (contact, customer_id, source) VALUES
+  ('jan.kowalski@gmail.com', 97106, 'import'), ('jankowalski+news@googlemail.com', 97107, 'import'),
+  ('someone@example.ro', 97101, 'import');
+SELECT customer_a, customer_b, score,
+       (SELECT string_agg(e->>'kind', ',' ORDER BY e->>'kind') FROM jsonb_array_elements(evidence) e) AS kinds
+  FROM identity_suggestions WHERE customer_a BETWEEN 97101 AND 97107 ORDER BY 1, 2;
+-- a pair that must not be linked is not suggested
+INSERT INTO identity_no_link (customer_a, customer_b, reason) VALUES (97103, 97104, 'different people');
+SELECT count(*) AS suhov_shuhov FROM identity_suggestions WHERE (customer_a, customer_b) = (97103, 97104);
+-- a merged customer is not suggested
+SELECT merge_customers(97101, 97102, 'suggested by name') IS NOT NULL AS merged;
+SELECT count(*) AS stefan FROM identity_suggestions WHERE 97102 IN (customer_a, customer_b);
