@@ -132,3 +132,63 @@ SELECT count(*) AS suhov_shuhov FROM identity_suggestions WHERE (customer_a, cus
 -- a merged customer is not suggested
 SELECT merge_customers(97101, 97102, 'suggested by name') IS NOT NULL AS merged;
 SELECT count(*) AS stefan FROM identity_suggestions WHERE 97102 IN (customer_a, customer_b);
+
+-- Several identifiers on one interaction: unknown ones link at once, a
+-- blocked one never, one of another customer becomes a merge request that
+-- apply_identity_links() decides under the safety rules.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-07-01 09:00+00', 'lucia.ferrer@example.es', 'form-1',
+        '{"identifiers": ["+34 612 777 001", "noreply@example.es", "crm:ES-77"]}')
+RETURNING customer_id AS lucia \gset
+SELECT contact, customer_id = :lucia AS lucia FROM customer_identifier
+ WHERE contact IN ('email:lucia.ferrer@example.es', 'tel:+34612777001', 'email:noreply@example.es', 'crm:ES-77')
+ ORDER BY contact;
+SELECT pattern, builtin FROM identity_blocklist ORDER BY builtin DESC, pattern;
+SELECT c, identity_blocked(c::contact_point) AS blocked
+  FROM unnest(ARRAY['no-reply@shop.example', 'Mailer-Daemon@example.com', 'unknown@example.com',
+                    'tel:+40700000000', 'crm:0', 'crm:N/A', 'ana@example.ro', 'tel:+40721234567']) AS c;
+-- Lucía calls from the number of her web form: one customer, no request
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('phone', 'inbound', '2026-07-01 10:00+00', '+34612777001', 'call-1')
+RETURNING customer_id = :lucia AS lucia;
+-- a chat of another customer carries Lucía's number: a merge request
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-07-02 09:00+00', 'lucia.f@example.es', 'chat-1',
+        '{"identifiers": ["+34 612 777 001"]}')
+RETURNING customer_id AS lucia2 \gset
+SELECT contact, customer_id = :lucia2 AS requester, other_customer_id = :lucia AS owner, state
+  FROM identity_link_request ORDER BY id;
+SELECT apply_identity_links() AS applied;
+SELECT state, decision ? 'event' AS merged FROM identity_link_request ORDER BY id;
+SELECT merged_into = :lucia AS merged_into_lucia FROM customer WHERE id = :lucia2;
+-- a switchboard number claimed by three customers stops linking
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('phone', 'inbound', '2026-07-03 09:00+00', '+34 915 550 000', 'sw-0', '{}'),
+       ('email', 'inbound', '2026-07-03 09:00+00', 'a@empresa.example', 'sw-1', '{"identifiers": ["+34 915 550 000"]}'),
+       ('email', 'inbound', '2026-07-03 09:00+00', 'b@empresa.example', 'sw-2', '{"identifiers": ["+34 915 550 000"]}');
+SELECT apply_identity_links() AS applied;
+SELECT state, decision FROM identity_link_request WHERE contact = 'tel:+34915550000' ORDER BY id;
+-- ... unless the DBA raises the limit for phone numbers (new requests only)
+INSERT INTO identity_kind_limit VALUES ('tel', 5);
+SELECT kind, max_customers FROM identity_kind_limit;
+DELETE FROM identity_kind_limit;
+-- different CRM ids are never merged automatically
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-07-04 09:00+00', 'crm:ES-88', 'crm-88', '{"identifiers": ["shared.es@example.es"]}'),
+       ('web', 'inbound', '2026-07-04 09:05+00', 'crm:ES-99', 'crm-99', '{"identifiers": ["shared.es@example.es"]}');
+SELECT apply_identity_links() AS applied;
+SELECT state, decision->>'refused' AS refused FROM identity_link_request
+ WHERE contact = 'email:shared.es@example.es';
+-- bad input changes nothing
+\set VERBOSITY terse
+INSERT INTO interaction (channel, direction, contact, external_id, attributes)
+VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-1', '{"identifiers": "ana@example.ro"}');
+INSERT INTO interaction (channel, direction, contact, external_id, attributes)
+VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-2', '{"identifiers": [42]}');
+INSERT INTO interaction (channel, direction, contact, external_id, attributes)
+VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-3', '{"identifiers": ["not a contact"]}');
+SELECT apply_identity_links(0);
+INSERT INTO identity_block (pattern) VALUES ('(unclosed');
+\set VERBOSITY default
+SELECT count(*) AS bad_rows FROM interaction WHERE external_id LIKE 'bad-%';
+SELECT count(*) AS bad_customer FROM customer_identifier WHERE contact = 'email:bad.input@example.es';

@@ -23,8 +23,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON omnichannel.thread_key, omnichannel.thre
    TO omnichannel_writer;
 GRANT SELECT, INSERT, DELETE ON omnichannel.pending_reference TO omnichannel_writer;
 GRANT SELECT, INSERT ON omnichannel.thread_event TO omnichannel_writer;
+GRANT SELECT ON omnichannel.identity_blocklist TO omnichannel_writer;
+GRANT INSERT ON omnichannel.identity_link_request TO omnichannel_writer;
 GRANT USAGE ON SEQUENCE omnichannel.customer_id_seq, omnichannel.thread_id_seq,
-                        omnichannel.interaction_id_seq, omnichannel.thread_event_id_seq
+                        omnichannel.interaction_id_seq, omnichannel.thread_event_id_seq,
+                        omnichannel.identity_link_request_id_seq
    TO omnichannel_writer;
 
 CREATE ROLE omnichannel_operator NOLOGIN;
@@ -57,6 +60,12 @@ VALUES ('email', 'inbound', '2026-04-06 09:00+00', 'role.test@example.com', 'Pho
 ON CONFLICT DO NOTHING;
 INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'outbound', '2026-04-06 08:00+00', 'role.test@example.com', 'Your parcel', 'role-5');
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('email', 'inbound', '2026-04-06 10:30+00', 'other.role@example.com', 'role-other');
+-- a web form with more identifiers: one new, one of another customer
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-04-06 11:00+00', 'role.test@example.com', 'role-9',
+        '{"identifiers": ["+40 721 999 001", "other.role@example.com"]}');
 RESET ROLE;
 UPDATE omnichannel.thread SET status = 'closed'
  WHERE id = (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'role-1');
@@ -66,6 +75,8 @@ VALUES ('email', 'inbound', '2026-04-07 09:00+00', 'role.test@example.com', 'rol
 RESET ROLE;
 SELECT external_id, stitch_reason, dense_rank() OVER (ORDER BY thread_id) AS thread
   FROM omnichannel.interaction WHERE external_id LIKE 'role-%' ORDER BY external_id;
+SELECT count(*) AS link_requests FROM omnichannel.identity_link_request
+ WHERE contact OPERATOR(omnichannel.=) 'email:other.role@example.com';
 SELECT count(*) AS late_merges FROM omnichannel.thread_event WHERE reason = 'late arrival'
    AND customer_id = (SELECT customer_id FROM omnichannel.interaction WHERE external_id = 'role-1');
 SELECT follow_up_of IS NOT NULL AS follows_up FROM omnichannel.thread

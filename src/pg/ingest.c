@@ -153,6 +153,7 @@ typedef struct IngestCache
 	SPIPlanPtr	drop_pending;
 	SPIPlanPtr	late_merge;
 	SPIPlanPtr	relate_thread;
+	SPIPlanPtr	link_identifiers;
 } IngestCache;
 
 static IngestCache cache;
@@ -202,7 +203,7 @@ free_plans(void)
 		&cache.new_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
-		&cache.relate_thread
+		&cache.relate_thread, &cache.link_identifiers
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -451,6 +452,13 @@ ensure_cache(Relation rel)
 	argtypes[2] = JSONBOID;		/* evidence */
 	cache.late_merge = prepare_plan(
 		"SELECT omnichannel.late_arrival_merge($1, $2, $3)",
+		3, argtypes);
+
+	argtypes[0] = INT8OID;		/* customer */
+	argtypes[1] = JSONBOID;		/* attributes->'identifiers' */
+	argtypes[2] = INT8OID;		/* interaction */
+	cache.link_identifiers = prepare_plan(
+		"SELECT omnichannel.link_identifiers($1, $2, $3)",
 		3, argtypes);
 
 	argtypes[0] = INT8OID;		/* thread */
@@ -2034,6 +2042,38 @@ lock_customer(Datum customer, Snapshot snap)
 	(void) oc_probe_lock(&cache.by_customer, &customer, snap, LockTupleNoKeyExclusive);
 }
 
+/*
+ * attributes->'identifiers': more identifiers of the interaction's customer
+ * (a web form's e-mail and phone, a CRM id), linked by link_identifiers().
+ */
+static void
+link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer)
+{
+	bool		isnull;
+	Datum		attrs = heap_getattr(tuple, cache.att_attributes, tupdesc, &isnull);
+	Jsonb	   *jb;
+	JsonbValue	k;
+	JsonbValue *v;
+	Datum		args[3];
+	bool		id_null;
+
+	if (isnull)
+		return;
+	jb = DatumGetJsonbP(attrs);
+	k.type = jbvString;
+	k.val.string.val = "identifiers";
+	k.val.string.len = strlen("identifiers");
+	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
+	if (v == NULL || v->type == jbvNull)
+		return;
+	args[0] = customer;
+	args[1] = JsonbPGetDatum(JsonbValueToJsonb(v));
+	args[2] = heap_getattr(tuple, cache.att_id, tupdesc, &id_null);
+	SPI_connect();
+	run_plan(cache.link_identifiers, args, id_null ? "  n" : NULL, SPI_OK_SELECT);
+	SPI_finish();
+}
+
 /* BEFORE INSERT: resolve the customer and decide the thread. */
 Datum
 oc_interaction_before_insert(PG_FUNCTION_ARGS)
@@ -2299,6 +2339,9 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	/* 4. open or touch the thread, record the keys */
 	write_thread(open_new, thread, customer, tuple, tupdesc, bizkeys, nbizkeys,
 				 subject_key, &st, reopen, snap);
+
+	/* more identifiers of the customer, carried in attributes */
+	link_identifiers(tuple, tupdesc, customer);
 
 	/* other customers' threads that named it are linked as related */
 	for (int i = 0; i < late.nstrangers; i++)
