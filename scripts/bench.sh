@@ -13,7 +13,10 @@
 # index-only scan (the floor) and against the identifier-join query a CRM
 # writes without the extension.  See bench/README.md.
 #
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest or timeline)
+#   identity       bench/identity.sql: 1,000,000 interactions, 20 % new customers,
+#                  identifiers in attributes, against a plain COPY (~2 min)
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity or timeline)
+#   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
 #   BENCH_INGEST_ROWS=200000       rows per ingest round (default 200,000, 3 rounds)
 #   BENCH_SCALE=0.05 make bench    a quick try of the timeline one (default 1 = full size)
 #   BENCH_ROUNDS=5                 timed rounds over the sample (default 5)
@@ -61,6 +64,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
     "$PG_BIN/createdb" omnichannel_bench_ingest
     "${PSQL[@]}" -d omnichannel_bench_ingest -v rows="${BENCH_INGEST_ROWS:-200000}" -v rounds=3 \
         -f "$OC_ROOT/bench/ingest.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
+    echo "omnichannel benchmark: identity (COPY resolving customers and identifiers vs plain COPY)"
+    "$PG_BIN/createdb" omnichannel_bench_identity
+    "${PSQL[@]}" -d omnichannel_bench_identity -v rows="${BENCH_IDENTITY_ROWS:-1000000}" -v rounds=1 \
+        -f "$OC_ROOT/bench/identity.sql"
     echo
 fi
 [ -z "$ONLY" ] || [ "$ONLY" = timeline ] || exit 0
