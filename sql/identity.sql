@@ -147,6 +147,18 @@ SELECT pattern, builtin FROM identity_blocklist ORDER BY builtin DESC, pattern;
 SELECT c, identity_blocked(c::contact_point) AS blocked
   FROM unnest(ARRAY['no-reply@shop.example', 'Mailer-Daemon@example.com', 'unknown@example.com',
                     'tel:+40700000000', 'crm:0', 'crm:N/A', 'ana@example.ro', 'tel:+40721234567']) AS c;
+-- every identifier linked from an interaction is in the log, with its evidence
+SELECT action, customer_id = :lucia AS lucia, other_customer_id, details->>'contact' AS contact,
+       details->>'via' AS via
+  FROM identity_event WHERE action = 'link' ORDER BY id;
+-- a blocked contact point never links: each interaction from it gets a
+-- customer of its own, and no identifier is stored
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-07-01 09:30+00', 'No-Reply@shop.example', 'Pedido enviado', 'noreply-1'),
+       ('email', 'inbound', '2026-07-01 09:31+00', 'no-reply@shop.example', 'Pedido enviado', 'noreply-2');
+SELECT count(DISTINCT customer_id) AS customers,
+       (SELECT count(*) FROM customer_identifier WHERE contact = 'no-reply@shop.example') AS identifiers
+  FROM interaction WHERE external_id LIKE 'noreply-%';
 -- Lucía calls from the number of her web form: one customer, no request
 INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
 VALUES ('phone', 'inbound', '2026-07-01 10:00+00', '+34612777001', 'call-1')

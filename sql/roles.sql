@@ -24,10 +24,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON omnichannel.thread_key, omnichannel.thre
 GRANT SELECT, INSERT, DELETE ON omnichannel.pending_reference TO omnichannel_writer;
 GRANT SELECT, INSERT ON omnichannel.thread_event TO omnichannel_writer;
 GRANT SELECT ON omnichannel.identity_blocklist TO omnichannel_writer;
-GRANT INSERT ON omnichannel.identity_link_request TO omnichannel_writer;
+GRANT INSERT ON omnichannel.identity_link_request, omnichannel.identity_event TO omnichannel_writer;
 GRANT USAGE ON SEQUENCE omnichannel.customer_id_seq, omnichannel.thread_id_seq,
                         omnichannel.interaction_id_seq, omnichannel.thread_event_id_seq,
-                        omnichannel.identity_link_request_id_seq
+                        omnichannel.identity_link_request_id_seq, omnichannel.identity_event_id_seq
    TO omnichannel_writer;
 
 CREATE ROLE omnichannel_operator NOLOGIN;

@@ -143,6 +143,7 @@ typedef struct IngestCache
 	Oid			channel_oid[32];	/* channel labels ... */
 	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
 	SPIPlanPtr	new_customer;
+	SPIPlanPtr	new_bare_customer;
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	new_thread;
 	SPIPlanPtr	touch_threads;
@@ -199,7 +200,7 @@ static void
 free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
-		&cache.new_customer, &cache.drop_customer,
+		&cache.new_customer, &cache.new_bare_customer, &cache.drop_customer,
 		&cache.new_thread, &cache.touch_threads, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
@@ -478,6 +479,11 @@ ensure_cache(Relation rel)
 		2, argtypes);
 
 	argtypes[0] = INT8OID;
+	cache.new_bare_customer = prepare_plan(
+		"INSERT INTO omnichannel.customer (id) VALUES ($1)",
+		1, argtypes);
+
+	argtypes[0] = INT8OID;
 	cache.drop_customer = prepare_plan(
 		"DELETE FROM omnichannel.customer WHERE id OPERATOR(pg_catalog.=) $1",
 		1, argtypes);
@@ -731,7 +737,51 @@ customer_of_contact(Datum contact, Snapshot snap, int64 *customer)
 	return true;
 }
 
-/* The customer of a contact point, created (with its identifier) on first sight. */
+/*
+ * The block list (identity_blocklist: built-in patterns and the DBA's), read
+ * once per transaction: a contact point that matches never links customers.
+ */
+static text **block_patterns = NULL;
+static int	n_block_patterns = 0;
+static LocalTransactionId block_lxid = InvalidLocalTransactionId;
+
+static bool
+contact_blocked(Datum contact)
+{
+	if (block_lxid != MyProc->lxid)
+	{
+		MemoryContext old;
+
+		SPI_connect();
+		if (SPI_execute("SELECT pattern FROM omnichannel.identity_blocklist", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read omnichannel.identity_blocklist");
+		old = MemoryContextSwitchTo(TopTransactionContext);
+		block_patterns = palloc(sizeof(text *) * Max(SPI_processed, 1));
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			block_patterns[i] = DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		n_block_patterns = (int) SPI_processed;
+		MemoryContextSwitchTo(old);
+		SPI_finish();
+		block_lxid = MyProc->lxid;
+	}
+	/* the stored contact point is its text form, kind:value */
+	for (int i = 0; i < n_block_patterns; i++)
+		if (DatumGetBool(DirectFunctionCall2Coll(texticregexeq, DEFAULT_COLLATION_OID, contact,
+												 PointerGetDatum(block_patterns[i]))))
+			return true;
+	return false;
+}
+
+/*
+ * The customer of a contact point, created (with its identifier) on first
+ * sight.  A blocked contact point (noreply@, a placeholder) is never linked:
+ * each interaction from it gets a customer of its own.
+ */
 static int64
 resolve_customer(Datum contact, Snapshot snap, bool *created)
 {
@@ -746,6 +796,13 @@ resolve_customer(Datum contact, Snapshot snap, bool *created)
 	customer = nextval_internal(cache.customer_seq, true);
 	args[0] = contact;
 	args[1] = Int64GetDatum(customer);
+	if (contact_blocked(contact))
+	{
+		run_plan(cache.new_bare_customer, &args[1], NULL, SPI_OK_INSERT);
+		SPI_finish();
+		*created = true;
+		return customer;
+	}
 	linked = run_plan(cache.new_customer, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
 
 	/*
