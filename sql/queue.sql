@@ -1,0 +1,168 @@
+--
+-- The universal queue: agents, capacity in channel units, claim_next in
+-- dispatch order (priority, SLA due time, waiting since) with queues,
+-- skills and languages, the previous agent's preference, release,
+-- reassign, the assignment log, the queue view, and every refusal.
+--
+SET timezone = 'UTC';
+SET search_path = public, omnichannel;
+\set SHOW_CONTEXT never
+SELECT setval(pg_get_serial_sequence('omnichannel.' || t, 'id'), 920000) IS NOT NULL AS ids_from_920001
+  FROM unnest(ARRAY['customer', 'thread', 'interaction', 'thread_assignment']) AS t;
+-- earlier tests' threads belong to another queue than this test's agents serve
+UPDATE thread SET queue = 'elsewhere' WHERE queue IS NULL;
+
+-- capacity units: built-in defaults and an override
+SELECT * FROM channel_units ORDER BY channel;
+INSERT INTO channel_load (channel, units) VALUES ('sms', 0.25);
+SELECT channel_units('sms') AS sms, channel_units('chat') AS chat, channel_units(NULL) AS unknown;
+
+-- A policy around the clock for this test's customers: first response in 1 hour.
+INSERT INTO sla_policy (name, position, customer_match, first_response)
+VALUES ('queue test', 1, '{"qt": 1}', '1 hour');
+
+INSERT INTO agent (id, display_name, queues, skills, languages, capacity, status) VALUES
+  ('ana', 'Ana', '{q,billing}', '{}',       '{}',      1, 'available'),
+  ('bob', 'Bob', '{billing}',   '{}',       '{}',      1, 'available'),
+  ('eve', 'Eve', '{q}',         '{german}', '{de,en}', 1, 'available'),
+  ('zed', 'Zed', '{q}',         '{}',       '{}',      1, 'offline');
+
+CREATE TEMP TABLE tmp_label (label text PRIMARY KEY, id bigint NOT NULL);
+CREATE FUNCTION pg_temp.label(bigint) RETURNS text LANGUAGE sql AS $$
+    SELECT label FROM tmp_label WHERE id = $1 $$;
+-- a customer with one inbound message, now - age, on a channel and queue
+CREATE FUNCTION pg_temp.ask(label text, chan omnichannel.channel, q text, age interval,
+                            lang text DEFAULT NULL, attrs jsonb DEFAULT '{"qt": 1}')
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE c bigint; t bigint;
+BEGIN
+    INSERT INTO omnichannel.customer (display_name, language, attributes)
+    VALUES (label, lang, attrs) RETURNING id INTO c;
+    INSERT INTO omnichannel.interaction (customer_id, channel, direction, occurred_at, contact, queue, external_id)
+    VALUES (c, chan, 'inbound', now() - age, ('email:' || replace(label, ' ', '.') || '@queue.example')::omnichannel.contact_point,
+            q, 'queue-' || label)
+    RETURNING thread_id INTO t;
+    INSERT INTO tmp_label VALUES (label, t);
+    RETURN t;
+END $$;
+
+SELECT pg_temp.ask('A chat',   'chat',  'q',       '30 minutes') IS NOT NULL AS a,
+       pg_temp.ask('B mail',   'email', 'q',       '50 minutes') IS NOT NULL AS b,
+       pg_temp.ask('C call',   'phone', 'q',       '5 minutes')  IS NOT NULL AS c,
+       pg_temp.ask('D bill',   'chat',  'billing', '40 minutes') IS NOT NULL AS d,
+       pg_temp.ask('E german', 'email', 'q',       '55 minutes', 'de') IS NOT NULL AS e,
+       pg_temp.ask('F no sla', 'email', 'q',       '2 hours', NULL, '{}') IS NOT NULL AS f;
+UPDATE thread SET priority = 'high' WHERE id = (SELECT id FROM tmp_label WHERE label = 'C call');
+UPDATE thread SET required_skills = '{german}' WHERE id = (SELECT id FROM tmp_label WHERE label = 'E german');
+
+-- the queue in dispatch order
+SELECT pg_temp.label(thread_id) AS thread, status, priority, channel, queue, sla_state,
+       round(business_seconds_left / 60) AS minutes_left, assignee
+  FROM queue WHERE thread_id IN (SELECT id FROM tmp_label)
+ ORDER BY priority_rank DESC, due_at NULLS LAST, waiting_since;
+
+-- 1. Ana takes the high-priority call; a call fills her capacity.
+SELECT pg_temp.label(id) AS claimed, assignee, status FROM claim_next('ana');
+SELECT agent_load('ana') AS ana_load;
+SELECT count(*) AS nothing_more_for_ana FROM claim_next('ana');
+-- 2. Bob serves billing only: the billing chat.
+SELECT pg_temp.label(id) AS claimed FROM claim_next('bob');
+-- 3. Eve has the German skill and language: the German mail, though the
+--    mail B is older (E is due sooner).
+SELECT pg_temp.label(id) AS claimed FROM claim_next('eve');
+-- 4. The next for Eve: B (due sooner than A), then A; F has no SLA: last.
+SELECT pg_temp.label(id) AS claimed FROM claim_next('eve');
+SELECT agent_load('eve') AS eve_load;
+SELECT pg_temp.label(id) AS claimed FROM claim_next('eve');
+SELECT pg_temp.label(id) AS claimed FROM claim_next('eve');
+SELECT agent_load('eve') AS eve_load;
+
+-- 5. Solving ends the assignment (the assignee stays on the thread) and
+--    frees capacity; release gives a thread back; reassign moves it.
+UPDATE thread SET status = 'solved' WHERE id = (SELECT id FROM tmp_label WHERE label = 'C call');
+SELECT agent_load('ana') AS ana_load;
+SELECT pg_temp.label(id) AS released, assignee FROM release((SELECT id FROM tmp_label WHERE label = 'A chat'), 'customer asked for a callback');
+SELECT pg_temp.label(id) AS claimed FROM claim_next('ana');
+SELECT pg_temp.label(id) AS reassigned, assignee FROM reassign((SELECT id FROM tmp_label WHERE label = 'A chat'), 'zed', 'Zed speaks to this customer');
+SELECT pg_temp.label(id) AS same_agent_again, assignee FROM reassign((SELECT id FROM tmp_label WHERE label = 'A chat'), 'zed');
+SELECT pg_temp.label(thread_id) AS thread, agent, how, released_how, reason
+  FROM thread_assignment WHERE thread_id IN (SELECT id FROM tmp_label) ORDER BY id;
+-- never two open assignments of one thread
+INSERT INTO thread_assignment (customer_id, thread_id, agent, how)
+SELECT customer_id, id, 'bob', 'claim' FROM thread WHERE id = (SELECT id FROM tmp_label WHERE label = 'A chat');
+
+-- 6. Capacity in units: three chats (0.34 each) do not fit in 1.
+UPDATE thread SET status = 'solved'
+ WHERE id IN (SELECT id FROM tmp_label) AND status = 'open';
+SELECT pg_temp.ask('G chat 1', 'chat', 'q', '3 minutes') IS NOT NULL,
+       pg_temp.ask('G chat 2', 'chat', 'q', '2 minutes') IS NOT NULL,
+       pg_temp.ask('G chat 3', 'chat', 'q', '1 minute') IS NOT NULL,
+       pg_temp.ask('G mail',   'email', 'q', '0 minutes') IS NOT NULL;
+SELECT pg_temp.label(id) AS claimed FROM claim_next('ana');
+SELECT pg_temp.label(id) AS claimed FROM claim_next('ana');
+-- the third chat does not fit (0.68 + 0.34 > 1); the mail (0.1) does
+SELECT pg_temp.label(id) AS claimed FROM claim_next('ana');
+SELECT round(agent_load('ana')::numeric, 2) AS ana_load;
+-- pending threads take no capacity
+UPDATE thread SET status = 'pending' WHERE id = (SELECT id FROM tmp_label WHERE label = 'G chat 1');
+SELECT pg_temp.label(id) AS claimed FROM claim_next('ana');
+
+-- 7. A returning customer's thread waits for their previous agent while
+--    that agent is available.
+UPDATE thread SET status = 'solved'
+ WHERE id IN (SELECT id FROM tmp_label) AND status IN ('open', 'pending');
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, contact, queue, external_id)
+SELECT t.customer_id, 'chat', 'inbound', now(), 'email:B.mail@queue.example', 'q', 'queue-B-again'
+  FROM thread AS t WHERE t.id = (SELECT id FROM tmp_label WHERE label = 'B mail')
+RETURNING thread_id AS returning_thread \gset
+INSERT INTO tmp_label VALUES ('B returns', :returning_thread);
+SELECT preferred_agent FROM thread WHERE id = :returning_thread;
+UPDATE agent SET queues = '{q,billing}' WHERE id = 'bob';
+SELECT count(*) AS bob_waits FROM claim_next('bob');
+UPDATE agent SET status = 'away' WHERE id = 'eve';
+SELECT pg_temp.label(id) AS bob_takes_it FROM claim_next('bob');
+-- and with the preference turned off, nobody waits
+SELECT (release(:returning_thread)).assignee IS NULL AS released;
+UPDATE agent SET status = 'available' WHERE id = 'eve';
+INSERT INTO dispatch_setting (previous_agent_wait) VALUES ('0');
+SELECT * FROM dispatch_settings();
+SELECT pg_temp.label(id) AS bob_takes_it FROM claim_next('bob');
+
+-- 8. Refusals; each changes nothing.
+\set VERBOSITY terse
+SELECT * FROM claim_next('nobody');
+SELECT * FROM claim_next('zed');
+SELECT count(*) AS no_agent_no_row FROM claim_next(NULL);
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM claim_next('ana');
+ROLLBACK;
+SELECT release((SELECT id FROM tmp_label WHERE label = 'F no sla'));
+SELECT pg_temp.ask('H new', 'email', 'q', '1 minute') IS NOT NULL AS h;
+SELECT release((SELECT id FROM tmp_label WHERE label = 'H new'));
+SELECT release(-1);
+SELECT reassign((SELECT id FROM tmp_label WHERE label = 'F no sla'), 'nobody');
+SELECT reassign((SELECT id FROM tmp_label WHERE label = 'C call'), 'ana');
+SELECT reassign((SELECT id FROM tmp_label WHERE label = 'F no sla'), NULL);
+SELECT reassign(-1, 'ana');
+INSERT INTO agent (id, capacity) VALUES ('bad', 0);
+INSERT INTO agent (id, status) VALUES ('bad', 'sleeping');
+INSERT INTO agent (id) VALUES ('');
+INSERT INTO channel_load (channel, units) VALUES ('chat', 0);
+INSERT INTO dispatch_setting (singleton) VALUES (false);
+INSERT INTO dispatch_setting (previous_agent_wait) VALUES ('1 minute');
+UPDATE dispatch_setting SET previous_agent_wait = '-1 minute';
+\set VERBOSITY default
+SELECT count(*) AS agents FROM agent;
+SELECT pg_temp.label(thread_id) AS thread, agent, how, released_how
+  FROM thread_assignment WHERE released_at IS NULL AND thread_id IN (SELECT id FROM tmp_label) ORDER BY id;
+-- who may call the dispatch functions is a matter of EXECUTE grants
+SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute
+  FROM pg_proc AS p
+ WHERE p.pronamespace = 'omnichannel'::regnamespace
+   AND p.proname IN ('claim_next', 'release', 'reassign')
+ ORDER BY 1;
+
+-- leave nothing active behind
+UPDATE sla_policy SET active = false;
+UPDATE agent SET status = 'offline';
+DELETE FROM dispatch_setting;
