@@ -144,10 +144,43 @@ BEGIN
         RAISE EXCEPTION 'thread % does not exist', v_thread
             USING ERRCODE = 'foreign_key_violation';
     END IF;
+    -- the queue facts (ext/85_sla.sql) from the customer-visible messages;
+    -- the SLA clocks are left as they ran
+    UPDATE omnichannel.thread AS t
+       SET first_inbound_at = f.first_in, last_inbound_at = f.last_in,
+           last_outbound_at = f.last_out,
+           first_response_at = r.first_reply,
+           waiting_since = CASE WHEN f.last_in > COALESCE(f.last_out, '-infinity') THEN w.streak END,
+           waiting_channel = COALESCE(f.last_in_channel, t.waiting_channel),
+           queue = COALESCE(f.last_queue, t.queue)
+      FROM (SELECT min(i.occurred_at) FILTER (WHERE i.direction = 'inbound') AS first_in,
+                   max(i.occurred_at) FILTER (WHERE i.direction = 'inbound') AS last_in,
+                   max(i.occurred_at) FILTER (WHERE i.direction = 'outbound') AS last_out,
+                   (array_agg(i.channel ORDER BY i.occurred_at DESC, i.id DESC)
+                        FILTER (WHERE i.direction = 'inbound'))[1] AS last_in_channel,
+                   (array_agg(i.queue ORDER BY i.occurred_at DESC, i.id DESC)
+                        FILTER (WHERE i.direction = 'inbound' AND i.queue IS NOT NULL))[1] AS last_queue
+              FROM omnichannel.interaction AS i
+             WHERE i.thread_id = v_thread) AS f,
+           LATERAL (SELECT min(o.occurred_at) AS first_reply
+                      FROM omnichannel.interaction AS o
+                     WHERE o.thread_id = v_thread AND o.direction = 'outbound'
+                       AND o.occurred_at >= f.first_in) AS r,
+           LATERAL (SELECT min(i.occurred_at) AS streak
+                      FROM omnichannel.interaction AS i
+                     WHERE i.thread_id = v_thread AND i.direction = 'inbound'
+                       AND i.occurred_at > COALESCE(f.last_out, '-infinity')) AS w
+     WHERE t.id = v_thread
+       AND (t.first_inbound_at, t.last_inbound_at, t.last_outbound_at, t.first_response_at,
+            t.waiting_since, t.waiting_channel, t.queue)
+           IS DISTINCT FROM
+           (f.first_in, f.last_in, f.last_out, r.first_reply,
+            CASE WHEN f.last_in > COALESCE(f.last_out, '-infinity') THEN w.streak END,
+            COALESCE(f.last_in_channel, t.waiting_channel), COALESCE(f.last_queue, t.queue));
 END
 $$;
 COMMENT ON FUNCTION omnichannel.refresh_thread(bigint) IS
-    'Recomputes a thread''s opened_at, last_activity_at, channels and subject from its interactions (an empty thread keeps its times and subject)';
+    'Recomputes a thread''s opened_at, last_activity_at, channels, subject and queue facts (first and last customer message, first reply, waiting since) from its interactions (an empty thread keeps its times and subject); SLA clocks are not re-derived';
 
 -- Takes the operation lock and checks the isolation level (internal).
 CREATE FUNCTION omnichannel.thread_ops_lock()

@@ -627,11 +627,17 @@ DECLARE
     v_stop_ids bigint[]; v_stop_at timestamptz[]; v_stop_by bigint[];
     v_any_policy boolean;
 BEGIN
+    -- A row no newer than what its thread already knows of its direction
+    -- (a restore of dumped history, a migration, a late duplicate) moves
+    -- nothing: the thread's facts and clocks already account for it.
     WITH n AS (
         SELECT n.id, n.thread_id, n.customer_id, n.occurred_at AS at,
                n.direction = 'inbound' AS inbound, n.channel, n.queue
           FROM new_rows AS n
-         WHERE n.direction <> 'internal'),
+          JOIN omnichannel.thread AS t ON t.id = n.thread_id
+         WHERE n.direction <> 'internal'
+           AND NOT COALESCE(n.direction = 'inbound' AND n.occurred_at <= t.last_inbound_at, false)
+           AND NOT COALESCE(n.direction = 'outbound' AND n.occurred_at <= t.last_outbound_at, false)),
     w AS (
         SELECT n.*,
                lag(n.inbound) OVER fwd AS prev_in,

@@ -13,6 +13,12 @@ $node->start;
 $node->safe_psql('postgres', 'CREATE DATABASE src');
 $node->safe_psql('src', q{
 CREATE EXTENSION omnichannel;
+-- SLA clocks run on every thread below (restored, they must not start again)
+INSERT INTO omnichannel.business_calendar (name, hours)
+VALUES ('office', '{"time_zone": "Europe/Bucharest", "hours": {"mon": [["09:00","17:00"]], "fri": [["09:00","17:00"]]}}');
+INSERT INTO omnichannel.sla_policy (name, position, calendar, first_response, next_response, resolution)
+VALUES ('all', 1, 'office', '4 hours', '8 hours', '40 hours');
+INSERT INTO omnichannel.agent (id, status, queues) VALUES ('agent.ana', 'available', '{}');
 INSERT INTO omnichannel.customer (display_name, language, attributes)
 VALUES ('Jan Kowalski', 'pl', '{"tier": "gold"}');
 INSERT INTO omnichannel.customer_identifier (contact, customer_id, source)
@@ -33,8 +39,14 @@ VALUES ('email', 'inbound', '2026-11-21 08:00+00', 'jan.kowalski@example.pl', 'F
 SELECT omnichannel.merge_threads(1, (SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'mail-9'),
                                  'same order');
 INSERT INTO omnichannel.stitch_setting (channel, recency_window) VALUES ('chat', '2 hours');
-UPDATE omnichannel.thread SET status = 'solved', priority = 'high', assignee = 'agent.ana'
+UPDATE omnichannel.thread SET status = 'pending', priority = 'high', assignee = 'agent.ana'
  WHERE id = 1;
+SELECT count(*) FROM omnichannel.claim_next('agent.ana');
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id, in_reply_to)
+SELECT 'email', 'outbound', timestamptz '2026-01-01 00:30' + g * interval '3 hours',
+       'client' || (g % 37) || '@example.ro', '<r' || g || '@example.ro>', '<m' || g || '@example.ro>'
+  FROM generate_series(1, 500, 3) g;
+UPDATE omnichannel.thread SET status = 'solved' WHERE id % 5 = 0 AND id > 3;
 });
 
 # One query that fingerprints all the data.
@@ -46,6 +58,12 @@ SELECT string_agg(t || ':' || n || ':' || h, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'interaction', count(*), md5(string_agg(i::text, '|' ORDER BY id)) FROM omnichannel.interaction i
   UNION ALL SELECT 'thread_event', count(*), md5(string_agg(e::text, '|' ORDER BY id)) FROM omnichannel.thread_event e
   UNION ALL SELECT 'stitch_setting', count(*), md5(string_agg(s::text, '|' ORDER BY channel)) FROM omnichannel.stitch_setting s
+  UNION ALL SELECT 'sla_policy', count(*), md5(string_agg(p::text, '|' ORDER BY id)) FROM omnichannel.sla_policy p
+  UNION ALL SELECT 'business_calendar', count(*), md5(string_agg(b::text, '|' ORDER BY name)) FROM omnichannel.business_calendar b
+  UNION ALL SELECT 'sla_clock', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM omnichannel.sla_clock c
+  UNION ALL SELECT 'sla_event', count(*), md5(string_agg(e::text, '|' ORDER BY id)) FROM omnichannel.sla_event e
+  UNION ALL SELECT 'agent', count(*), md5(string_agg(a::text, '|' ORDER BY id)) FROM omnichannel.agent a
+  UNION ALL SELECT 'thread_assignment', count(*), md5(string_agg(a::text, '|' ORDER BY id)) FROM omnichannel.thread_assignment a
   -- derived look-ups, rebuilt on restore: equal up to merges (a merged
   -- thread stands for its survivor)
   UNION ALL SELECT 'thread_subject', count(DISTINCT x), md5(string_agg(DISTINCT x, '|' ORDER BY x)) FROM (
@@ -53,8 +71,10 @@ SELECT string_agg(t || ':' || n || ':' || h, ' ' ORDER BY t) FROM (
       FROM omnichannel.thread_subject k JOIN omnichannel.thread t ON t.id = k.thread_id) ks
 ) s};
 my $before = $node->safe_psql('src', $fingerprint);
-like($before, qr/interaction:503:/, 'source database holds 503 interactions');
+like($before, qr/interaction:670:/, 'source database holds 670 interactions');
 like($before, qr/thread_event:1:/, 'and one audit event');
+like($before, qr/sla_clock:[1-9][0-9]+:/, 'SLA clocks ran');
+like($before, qr/thread_assignment:1:/, 'and one thread was claimed');
 
 my $dump = $node->basedir . '/src.dump';
 $node->command_ok(
