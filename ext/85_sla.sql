@@ -918,38 +918,46 @@ BEGIN
         RETURN 0;
     END IF;
 
-    -- policies matched again (a changed condition may move a thread to another one)
-    WITH m AS (
-        SELECT t.id,
-               CASE WHEN recompute_sla.rematch THEN omnichannel.sla_policy_for(
-                        COALESCE(t.waiting_channel, t.channels[1]), t.priority, cu.attributes)
-                    ELSE t.sla_policy_id END AS new_policy
-          FROM omnichannel.thread AS t
-          JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
-         WHERE t.id = ANY (v_threads))
-    UPDATE omnichannel.thread AS t
-       SET sla_policy_id = m.new_policy
-      FROM m
-     WHERE t.id = m.id AND t.sla_policy_id IS DISTINCT FROM m.new_policy;
+    -- policies matched again (a changed condition may move a thread to
+    -- another one): first active match in position order, set-wise
+    IF recompute_sla.rematch THEN
+        WITH m AS (
+            SELECT t.id,
+                   (SELECT p.id FROM omnichannel.sla_policy AS p
+                     WHERE p.active
+                       AND (p.channels IS NULL OR COALESCE(t.waiting_channel, t.channels[1]) = ANY (p.channels))
+                       AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
+                       AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
+                     ORDER BY p.position, p.id LIMIT 1) AS new_policy
+              FROM omnichannel.thread AS t
+              JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
+             WHERE t.id = ANY (v_threads))
+        UPDATE omnichannel.thread AS t
+           SET sla_policy_id = m.new_policy
+          FROM m
+         WHERE t.id = m.id AND t.sla_policy_id IS DISTINCT FROM m.new_policy;
+    END IF;
 
-    -- running clocks re-derived from their start and pauses
+    -- running clocks re-derived from their start and pauses (the threads
+    -- are ours, so nobody else moves these clocks meanwhile)
     WITH pc AS (
         SELECT p, p.id, omnichannel.sla_calendar_of(p.id) AS cal
           FROM omnichannel.sla_policy AS p),
     cur AS (
         SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, t.sla_policy_id AS new_policy,
-               omnichannel.sla_target_of(pc.p, c.metric) AS target, pc.cal
+               x.target,
+               CASE WHEN x.target IS NULL OR c.paused_since IS NOT NULL THEN NULL
+                    ELSE omnichannel.business_time_add(pc.cal, c.started_at, x.target, c.pauses) END AS new_due
           FROM omnichannel.sla_clock AS c
           JOIN omnichannel.thread AS t ON t.id = c.thread_id
           LEFT JOIN pc ON pc.id = t.sla_policy_id
+         CROSS JOIN LATERAL (SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target) AS x
          WHERE c.thread_id = ANY (v_threads) AND c.stopped_at IS NULL),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET policy_id = COALESCE(cur.new_policy, c.policy_id),
                target = COALESCE(cur.target, c.target),
-               due_at = CASE WHEN cur.target IS NULL THEN NULL
-                             WHEN c.paused_since IS NOT NULL THEN NULL
-                             ELSE omnichannel.business_time_add(cur.cal, c.started_at, cur.target, c.pauses) END,
+               due_at = cur.new_due,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
                outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END,
                paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE c.paused_since END
@@ -958,8 +966,7 @@ BEGIN
            AND (cur.target IS NULL
                 OR c.policy_id IS DISTINCT FROM cur.new_policy
                 OR c.target::interval IS DISTINCT FROM cur.target
-                OR c.due_at IS DISTINCT FROM CASE WHEN c.paused_since IS NOT NULL THEN NULL ELSE
-                       omnichannel.business_time_add(cur.cal, c.started_at, cur.target, c.pauses) END)
+                OR c.due_at IS DISTINCT FROM cur.new_due)
         RETURNING c.*, cur.old_due, cur.old_policy),
     ev AS (
         INSERT INTO omnichannel.sla_event
@@ -980,15 +987,24 @@ BEGIN
            periodic_update_due = d.periodic_update_due,
            resolution_due = d.resolution_due,
            sla_due_at = d.sla_due_at,
-           sla_paused = d.sla_paused
+           sla_paused = COALESCE(d.sla_paused, false)
       FROM unnest(v_threads) AS x(id)
-     CROSS JOIN LATERAL omnichannel.sla_thread_dues(x.id) AS d
+      LEFT JOIN (SELECT c.thread_id,
+                        max(c.due_at) FILTER (WHERE c.metric = 'first_response') AS first_response_due,
+                        max(c.due_at) FILTER (WHERE c.metric = 'next_response') AS next_response_due,
+                        max(c.due_at) FILTER (WHERE c.metric = 'periodic_update') AS periodic_update_due,
+                        max(c.due_at) FILTER (WHERE c.metric = 'resolution') AS resolution_due,
+                        min(c.due_at) AS sla_due_at,
+                        bool_or(c.paused_since IS NOT NULL) AS sla_paused
+                   FROM omnichannel.sla_clock AS c
+                  WHERE c.thread_id = ANY (v_threads) AND c.stopped_at IS NULL
+                  GROUP BY c.thread_id) AS d ON d.thread_id = x.id
      WHERE t.id = x.id
        AND (t.first_response_due, t.next_response_due, t.periodic_update_due, t.resolution_due,
             t.sla_due_at, t.sla_paused)
            IS DISTINCT FROM
            (d.first_response_due, d.next_response_due, d.periodic_update_due, d.resolution_due,
-            d.sla_due_at, d.sla_paused);
+            d.sla_due_at, COALESCE(d.sla_paused, false));
     RETURN v_n;
 END
 $$;
