@@ -630,12 +630,19 @@ BEGIN
     -- A row no newer than what its thread already knows of its direction
     -- (a restore of dumped history, a migration, a late duplicate) moves
     -- nothing: the thread's facts and clocks already account for it.
+    -- A live session an agent took (a call, a chat, a video call, a visit:
+    -- inbound with an agent) is the customer's message and its answer at
+    -- once: two events, the reply right after.
     WITH n AS (
-        SELECT n.id, n.thread_id, n.customer_id, n.occurred_at AS at,
-               n.direction = 'inbound' AS inbound, n.channel, n.queue
+        SELECT n.id, x.seq, n.thread_id, n.customer_id, n.occurred_at AS at,
+               x.inbound, n.channel, n.queue,
+               t.waiting_since AS t_waiting_since, t.first_inbound_at AS t_first_inbound_at
           FROM new_rows AS n
           JOIN omnichannel.thread AS t ON t.id = n.thread_id
+         CROSS JOIN LATERAL (VALUES (0, n.direction = 'inbound'), (1, false)) AS x(seq, inbound)
          WHERE n.direction <> 'internal'
+           AND (x.seq = 0 OR (n.direction = 'inbound' AND n.agent IS NOT NULL
+                              AND n.channel IN ('phone', 'chat', 'video', 'in_person')))
            AND NOT COALESCE(n.direction = 'inbound' AND n.occurred_at <= t.last_inbound_at, false)
            AND NOT COALESCE(n.direction = 'outbound' AND n.occurred_at <= t.last_outbound_at, false)),
     w AS (
@@ -646,26 +653,23 @@ BEGIN
                min(CASE WHEN NOT n.inbound THEN ARRAY[pg_catalog.date_part('epoch', n.at), n.id] END)
                    OVER back AS next_out_key
           FROM n
-        WINDOW fwd AS (PARTITION BY n.thread_id ORDER BY n.at, n.id),
-               back AS (PARTITION BY n.thread_id ORDER BY n.at DESC, n.id DESC
+        WINDOW fwd AS (PARTITION BY n.thread_id ORDER BY n.at, n.id, n.seq),
+               back AS (PARTITION BY n.thread_id ORDER BY n.at DESC, n.id DESC, n.seq DESC
                         ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
-    SELECT array_agg(w.id ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.thread_id ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.customer_id ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.at ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.inbound ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.channel ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.queue ORDER BY w.thread_id, w.at, w.id),
-           array_agg(COALESCE(w.prev_in, t.waiting_since IS NOT NULL) ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.next_out_at ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.next_out_key[2]::bigint ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.inbound AND w.ins_so_far = 1 AND t.first_inbound_at IS NULL
-                     ORDER BY w.thread_id, w.at, w.id),
-           array_agg(w.ins_so_far > 0 OR t.first_inbound_at IS NOT NULL
-                     ORDER BY w.thread_id, w.at, w.id)
+    -- (one sort: the aggregates read the rows in the subquery's order)
+    SELECT array_agg(o.id), array_agg(o.thread_id), array_agg(o.customer_id), array_agg(o.at),
+           array_agg(o.inbound), array_agg(o.channel), array_agg(o.queue), array_agg(o.awaiting),
+           array_agg(o.next_out_at), array_agg(o.next_out_id), array_agg(o.first_in),
+           array_agg(o.after_in)
       INTO e_id, e_thread, e_customer, e_at, e_in, e_channel, e_queue,
            e_awaiting, e_next_out_at, e_next_out_id, e_first_in, e_after_in
-      FROM w JOIN omnichannel.thread AS t ON t.id = w.thread_id;
+      FROM (SELECT w.id, w.thread_id, w.customer_id, w.at, w.inbound, w.channel, w.queue,
+                   COALESCE(w.prev_in, w.t_waiting_since IS NOT NULL) AS awaiting,
+                   w.next_out_at, w.next_out_key[2]::bigint AS next_out_id,
+                   w.inbound AND w.ins_so_far = 1 AND w.t_first_inbound_at IS NULL AS first_in,
+                   w.ins_so_far > 0 OR w.t_first_inbound_at IS NOT NULL AS after_in
+              FROM w
+             ORDER BY w.thread_id, w.at, w.id, w.seq) AS o;
 
     IF e_id IS NULL THEN
         RETURN NULL;
@@ -838,20 +842,20 @@ BEGIN
            sla_due_at = d.sla_due_at,
            sla_paused = COALESCE(d.sla_paused, false)
       FROM (SELECT e.thread,
-                   (array_agg(e.channel ORDER BY e.at, e.id) FILTER (WHERE e.first_in))[1]
+                   (array_agg(e.channel ORDER BY e.ord) FILTER (WHERE e.first_in))[1]
                        AS first_in_channel,
                    min(e.at) FILTER (WHERE e.inbound) AS first_in,
                    min(e.at) FILTER (WHERE NOT e.inbound AND e.awaiting) AS first_reply,
                    max(e.at) FILTER (WHERE e.inbound) AS last_in,
                    max(e.at) FILTER (WHERE NOT e.inbound) AS last_out,
-                   NOT (array_agg(e.inbound ORDER BY e.at DESC, e.id DESC))[1] AS ends_with_reply,
+                   NOT (array_agg(e.inbound ORDER BY e.ord DESC))[1] AS ends_with_reply,
                    max(e.at) FILTER (WHERE e.inbound AND NOT e.awaiting) AS streak_start,
-                   (array_agg(e.channel ORDER BY e.at DESC, e.id DESC) FILTER (WHERE e.inbound))[1]
+                   (array_agg(e.channel ORDER BY e.ord DESC) FILTER (WHERE e.inbound))[1]
                        AS last_in_channel,
-                   (array_agg(e.queue ORDER BY e.at DESC, e.id DESC)
+                   (array_agg(e.queue ORDER BY e.ord DESC)
                        FILTER (WHERE e.inbound AND e.queue IS NOT NULL))[1] AS last_queue
               FROM unnest(e_id, e_thread, e_at, e_in, e_channel, e_queue, e_awaiting, e_first_in)
-                   AS e(id, thread, at, inbound, channel, queue, awaiting, first_in)
+                   WITH ORDINALITY AS e(id, thread, at, inbound, channel, queue, awaiting, first_in, ord)
              GROUP BY e.thread) AS f
       LEFT JOIN (SELECT c.thread_id,
                         max(c.due_at) FILTER (WHERE c.metric = 'first_response') AS first_response_due,

@@ -183,6 +183,21 @@ RETURNING thread_id AS t \gset
 INSERT INTO tmp_label VALUES ('gold', :t);
 SELECT * FROM pg_temp.thread_sla('gold');
 SELECT metric, due_at FROM pg_temp.clocks('gold');
+-- a live session an agent takes answers the customer: the gold customer's
+-- call picked up by an agent 20 minutes later achieves the first response
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, ended_at, contact, agent, external_id)
+VALUES (:gold, 'phone', 'inbound', '2026-03-07 22:20+00', '2026-03-07 22:31+00', 'tel:+48600100200', 'marta', 'sla-g2');
+SELECT metric, stopped_at, outcome, business_s FROM pg_temp.clocks('gold');
+SELECT * FROM pg_temp.thread_sla('gold');
+-- a thread that starts with an answered call: answered at once, resolution runs
+INSERT INTO customer (display_name, attributes) VALUES ('Gold Caller', '{"tier": "gold"}')
+RETURNING id AS goldc \gset
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, contact, agent, external_id)
+VALUES (:goldc, 'chat', 'inbound', '2026-03-08 10:00+00', 'web:visitor-77', 'marta', 'sla-g3')
+RETURNING thread_id AS t \gset
+INSERT INTO tmp_label VALUES ('answered chat', :t);
+SELECT metric, started_at, stopped_at, outcome, business_s FROM pg_temp.clocks('answered chat');
+SELECT * FROM pg_temp.thread_sla('answered chat');
 
 -- 8. Policy change mid-thread: the mail policy's first response becomes 2
 -- hours; recompute_sla re-derives the running clocks from their starts.
