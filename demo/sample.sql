@@ -608,6 +608,40 @@ UPDATE demo_msg SET external_id = pg_temp.demo_ext_id(channel::text, direction::
 INSERT INTO omnichannel.business_key_pattern (name, pattern)
 VALUES ('order', '\m(A-[0-9]{4,})\M');
 
+-- SLA policies in business hours, set up before the history loads, so every
+-- clock runs through the real ingest: gold customers around the clock, mail
+-- and web in office hours, messaging and social faster (docs/sla.md).
+INSERT INTO omnichannel.business_calendar (name, hours) VALUES
+ ('central europe office', '{"time_zone": "Europe/Warsaw",
+    "hours": {"mon": [["08:00","18:00"]], "tue": [["08:00","18:00"]], "wed": [["08:00","18:00"]],
+              "thu": [["08:00","18:00"]], "fri": [["08:00","18:00"]], "sat": [["09:00","13:00"]]},
+    "holidays": ["2026-01-01", "2026-01-06", "2026-04-06", "2026-05-01", "2026-05-03", "2026-06-04",
+                 "2026-08-15", "2026-11-01", "2026-11-11", "2026-12-24", "2026-12-25", "2026-12-26"]}'),
+ ('eastern europe office', '{"time_zone": "Europe/Bucharest",
+    "hours": {"mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]],
+              "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]]},
+    "holidays": ["2026-01-01", "2026-01-02", "2026-04-10", "2026-04-13", "2026-05-01", "2026-06-01",
+                 "2026-08-15", "2026-11-30", "2026-12-01", "2026-12-25", "2026-12-26"]}');
+INSERT INTO omnichannel.sla_policy (name, position, channels, priorities, customer_match, calendar,
+                                    first_response, next_response, periodic_update, resolution)
+VALUES ('gold customers', 10, NULL, NULL, '{"tier": "gold"}', NULL, '1 hour', '2 hours', NULL, '24 hours'),
+       ('messaging and social', 20, '{sms,messaging,social,chatbot}', NULL, NULL, 'central europe office',
+        '30 minutes', '1 hour', NULL, '16 hours'),
+       ('romanian mail', 30, '{email,web,forum}', NULL, '{"country": "RO"}', 'eastern europe office',
+        '4 hours', '8 hours', '16 hours', '40 hours'),
+       ('mail and web', 40, '{email,web,forum,other}', NULL, NULL, 'central europe office',
+        '4 hours', '8 hours', '20 hours', '50 hours'),
+       ('live channels', 50, '{phone,ivr,chat,video,in_person}', NULL, NULL, 'central europe office',
+        '15 minutes', '30 minutes', NULL, '10 hours');
+
+-- Agents of the universal queue (docs/queue.md).
+INSERT INTO omnichannel.agent (id, display_name, queues, languages, capacity, status) VALUES
+ ('marta.nowak',    'Marta Nowak',    '{}', '{pl,en}',    1, 'available'),
+ ('ewa.kaczmarek',  'Ewa Kaczmarek',  '{}', '{pl,en,ru}', 1, 'available'),
+ ('andrei.popescu', 'Andrei Popescu', '{}', '{ro,en}',    1, 'available'),
+ ('lucia.garcia',   'Lucía García',   '{}', '{es,en}',    1, 'available'),
+ ('olga.ivanova',   'Ольга Иванова',  '{}', '{ru,en,pl}', 1, 'away');
+
 INSERT INTO omnichannel.interaction
        (channel, direction, occurred_at, ended_at, contact, agent, queue, subject, body,
         external_id, in_reply_to, refs, attributes)
@@ -730,6 +764,14 @@ VALUES
   'Konsultant: Widzę Pana rozmowę z 13 listopada i zgłoszenie R-5521. Kurier potwierdził doręczenie jutro między 10:00 a 14:00.',
   'chat-20261120-094200-7f3a', NULL, NULL,
   '{"order": "A-1234", "claim": "R-5521", "page": "/konto/zamowienia/A-1234"}');
+
+-- Cases whose last word was the company's more than three days before
+-- "today" are solved a day after that reply (their resolution clocks stop).
+UPDATE omnichannel.thread AS t
+   SET status = 'solved', status_changed_at = t.last_outbound_at + interval '1 day'
+  FROM demo_anchor AS a
+ WHERE t.status = 'open' AND t.waiting_since IS NULL AND t.last_outbound_at IS NOT NULL
+   AND t.last_outbound_at < a.t - interval '3 days';
 
 ANALYZE omnichannel.customer;
 ANALYZE omnichannel.customer_identifier;

@@ -233,4 +233,36 @@ SELECT c.language, count(*) AS customers,
   FROM omnichannel.customer c
  WHERE c.display_name IS NOT NULL
  GROUP BY c.language ORDER BY customers DESC;
+
+\echo
+\echo '7. SLA attainment in business hours, last 30 days before "today" (view omnichannel.sla_attainment)'
+SELECT metric, channel, sum(clocks) AS clocks,
+       round(100.0 * sum(achieved) / sum(clocks), 1) AS "achieved %",
+       round((percentile_disc(0.5) WITHIN GROUP (ORDER BY median_business_seconds) / 60)::numeric, 1)
+           AS "typical median (business min)"
+  FROM omnichannel.sla_attainment
+ WHERE day BETWEEN date '2026-10-21' AND date '2026-11-20'
+ GROUP BY metric, channel
+HAVING sum(clocks) >= 20
+ ORDER BY metric, channel;
+
+\echo
+\echo '   The universal queue as it stood at "today" 12:00 UTC: most urgent first'
+\echo '   (priority, then SLA due time; business time left counted in each policy''s calendar)'
+SELECT q.thread_id, q.priority, q.channel, q.policy, q.due_metric,
+       to_char(q.due_at AT TIME ZONE 'Europe/Warsaw', 'MM-DD HH24:MI') AS "due (Warsaw)",
+       round((extract(epoch FROM omnichannel.business_time_between(
+           omnichannel.sla_calendar_of(t.sla_policy_id), timestamptz '2026-11-20 12:00+00', q.due_at)) / 60)::numeric)
+           AS "business min left"
+  FROM omnichannel.queue AS q JOIN omnichannel.thread AS t ON t.id = q.thread_id
+ WHERE q.status = 'open' AND q.due_at IS NOT NULL AND q.due_at > timestamptz '2026-11-20 12:00+00'
+ ORDER BY q.priority_rank DESC, q.due_at, q.waiting_since
+ LIMIT 8;
+
+\echo
+\echo '   Agents claim work: omnichannel.claim_next(agent) gives each the most urgent thread they may take'
+SELECT a.id AS agent, c.id AS thread, c.waiting_channel AS channel, c.language, c.priority
+  FROM (VALUES (1, 'marta.nowak'), (2, 'andrei.popescu'), (3, 'lucia.garcia')) AS a(n, id)
+  CROSS JOIN LATERAL omnichannel.claim_next(a.id) AS c
+ ORDER BY a.n;
 SQL
