@@ -79,7 +79,7 @@ SELECT stmt
   FROM generate_series(1, :rounds) AS r,
        LATERAL (VALUES
          ('plain', 'TRUNCATE bench_id_plain'),
-         ('omnichannel', 'TRUNCATE omnichannel.identity_link_request, omnichannel.identity_event, '
+         ('omnichannel', 'TRUNCATE omnichannel.sla_event, omnichannel.sla_clock, omnichannel.thread_assignment, omnichannel.identity_link_request, omnichannel.identity_event, '
                          'omnichannel.thread_key, omnichannel.thread_subject, omnichannel.pending_reference, '
                          'omnichannel.thread_event, omnichannel.interaction, omnichannel.thread, '
                          'omnichannel.customer_identifier, omnichannel.customer')) AS t(side, truncate),

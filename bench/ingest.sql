@@ -85,7 +85,7 @@ SELECT stmt
   FROM generate_series(1, :rounds) AS r,
        LATERAL (VALUES
          ('plain', 'TRUNCATE bench_ingest_plain'),
-         ('omnichannel', 'TRUNCATE omnichannel.thread_key, omnichannel.thread_subject, omnichannel.pending_reference, '
+         ('omnichannel', 'TRUNCATE omnichannel.sla_event, omnichannel.sla_clock, omnichannel.thread_assignment, omnichannel.thread_key, omnichannel.thread_subject, omnichannel.pending_reference, '
                          'omnichannel.thread_event, omnichannel.interaction, omnichannel.thread, '
                          'omnichannel.customer_identifier, omnichannel.customer')) AS t(side, truncate),
        LATERAL (VALUES (1, truncate), (2, 'CHECKPOINT'),
