@@ -215,6 +215,8 @@ BEGIN
      WHERE t.customer_id = v_absorb;
     UPDATE omnichannel.thread_event AS e SET customer_id = v_keep
      WHERE e.customer_id = v_absorb;
+    UPDATE omnichannel.sla_event AS e SET customer_id = v_keep
+     WHERE e.customer_id = v_absorb;
     UPDATE omnichannel.pending_reference AS p SET customer_id = v_keep
      WHERE p.customer_id = v_absorb;
     -- no chains
@@ -329,6 +331,9 @@ BEGIN
     UPDATE omnichannel.thread_event AS te SET customer_id = v_absorb
      WHERE te.customer_id = v_keep
        AND te.id IN (SELECT x::bigint FROM jsonb_array_elements_text(e.details->'thread_events') AS x);
+    -- the SLA log follows its threads
+    UPDATE omnichannel.sla_event AS se SET customer_id = v_absorb
+     WHERE se.customer_id = v_keep AND (se.thread_id = ANY (v_threads) OR se.thread_id = ANY (v_since));
     UPDATE omnichannel.pending_reference AS p SET customer_id = v_absorb
      WHERE p.customer_id = v_keep
        AND (p.external_id, p.interaction_id) IN

@@ -240,7 +240,7 @@ COMMENT ON COLUMN omnichannel.sla_event.clock_id IS 'The clock (sla_clock.id)';
 COMMENT ON COLUMN omnichannel.sla_event.customer_id IS 'The thread''s customer';
 COMMENT ON COLUMN omnichannel.sla_event.thread_id IS 'The thread';
 COMMENT ON COLUMN omnichannel.sla_event.metric IS 'The clock''s metric';
-COMMENT ON COLUMN omnichannel.sla_event.event IS 'start, pause, resume, achieve, breach (achieve after the due time is recorded as a breach), cancel or recompute';
+COMMENT ON COLUMN omnichannel.sla_event.event IS 'start, pause, resume, achieve, breach, cancel or recompute; a clock stopped after its due time has a breach event (at the due time) before its achieve or cancel event, and its outcome is breached';
 COMMENT ON COLUMN omnichannel.sla_event.at IS 'When it happened (event time: the interaction''s occurred_at, the status change, the due time for a breach)';
 COMMENT ON COLUMN omnichannel.sla_event.due_at IS 'The clock''s due time after the event';
 COMMENT ON COLUMN omnichannel.sla_event.business_seconds IS 'Business seconds used from the start to at (pauses left out)';
@@ -323,6 +323,8 @@ COMMENT ON FUNCTION omnichannel.sla_target_of(omnichannel.sla_policy, omnichanne
 CREATE FUNCTION omnichannel.sla_calendar_of(policy integer)
 RETURNS omnichannel.business_hours
 LANGUAGE sql STABLE PARALLEL SAFE
+-- readers of the queue view need not read the policy and calendar tables
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT COALESCE((SELECT c.hours FROM omnichannel.sla_policy AS p
@@ -332,6 +334,19 @@ AS $$
 $$;
 COMMENT ON FUNCTION omnichannel.sla_calendar_of(integer) IS
     'The calendar a policy counts business time in (around the clock when it names none)';
+
+-- The channel a thread's policy is matched on: that of the customer message
+-- that started its first clock.
+CREATE FUNCTION omnichannel.sla_thread_channel(thread bigint, fallback omnichannel.channel)
+RETURNS omnichannel.channel
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT COALESCE((SELECT c.channel FROM omnichannel.sla_clock AS c
+                      WHERE c.thread_id = $1 ORDER BY c.started_at, c.id LIMIT 1), $2)
+$$;
+COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel) IS
+    'The channel a thread''s SLA policy is matched on: the channel of the customer message that started its first clock (fallback when it has none)';
 
 -- The thread's due-time columns from its running clocks, as one row.
 CREATE FUNCTION omnichannel.sla_thread_dues(thread bigint,
@@ -384,12 +399,26 @@ BEGIN
 
     IF NEW.priority IS DISTINCT FROM OLD.priority AND NEW.sla_policy_id IS NOT NULL THEN
         -- the policy may depend on the priority: match again, re-derive targets
-        NEW.sla_policy_id := COALESCE(omnichannel.sla_policy_for(
-            COALESCE(NEW.waiting_channel, NEW.channels[1]), NEW.priority,
-            (SELECT cu.attributes FROM omnichannel.customer AS cu WHERE cu.id = NEW.customer_id)),
-            NEW.sla_policy_id);
+        NEW.sla_policy_id := omnichannel.sla_policy_for(
+            omnichannel.sla_thread_channel(NEW.id, COALESCE(NEW.waiting_channel, NEW.channels[1])),
+            NEW.priority,
+            (SELECT cu.attributes FROM omnichannel.customer AS cu WHERE cu.id = NEW.customer_id));
         IF NEW.sla_policy_id IS DISTINCT FROM OLD.sla_policy_id THEN
-            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, 'priority changed');
+            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, OLD.status, 'priority changed');
+        END IF;
+    END IF;
+
+    IF NEW.status IS DISTINCT FROM OLD.status THEN
+        IF NEW.status IN ('solved', 'closed') THEN
+            -- the company considers it answered: a later message starts a
+            -- new response clock
+            NEW.waiting_since := NULL;
+        ELSIF OLD.status IN ('solved', 'closed') AND OLD.assignee IS NOT NULL
+              AND NEW.assignee IS NOT DISTINCT FROM OLD.assignee THEN
+            -- reopened: back to the queue, its last agent preferred
+            NEW.preferred_agent := OLD.assignee;
+            NEW.assignee := NULL;
+            NEW.assigned_at := NULL;
         END IF;
     END IF;
 
@@ -428,7 +457,7 @@ BEGIN
                    jsonb_build_object('from', OLD.status, 'to', NEW.status, 'reopened', true)
               FROM res;
             -- the policy may have changed while the thread was solved
-            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, 'reopened');
+            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, NEW.status, 'reopened');
         END IF;
 
         IF NEW.status IN ('solved', 'closed') AND OLD.status NOT IN ('solved', 'closed') THEN
@@ -468,7 +497,7 @@ BEGIN
         END IF;
     END IF;
 
-    IF NEW.sla_policy_id IS NOT NULL
+    IF (NEW.sla_policy_id IS NOT NULL OR OLD.sla_policy_id IS NOT NULL)
        AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority) THEN
         d := omnichannel.sla_thread_dues(NEW.id);
         NEW.first_response_due := d.first_response_due;
@@ -485,7 +514,8 @@ COMMENT ON FUNCTION omnichannel.sla_status_change() IS
     'Trigger: moves a thread''s SLA clocks when its status changes (pause, resume, achieve resolution, cancel, reopen) or its priority does (policy matched again)';
 
 -- Re-derive one thread's running clocks under a policy (recompute_sla, priority changes).
-CREATE FUNCTION omnichannel.sla_rederive(thread bigint, policy integer, reason text)
+CREATE FUNCTION omnichannel.sla_rederive(thread bigint, policy integer,
+                                        status omnichannel.thread_status, reason text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -494,29 +524,41 @@ AS $$
 DECLARE
     v_n integer;
 BEGIN
-    WITH p AS (SELECT * FROM omnichannel.sla_policy AS p WHERE p.id = policy),
+    WITH p AS (SELECT p FROM omnichannel.sla_policy AS p WHERE p.id = policy),
     cal AS (SELECT omnichannel.sla_calendar_of(policy) AS hours),
+    st AS (SELECT sla_rederive.status AS status),
     cur AS (
-        SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy,
-               omnichannel.sla_target_of(p, c.metric) AS target
-          FROM omnichannel.sla_clock AS c CROSS JOIN p
+        SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, x.target, x.paused_since, x.pauses,
+               CASE WHEN x.target IS NULL OR x.paused_since IS NOT NULL THEN NULL
+                    ELSE omnichannel.business_time_add(cal.hours, c.started_at, x.target, x.pauses) END AS new_due
+          FROM omnichannel.sla_clock AS c
+          CROSS JOIN cal CROSS JOIN st
+          LEFT JOIN p ON true
+         CROSS JOIN LATERAL (
+               SELECT omnichannel.sla_target_of(p.p, c.metric) AS target,
+                      -- the new policy's pause statuses decide whether it is paused
+                      CASE WHEN st.status = ANY ((p.p).pause_statuses)
+                           THEN COALESCE(c.paused_since, pg_catalog.now()) END AS paused_since,
+                      CASE WHEN c.paused_since IS NOT NULL AND NOT COALESCE(st.status = ANY ((p.p).pause_statuses), false)
+                           THEN c.pauses + tstzmultirange(tstzrange(c.paused_since,
+                                    GREATEST(pg_catalog.now(), c.paused_since)))
+                           ELSE c.pauses END AS pauses) AS x
          WHERE c.thread_id = sla_rederive.thread AND c.stopped_at IS NULL),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET policy_id = CASE WHEN cur.target IS NULL THEN c.policy_id ELSE policy END,
                target = COALESCE(cur.target, c.target),
-               due_at = CASE WHEN cur.target IS NULL THEN c.due_at
-                             WHEN c.paused_since IS NOT NULL THEN NULL
-                             ELSE omnichannel.business_time_add(cal.hours, c.started_at, cur.target, c.pauses) END,
+               pauses = cur.pauses,
+               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END,
+               due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
-               outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END,
-               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE c.paused_since END
-          FROM cur CROSS JOIN cal
+               outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END
+          FROM cur
          WHERE c.id = cur.id
            AND (cur.target IS NULL OR c.policy_id IS DISTINCT FROM policy
-                OR c.target IS DISTINCT FROM cur.target::omnichannel.sla_target
-                OR c.due_at IS DISTINCT FROM CASE WHEN c.paused_since IS NOT NULL THEN NULL ELSE
-                       omnichannel.business_time_add(cal.hours, c.started_at, cur.target, c.pauses) END)
+                OR c.target::interval IS DISTINCT FROM cur.target
+                OR c.paused_since IS DISTINCT FROM cur.paused_since
+                OR c.due_at IS DISTINCT FROM cur.new_due)
         RETURNING c.*, cur.old_due, cur.old_policy),
     ev AS (
         INSERT INTO omnichannel.sla_event
@@ -525,15 +567,15 @@ BEGIN
                CASE WHEN u.outcome = 'cancelled' THEN 'cancel' ELSE 'recompute' END,
                pg_catalog.now(), u.due_at,
                jsonb_build_object('reason', reason, 'previous_due_at', u.old_due,
-                                  'previous_policy', u.old_policy, 'policy', u.policy_id)
+                                  'previous_policy', u.old_policy, 'policy', policy)
           FROM upd AS u ORDER BY u.id
         RETURNING 1)
     SELECT count(*) INTO v_n FROM ev;
     RETURN v_n;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_rederive(bigint, integer, text) IS
-    'Internal: re-derives the targets and due times of one thread''s running clocks under a policy (a metric the policy no longer measures is cancelled); returns the clocks changed';
+COMMENT ON FUNCTION omnichannel.sla_rederive(bigint, integer, omnichannel.thread_status, text) IS
+    'Internal: re-derives the targets, pauses and due times of one thread''s running clocks under a policy (a metric the policy no longer measures, or no policy, cancels them); returns the clocks changed';
 
 CREATE TRIGGER sla_status
     BEFORE UPDATE OF status, priority ON omnichannel.thread
@@ -708,7 +750,7 @@ BEGIN
              WHERE NOT e.inbound
              ORDER BY e.thread, e.at, e.id) AS f
       JOIN omnichannel.sla_clock AS c
-        ON c.thread_id = f.thread AND c.stopped_at IS NULL
+        ON c.thread_id = f.thread AND c.stopped_at IS NULL AND c.started_at <= f.at
        AND c.metric IN ('first_response', 'next_response', 'periodic_update');
     IF v_stop_ids IS NOT NULL THEN
         PERFORM omnichannel.sla_stop_clocks(v_stop_ids, v_stop_at, v_stop_by,
@@ -929,7 +971,9 @@ BEGIN
             SELECT t.id,
                    (SELECT p.id FROM omnichannel.sla_policy AS p
                      WHERE p.active
-                       AND (p.channels IS NULL OR COALESCE(t.waiting_channel, t.channels[1]) = ANY (p.channels))
+                       AND (p.channels IS NULL
+                            OR omnichannel.sla_thread_channel(t.id, COALESCE(t.waiting_channel, t.channels[1]))
+                               = ANY (p.channels))
                        AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
                        AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
                      ORDER BY p.position, p.id LIMIT 1) AS new_policy
@@ -949,27 +993,37 @@ BEGIN
           FROM omnichannel.sla_policy AS p),
     cur AS (
         SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, t.sla_policy_id AS new_policy,
-               x.target,
-               CASE WHEN x.target IS NULL OR c.paused_since IS NOT NULL THEN NULL
-                    ELSE omnichannel.business_time_add(pc.cal, c.started_at, x.target, c.pauses) END AS new_due
+               x.target, x.paused_since, x.pauses,
+               CASE WHEN x.target IS NULL OR x.paused_since IS NOT NULL THEN NULL
+                    ELSE omnichannel.business_time_add(pc.cal, c.started_at, x.target, x.pauses) END AS new_due
           FROM omnichannel.sla_clock AS c
           JOIN omnichannel.thread AS t ON t.id = c.thread_id
           LEFT JOIN pc ON pc.id = t.sla_policy_id
-         CROSS JOIN LATERAL (SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target) AS x
+         CROSS JOIN LATERAL (
+               SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target,
+                      -- the policy's pause statuses (they may have changed) decide
+                      CASE WHEN t.status = ANY ((pc.p).pause_statuses)
+                           THEN COALESCE(c.paused_since, pg_catalog.now()) END AS paused_since,
+                      CASE WHEN c.paused_since IS NOT NULL AND NOT COALESCE(t.status = ANY ((pc.p).pause_statuses), false)
+                           THEN c.pauses + tstzmultirange(tstzrange(c.paused_since,
+                                    GREATEST(pg_catalog.now(), c.paused_since)))
+                           ELSE c.pauses END AS pauses) AS x
          WHERE c.thread_id = ANY (v_threads) AND c.stopped_at IS NULL),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET policy_id = COALESCE(cur.new_policy, c.policy_id),
                target = COALESCE(cur.target, c.target),
+               pauses = cur.pauses,
                due_at = cur.new_due,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
                outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END,
-               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE c.paused_since END
+               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END
           FROM cur
          WHERE c.id = cur.id
            AND (cur.target IS NULL
                 OR c.policy_id IS DISTINCT FROM cur.new_policy
                 OR c.target::interval IS DISTINCT FROM cur.target
+                OR c.paused_since IS DISTINCT FROM cur.paused_since
                 OR c.due_at IS DISTINCT FROM cur.new_due)
         RETURNING c.*, cur.old_due, cur.old_policy),
     ev AS (
@@ -1055,7 +1109,11 @@ BEGIN
            pg_catalog.date_part('epoch', u.target::interval),
            pg_catalog.date_part('epoch', u.due_at - u.started_at),
            '{"via": "sweep"}'
-      FROM upd AS u ORDER BY u.due_at, u.id;
+      FROM upd AS u
+     -- a reopened clock that breached before keeps its one breach event
+     WHERE NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
+                        WHERE e.clock_id = u.id AND e.event = 'breach')
+     ORDER BY u.due_at, u.id;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     RETURN v_n;
 END

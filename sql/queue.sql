@@ -128,7 +128,14 @@ INSERT INTO dispatch_setting (previous_agent_wait) VALUES ('0');
 SELECT * FROM dispatch_settings();
 SELECT pg_temp.label(id) AS bob_takes_it FROM claim_next('bob');
 
--- 8. Refusals; each changes nothing.
+-- 8. A reopened thread goes back to the queue, its last agent preferred.
+UPDATE thread SET status = 'solved' WHERE id = :returning_thread;
+SELECT assignee, preferred_agent FROM thread WHERE id = :returning_thread;
+UPDATE thread SET status = 'open' WHERE id = :returning_thread;
+SELECT status, assignee, preferred_agent FROM thread WHERE id = :returning_thread;
+SELECT agent_load('bob') AS bob_load;
+
+-- 9. Refusals; each changes nothing.
 \set VERBOSITY terse
 SELECT * FROM claim_next('nobody');
 SELECT * FROM claim_next('zed');

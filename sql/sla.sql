@@ -299,7 +299,39 @@ SELECT a.attname, format_type(a.atttypid, a.atttypmod)
  WHERE a.attrelid IN ('omnichannel.sla_attainment'::regclass, 'omnichannel.queue'::regclass)
    AND a.attnum > 0 AND format_type(a.atttypid, a.atttypmod) LIKE 'omnichannel.%';
 
--- 12. Refusals; each changes nothing.
+-- 12. A policy that stops pausing on on_hold resumes the clocks of on-hold
+-- threads when recomputed (the pause closed then); gold threads run around
+-- the clock, so the due time moves by the length of the pause.  One
+-- transaction, so that now() is one instant.
+BEGIN;
+INSERT INTO customer (display_name, attributes) VALUES ('Gold Hold', '{"tier": "gold"}')
+RETURNING id AS goldh \gset
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, contact, external_id)
+VALUES (:goldh, 'email', 'inbound', now() - interval '30 minutes', 'email:hold@example.com', 'sla-h1')
+RETURNING thread_id AS t \gset
+INSERT INTO tmp_label VALUES ('on hold', :t);
+UPDATE thread SET status = 'on_hold', status_changed_at = now() - interval '20 minutes' WHERE id = :t;
+SELECT metric, due_at IS NULL AS no_due, paused_since = now() - interval '20 minutes' AS paused_20_min_ago
+  FROM pg_temp.clocks('on hold') WHERE stopped_at IS NULL;
+UPDATE sla_policy SET pause_statuses = '{pending}' WHERE name = 'gold';
+SELECT recompute_sla(policy => (SELECT id FROM sla_policy WHERE name = 'gold')) >= 2 AS recomputed;
+SELECT k.metric, k.paused_since IS NULL AS running,
+       k.due_at - now() AS due_in, k.pauses = tstzmultirange(tstzrange(now() - interval '20 minutes', now())) AS pause_closed_now
+  FROM sla_clock AS k WHERE k.thread_id = :t AND k.stopped_at IS NULL ORDER BY k.metric;
+SELECT status, sla_paused, dues_agree FROM pg_temp.thread_sla('on hold');
+COMMIT;
+UPDATE sla_policy SET pause_statuses = '{pending,on_hold}' WHERE name = 'gold';
+-- solved while the customer waits: no longer waiting; reopened, only the
+-- resolution clock resumes, and a new message starts a next response
+UPDATE thread SET status = 'solved' WHERE id = :t;
+SELECT waiting_since, sla_due_at FROM thread WHERE id = :t;
+UPDATE thread SET status = 'open' WHERE id = :t;
+SELECT metric, outcome FROM pg_temp.clocks('on hold') ORDER BY metric;
+INSERT INTO interaction (customer_id, channel, direction, occurred_at, contact, external_id, in_reply_to)
+VALUES (:goldh, 'email', 'inbound', now(), 'email:hold@example.com', 'sla-h2', 'sla-h1');
+SELECT metric, outcome FROM pg_temp.clocks('on hold') ORDER BY metric, started_at;
+
+-- 13. Refusals; each changes nothing.
 \set VERBOSITY terse
 INSERT INTO sla_policy (name, position, first_response) VALUES ('bad', 99, '1 day');
 INSERT INTO sla_policy (name, position, first_response) VALUES ('bad', 99, '0');
