@@ -552,7 +552,11 @@ BEGIN
                paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END,
                due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
-               outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END
+               -- a clock stopped past its due time breached, whatever stopped it
+               outcome = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now() THEN 'breached'
+                              WHEN cur.target IS NULL THEN 'cancelled' END,
+               breached_at = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now()
+                                  THEN c.due_at ELSE c.breached_at END
           FROM cur
          WHERE c.id = cur.id
            AND (cur.target IS NULL OR c.policy_id IS DISTINCT FROM policy
@@ -563,14 +567,19 @@ BEGIN
     ev AS (
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
-        SELECT u.id, u.customer_id, u.thread_id, u.metric,
-               CASE WHEN u.outcome = 'cancelled' THEN 'cancel' ELSE 'recompute' END,
-               pg_catalog.now(), u.due_at,
+        SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
+               CASE x.event WHEN 'breach' THEN u.due_at ELSE pg_catalog.now() END, u.due_at,
                jsonb_build_object('reason', reason, 'previous_due_at', u.old_due,
                                   'previous_policy', u.old_policy, 'policy', policy)
-          FROM upd AS u ORDER BY u.id
-        RETURNING 1)
-    SELECT count(*) INTO v_n FROM ev;
+          FROM upd AS u
+         CROSS JOIN LATERAL (VALUES (1, 'breach'),
+                                    (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
+                            AS x(n, event)
+         WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
+                   SELECT 1 FROM omnichannel.sla_event AS e WHERE e.clock_id = u.id AND e.event = 'breach'))
+         ORDER BY u.id, x.n
+        RETURNING clock_id)
+    SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
     RETURN v_n;
 END
 $$;
@@ -870,10 +879,14 @@ BEGIN
                                            AND o.assignee IS NOT NULL
                                          ORDER BY o.id DESC LIMIT 1) END,
            first_inbound_at = COALESCE(t.first_inbound_at, f.first_in),
-           first_response_at = COALESCE(t.first_response_at, f.first_reply),
+           first_response_at = COALESCE(t.first_response_at,
+               CASE WHEN f.first_reply >= COALESCE(t.first_inbound_at, f.first_in) THEN f.first_reply END),
            last_inbound_at = GREATEST(t.last_inbound_at, f.last_in),
            last_outbound_at = GREATEST(t.last_outbound_at, f.last_out),
-           waiting_since = CASE WHEN f.ends_with_reply THEN NULL
+           -- (a late reply dated before the message waiting does not answer it)
+           waiting_since = CASE WHEN f.ends_with_reply AND f.last_out >= COALESCE(t.waiting_since, '-infinity')
+                                THEN NULL
+                                WHEN f.ends_with_reply THEN t.waiting_since
                                 ELSE COALESCE(f.streak_start, t.waiting_since) END,
            waiting_channel = COALESCE(f.last_in_channel, t.waiting_channel),
            queue = COALESCE(f.last_queue, t.queue),
@@ -1014,9 +1027,13 @@ BEGIN
            SET policy_id = COALESCE(cur.new_policy, c.policy_id),
                target = COALESCE(cur.target, c.target),
                pauses = cur.pauses,
-               due_at = cur.new_due,
+               due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
-               outcome = CASE WHEN cur.target IS NULL THEN 'cancelled' END,
+               -- a clock stopped past its due time breached, whatever stopped it
+               outcome = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now() THEN 'breached'
+                              WHEN cur.target IS NULL THEN 'cancelled' END,
+               breached_at = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now()
+                                  THEN c.due_at ELSE c.breached_at END,
                paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END
           FROM cur
          WHERE c.id = cur.id
@@ -1029,15 +1046,20 @@ BEGIN
     ev AS (
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
-        SELECT u.id, u.customer_id, u.thread_id, u.metric,
-               CASE WHEN u.outcome = 'cancelled' THEN 'cancel' ELSE 'recompute' END,
-               pg_catalog.now(), u.due_at,
+        SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
+               CASE x.event WHEN 'breach' THEN u.due_at ELSE pg_catalog.now() END, u.due_at,
                jsonb_build_object('previous_due_at', u.old_due, 'previous_policy', u.old_policy,
                                   'policy', u.policy_id, 'policy_changed', recompute_sla.policy,
                                   'calendar_changed', recompute_sla.calendar)
-          FROM upd AS u ORDER BY u.id
-        RETURNING 1)
-    SELECT count(*) INTO v_n FROM ev;
+          FROM upd AS u
+         CROSS JOIN LATERAL (VALUES (1, 'breach'),
+                                    (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
+                            AS x(n, event)
+         WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
+                   SELECT 1 FROM omnichannel.sla_event AS e WHERE e.clock_id = u.id AND e.event = 'breach'))
+         ORDER BY u.id, x.n
+        RETURNING clock_id)
+    SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
 
     UPDATE omnichannel.thread AS t
        SET first_response_due = d.first_response_due,

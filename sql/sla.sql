@@ -229,7 +229,8 @@ UPDATE business_calendar
  WHERE name = 'office';
 SELECT recompute_sla(calendar => 'office') > 0 AS recomputed;
 SELECT metric, due_at FROM pg_temp.clocks('holiday');
--- a policy no longer measuring a metric cancels its running clocks
+-- a policy no longer measuring a metric stops its running clocks: cancelled,
+-- or breached when already past due (this one was due on 11 March)
 UPDATE sla_policy SET resolution = NULL WHERE name = 'urgent';
 SELECT recompute_sla(policy => (SELECT id FROM sla_policy WHERE name = 'urgent')) AS changed;
 SELECT metric, stopped_at IS NOT NULL AS stopped, outcome FROM pg_temp.clocks('policy change');
