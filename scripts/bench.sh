@@ -15,8 +15,15 @@
 #
 #   identity       bench/identity.sql: 1,000,000 interactions, 20 % new customers,
 #                  identifiers in attributes, against a plain COPY (~2 min)
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity or timeline)
+#   queue          bench/queue_*: 16 agents claiming (claim_next) and solving over
+#                  1,000,000 open threads while ingest runs, against a plain-SQL
+#                  SKIP LOCKED queue; checks for double assignments, sizes (~6 min)
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, queue or timeline)
 #   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
+#   BENCH_QUEUE_THREADS=1000000    open threads of the queue benchmark
+#   BENCH_QUEUE_SECONDS=60         seconds of each run (extension, then plain)
+#   BENCH_QUEUE_INGEST_RATE=20     messages/s the two ingest clients offer during a run
+#   BENCH_NO_BUILD=1               use the extension as installed (no build, no install)
 #   BENCH_INGEST_ROWS=200000       rows per ingest round (default 200,000, 3 rounds)
 #   BENCH_SCALE=0.05 make bench    a quick try of the timeline one (default 1 = full size)
 #   BENCH_ROUNDS=5                 timed rounds over the sample (default 5)
@@ -29,7 +36,9 @@ ROUNDS=${BENCH_ROUNDS:-5}
 BATCH_ROWS=250000
 
 oc_prepare
-oc_build_install
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+    oc_build_install
+fi
 
 WORK=$(oc_tempdir)
 cleanup() {
@@ -71,6 +80,136 @@ if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
     "$PG_BIN/createdb" omnichannel_bench_identity
     "${PSQL[@]}" -d omnichannel_bench_identity -v rows="${BENCH_IDENTITY_ROWS:-1000000}" -v rounds=1 \
         -f "$OC_ROOT/bench/identity.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = queue ]; then
+    QT=${BENCH_QUEUE_THREADS:-1000000}
+    QS=${BENCH_QUEUE_SECONDS:-60}
+    QRATE=${BENCH_QUEUE_INGEST_RATE:-20}
+    QBATCH=125000
+    QDB=omnichannel_bench_queue
+    qsql() { sql -d "$QDB" "$@"; }
+    echo "omnichannel benchmark: queue (16 agents claiming and solving over $QT open threads, ingest at $QRATE msg/s alongside; vs a plain-SQL queue)"
+    echo "cluster: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(nproc) cores; autovacuum=off, synchronous_commit=off, fsync=off (throwaway cluster)"
+    "$PG_BIN/createdb" "$QDB"
+    t0=$(now)
+    qsql -v threads="$QT" -f "$OC_ROOT/bench/queue_load.sql"
+    # the first message of every thread through the real ingest, two sessions at a time
+    qbatches=$(( (QT + QBATCH - 1) / QBATCH ))
+    qpids=()
+    for w in 0 1; do
+        ( for ((b = w; b < qbatches; b += 2)); do
+              qsql -v lo=$((b * QBATCH)) -v hi=$(((b + 1) * QBATCH)) -f "$OC_ROOT/bench/queue_load_batch.sql"
+          done ) &
+        qpids+=($!)
+    done
+    for p in "${qpids[@]}"; do wait "$p"; done
+    t1=$(now)
+    qsql -v threads="$QT" -f "$OC_ROOT/bench/queue_load_finish.sql"
+    t2=$(now)
+    echo "load: $QT threads, their first message through the ingest in $(secs "$t0" "$t1") s;" \
+         "plain copy + VACUUM ANALYZE $(secs "$t1" "$t2") s"
+    qsql -c "SELECT 'loaded: ' || count(*) || ' open unassigned threads ('
+                    || count(*) FILTER (WHERE sla_due_at < now()) || ' past their due time), '
+                    || (SELECT count(*) FROM omnichannel.sla_clock) || ' SLA clocks; '
+                    || (SELECT string_agg(p || ' ' || n, ', ' ORDER BY p DESC) FROM (SELECT priority AS p, count(*) AS n
+                          FROM omnichannel.thread GROUP BY 1) AS x) || '; '
+                    || (SELECT string_agg(w || ' ' || n, ', ' ORDER BY w) FROM (SELECT waiting_channel::text AS w, count(*) AS n
+                          FROM omnichannel.thread GROUP BY 1) AS x)
+               FROM omnichannel.thread WHERE status = 'open' AND assignee IS NULL"
+    qsql -v label=before -f "$OC_ROOT/bench/queue_sizes.sql"
+
+    # one run: 16 agents (one pgbench, client N = agent_N) and two ingest
+    # clients at a fixed rate (a second pgbench), for QS seconds
+    # sessions log lock waits longer than 100 ms (counted after each run)
+    queue_run() {
+        local side=$1 claim=$2 ingest=$3 ipid lines
+        qsql -c CHECKPOINT
+        lines=$(wc -l <"$WORK/server.log")
+        export PGOPTIONS='-c log_lock_waits=on -c deadlock_timeout=100ms'
+        "$PG_BIN/pgbench" -n -M prepared -c 2 -j 1 -T "$QS" -R "$QRATE" -D threads="$QT" -D seq=0 \
+            -f "$OC_ROOT/bench/$ingest" -l --log-prefix "$WORK/qlog_${side}_ingest" "$QDB" \
+            >"$WORK/q_${side}_ingest.out" 2>&1 &
+        ipid=$!
+        "$PG_BIN/pgbench" -n -M prepared -c 16 -j 2 -T "$QS" -D phase=0 \
+            -f "$OC_ROOT/bench/$claim" -l --log-prefix "$WORK/qlog_${side}_claim" "$QDB" \
+            >"$WORK/q_${side}_claim.out" 2>&1 || true
+        wait "$ipid" || true
+        unset PGOPTIONS
+        tail -n +"$((lines + 1))" "$WORK/server.log" >"$WORK/q_${side}_server.log"
+        echo "$side: lock waits over 100 ms: $(grep -c 'still waiting for' "$WORK/q_${side}_server.log" || true)," \
+             "deadlocks: $(grep -c 'deadlock detected' "$WORK/q_${side}_server.log" || true)"
+        grep -h 'still waiting for' "$WORK/q_${side}_server.log" | sed 's/.*still waiting for \([A-Za-z]*\) on \([a-z ]*\).*/  waited for \1 on \2/' |
+            sort | uniq -c | head -5 || true
+        if grep -q -i 'error\|abort' "$WORK/q_${side}_claim.out" "$WORK/q_${side}_ingest.out"; then
+            echo "pgbench errors ($side):"
+            grep -h -i 'error\|abort' "$WORK/q_${side}_claim.out" "$WORK/q_${side}_ingest.out" | sort | uniq -c | head -20
+            QERR=1
+        fi
+    }
+    # claim latencies from pgbench's per-transaction log: a client's odd
+    # transactions are its claims; its first claim (a new session planning
+    # and compiling everything) is left out.  Prints: claims p50 p99 max (ms)
+    queue_latency() {
+        cat "$WORK/qlog_$1_claim".* | awk '$2 % 2 == 1 && $2 > 1 { print $3 / 1000 }' | sort -n |
+            awk '{ v[NR] = $1 }
+                 END { if (NR == 0) { print "0 - - -"; exit }
+                       i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
+                       printf "%d %.2f %.2f %.1f\n", NR, v[i50], v[i99], v[NR] }'
+    }
+    # claims per second in each tenth of the run (attempts, from the log)
+    queue_profile() {
+        cat "$WORK/qlog_$1_claim".* | awk -v T="$QS" '
+            $2 % 2 == 1 { t = $5 + $6 / 1e6; n++; at[n] = t; if (min == "" || t < min) min = t }
+            END { w = T / 10; for (i = 1; i <= n; i++) { b = int((at[i] - min) / w); if (b > 9) b = 9; c[b]++ }
+                  for (b = 0; b < 10; b++) printf "%s%d", (b ? " " : ""), c[b] / w; print "" }'
+    }
+    # ingest: messages/s, p99 latency (ms, from the scheduled start: includes
+    # the schedule lag; a client's first two messages left out)
+    queue_ingest() {
+        local n
+        n=$(cat "$WORK/qlog_$1_ingest".* | wc -l)
+        cat "$WORK/qlog_$1_ingest".* | awk '$2 > 2 { print $3 / 1000 }' | sort -n |
+            awk -v T="$QS" -v n="$n" '{ v[NR] = $1 }
+                 END { if (NR == 0) { print "0 -"; exit }
+                       printf "%.1f %.1f\n", n / T, v[int(NR * 0.99 + 0.999999)] }'
+    }
+
+    QERR=
+    echo "run 1: extension (claim_next, then solve; bench/queue_claim.pgbench + bench/queue_ingest.pgbench), $QS s"
+    queue_run extension queue_claim.pgbench queue_ingest.pgbench
+    qsql -v label='after extension' -f "$OC_ROOT/bench/queue_sizes.sql"
+    echo "run 2: plain (UPDATE ... SKIP LOCKED, then solve; bench/queue_claim_plain.pgbench + bench/queue_ingest_plain.pgbench), $QS s"
+    queue_run plain queue_claim_plain.pgbench queue_ingest_plain.pgbench
+    qsql -v label='after plain' -f "$OC_ROOT/bench/queue_sizes.sql"
+
+    read -r XN XP50 XP99 XMAX < <(queue_latency extension)
+    read -r PN PP50 PP99 PMAX < <(queue_latency plain)
+    read -r XIR XIP99 < <(queue_ingest extension)
+    read -r PIR PIP99 < <(queue_ingest plain)
+    XC=$(qsql -c "SELECT count(*) FROM omnichannel.thread_assignment WHERE how = 'claim'")
+    PC=$(qsql -c "SELECT count(*) FROM bench_plain_thread WHERE assignee IS NOT NULL")
+    awk -v xc="$XC" -v pc="$PC" -v xn="$XN" -v pn="$PN" -v T="$QS" \
+        -v x50="$XP50" -v p50="$PP50" -v x99="$XP99" -v p99="$PP99" -v xm="$XMAX" -v pm="$PMAX" \
+        -v xir="$XIR" -v pir="$PIR" -v xi99="$XIP99" -v pi99="$PIP99" -v rate="$QRATE" 'BEGIN {
+        printf "%-34s %12s %12s %10s\n", "", "extension", "plain", "ratio"
+        printf "%-34s %12.1f %12.1f %10.3f\n", "claims/s (threads assigned)", xc / T, pc / T, (pc ? xc / pc : 0)
+        printf "%-34s %12d %12d\n", "claim attempts timed (pgbench log)", xn, pn
+        printf "%-34s %12.2f %12.2f %10.2f\n", "claim latency p50 ms", x50, p50, (p50 ? x50 / p50 : 0)
+        printf "%-34s %12.2f %12.2f %10.2f\n", "claim latency p99 ms", x99, p99, (p99 ? x99 / p99 : 0)
+        printf "%-34s %12.1f %12.1f\n", "claim latency max ms", xm, pm
+        printf "%-34s %12.1f %12.1f\n", "ingest msg/s (offered " rate ")", xir, pir
+        printf "%-34s %12.1f %12.1f\n", "ingest latency p99 ms (incl. lag)", xi99, pi99 }'
+    echo "claims/s in each tenth of the run, extension: $(queue_profile extension)"
+    echo "claims/s in each tenth of the run, plain:     $(queue_profile plain)"
+    qsql -c "SELECT 'plain side checks: ' || count(*) FILTER (WHERE assignee IS NOT NULL) || ' threads assigned, '
+                    || count(*) FILTER (WHERE assignee IS NOT NULL AND status = 'open') || ' still open'
+               FROM bench_plain_thread"
+    "${PSQL[@]}" -d "$QDB" -f "$OC_ROOT/bench/queue_check.sql"
+    if [ -n "$QERR" ]; then
+        echo "queue benchmark: pgbench reported errors (above)"
+        exit 1
+    fi
     echo
 fi
 [ -z "$ONLY" ] || [ "$ONLY" = timeline ] || exit 0
