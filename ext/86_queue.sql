@@ -167,6 +167,10 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 CREATE INDEX thread_dispatch_idx
     ON omnichannel.thread (priority DESC, sla_due_at, waiting_since, id)
     WHERE status = 'open' AND assignee IS NULL;
+-- The head of each queue, for agents serving some queues.
+CREATE INDEX thread_queue_dispatch_idx
+    ON omnichannel.thread (queue, priority DESC, sla_due_at, waiting_since, id)
+    WHERE status = 'open' AND assignee IS NULL AND queue IS NOT NULL;
 -- An agent's load.
 CREATE INDEX thread_assignee_open_idx
     ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';
@@ -244,6 +248,12 @@ DECLARE
     a          omnichannel.agent;
     v_spare    numeric;
     v_wait     interval;
+    v_cutoff   timestamptz;
+    v_fit      omnichannel.channel[];
+    v_all_fit  boolean;
+    v_any_lang boolean;
+    v_queues   text[];
+    v_limit    integer;
     v_cand     bigint[];
     v_id       bigint;
     v_row      omnichannel.thread;
@@ -269,20 +279,76 @@ BEGIN
                   HINT = 'Set the agent''s status to available to claim work.';
     END IF;
     v_spare := a.capacity - omnichannel.agent_load(agent);
+    -- the channels whose threads fit the spare capacity: none, nothing to scan
+    v_fit := ARRAY(SELECT c FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::omnichannel.channel)) AS c
+                    WHERE omnichannel.channel_units(c) <= v_spare + 1e-4);
+    IF pg_catalog.cardinality(v_fit) = 0 THEN
+        RETURN;
+    END IF;
+    v_all_fit := pg_catalog.cardinality(v_fit)
+                 = pg_catalog.cardinality(pg_catalog.enum_range(NULL::omnichannel.channel));
+    v_any_lang := pg_catalog.cardinality(a.languages) = 0;
+    v_queues := CASE WHEN pg_catalog.cardinality(a.queues) > 0 THEN a.queues END;
     v_wait := omnichannel.dispatch_settings();
+    v_cutoff := pg_catalog.now() - v_wait;
 
     -- candidates in dispatch order, read without locks: 16, then the next
-    -- 64, 256 and 1024 if every one tried was taken meanwhile
+    -- 64, 256 and 1024 if every one tried was taken meanwhile.  The
+    -- conditions are omnichannel.claim_eligible(), written out so that
+    -- they are evaluated inline; an agent serving some queues reads each
+    -- queue's head (thread_queue_dispatch_idx) and the threads with none.
     FOR v_round IN 1..4 LOOP
-        SELECT array_agg(c.id ORDER BY c.n) INTO v_cand
-          FROM (SELECT t.id, row_number() OVER () AS n
-                  FROM omnichannel.thread AS t
+        v_limit := 16 * 4 ^ (v_round - 1);
+        IF v_queues IS NULL THEN
+            v_cand := ARRAY(
+                SELECT t.id FROM omnichannel.thread AS t
                  WHERE t.status = 'open' AND t.assignee IS NULL
                    AND NOT t.id = ANY (v_tried)
-                   AND omnichannel.claim_eligible(t, a, v_spare, v_wait)
+                   AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
+                   AND t.required_skills <@ a.skills
+                   AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
+                   AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
+                        OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
+                        OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
+                                        WHERE p.id = t.preferred_agent AND p.status = 'available'))
                  ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                 LIMIT 16 * 4 ^ (v_round - 1)) AS c;
-        IF v_cand IS NULL THEN
+                 LIMIT v_limit);
+        ELSE
+            v_cand := ARRAY(
+                SELECT x.id FROM (
+                    SELECT c.* FROM pg_catalog.unnest(v_queues) AS q(queue)
+                     CROSS JOIN LATERAL (
+                        SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
+                          FROM omnichannel.thread AS t
+                         WHERE t.status = 'open' AND t.assignee IS NULL AND t.queue = q.queue
+                           AND NOT t.id = ANY (v_tried)
+                           AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
+                           AND t.required_skills <@ a.skills
+                           AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
+                           AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
+                                OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
+                                OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
+                                                WHERE p.id = t.preferred_agent AND p.status = 'available'))
+                         ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
+                         LIMIT v_limit) AS c
+                    UNION ALL
+                    (SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
+                      FROM omnichannel.thread AS t
+                     WHERE t.status = 'open' AND t.assignee IS NULL AND t.queue IS NULL
+                       AND NOT t.id = ANY (v_tried)
+                       AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
+                       AND t.required_skills <@ a.skills
+                       AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
+                       AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
+                            OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
+                            OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
+                                            WHERE p.id = t.preferred_agent AND p.status = 'available'))
+                     ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
+                     LIMIT v_limit)) AS x
+                 ORDER BY x.priority DESC, x.sla_due_at, x.waiting_since, x.id
+                 LIMIT v_limit);
+        END IF;
+        IF pg_catalog.cardinality(v_cand) = 0 THEN
             RETURN;
         END IF;
         v_tried := v_tried || v_cand;
