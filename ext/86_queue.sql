@@ -167,10 +167,11 @@ SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('om
 CREATE INDEX thread_dispatch_idx
     ON omnichannel.thread (priority DESC, sla_due_at, waiting_since, id)
     WHERE status = 'open' AND assignee IS NULL;
--- The head of each queue, for agents serving some queues.
+-- The head of each queue ('' for threads with none), for agents serving
+-- some queues.
 CREATE INDEX thread_queue_dispatch_idx
-    ON omnichannel.thread (queue, priority DESC, sla_due_at, waiting_since, id)
-    WHERE status = 'open' AND assignee IS NULL AND queue IS NOT NULL;
+    ON omnichannel.thread ((COALESCE(queue, '')), priority DESC, sla_due_at, waiting_since, id)
+    WHERE status = 'open' AND assignee IS NULL;
 -- An agent's load.
 CREATE INDEX thread_assignee_open_idx
     ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';
@@ -314,27 +315,16 @@ BEGIN
                  ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
                  LIMIT v_limit);
         ELSE
+            -- each served queue's head, and the head of the threads with no
+            -- queue ('' in the index), merged in dispatch order
             v_cand := ARRAY(
-                SELECT x.id FROM (
-                    SELECT c.* FROM pg_catalog.unnest(v_queues) AS q(queue)
-                     CROSS JOIN LATERAL (
-                        SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
-                          FROM omnichannel.thread AS t
-                         WHERE t.status = 'open' AND t.assignee IS NULL AND t.queue = q.queue
-                           AND NOT t.id = ANY (v_tried)
-                           AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
-                           AND t.required_skills <@ a.skills
-                           AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
-                           AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
-                                OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
-                                OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
-                                                WHERE p.id = t.preferred_agent AND p.status = 'available'))
-                         ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                         LIMIT v_limit) AS c
-                    UNION ALL
-                    (SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
+                SELECT c.id
+                  FROM pg_catalog.unnest(v_queues || ''::text) AS q(queue)
+                 CROSS JOIN LATERAL (
+                    SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
                       FROM omnichannel.thread AS t
-                     WHERE t.status = 'open' AND t.assignee IS NULL AND t.queue IS NULL
+                     WHERE t.status = 'open' AND t.assignee IS NULL
+                       AND COALESCE(t.queue, '') = q.queue
                        AND NOT t.id = ANY (v_tried)
                        AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
                        AND t.required_skills <@ a.skills
@@ -344,8 +334,8 @@ BEGIN
                             OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
                                             WHERE p.id = t.preferred_agent AND p.status = 'available'))
                      ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                     LIMIT v_limit)) AS x
-                 ORDER BY x.priority DESC, x.sla_due_at, x.waiting_since, x.id
+                     LIMIT v_limit) AS c
+                 ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id
                  LIMIT v_limit);
         END IF;
         IF pg_catalog.cardinality(v_cand) = 0 THEN
