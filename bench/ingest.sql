@@ -3,6 +3,7 @@
 -- extension's logic, in the same run.  See bench/README.md.
 --
 --   psql -X -q -v rows=200000 -v rounds=3 -f bench/ingest.sql
+--   psql -X -q -v rows=200000 -v rounds=3 -v sla=1 -f bench/ingest.sql   (SLA clocks running)
 --
 -- The rows: :rows interactions of :rows/10 customers over 30 days, in time
 -- order, written as a contact center's integration would COPY them: the
@@ -23,6 +24,23 @@ SET TimeZone = 'UTC';
 \set rounds 3
 \endif
 CREATE EXTENSION IF NOT EXISTS omnichannel;
+-- -v sla=1: SLA policies in business hours cover every row, so the clocks
+-- run during the load (first and next response, periodic update,
+-- resolution); without it no policy exists and only the queue facts are kept
+\if :{?sla}
+INSERT INTO omnichannel.business_calendar (name, hours)
+VALUES ('bench ingest office', '{"time_zone": "Europe/Warsaw",
+   "hours": {"mon": [["08:00","18:00"]], "tue": [["08:00","18:00"]], "wed": [["08:00","18:00"]],
+             "thu": [["08:00","18:00"]], "fri": [["08:00","18:00"]], "sat": [["09:00","13:00"]]},
+   "holidays": ["2026-11-01", "2026-11-11"]}')
+ON CONFLICT (name) DO NOTHING;
+INSERT INTO omnichannel.sla_policy (name, position, channels, calendar, first_response, next_response,
+                                    periodic_update, resolution)
+VALUES ('bench ingest live', 1001, '{phone,chat}', 'bench ingest office', '15 minutes', '30 minutes', NULL, '10 hours'),
+       ('bench ingest written', 1002, NULL, 'bench ingest office', '4 hours', '8 hours', '20 hours', '50 hours')
+ON CONFLICT (name) DO NOTHING;
+\echo SLA policies active: clocks run during the load
+\endif
 
 DROP TABLE IF EXISTS bench_ingest_src, bench_ingest_plain, bench_ingest_times;
 SELECT setseed(0.17) \g /dev/null

@@ -232,7 +232,6 @@ CREATE TABLE omnichannel.sla_event (
     recorded_at      timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 CREATE INDEX sla_event_thread_idx ON omnichannel.sla_event (thread_id, id);
-CREATE INDEX sla_event_clock_idx ON omnichannel.sla_event (clock_id);
 COMMENT ON TABLE omnichannel.sla_event IS
     'Append-only log of every SLA clock start, pause, resume, achievement, breach, cancellation and recomputation';
 COMMENT ON COLUMN omnichannel.sla_event.id IS 'Event key, in recording order';
@@ -576,7 +575,8 @@ BEGIN
                                     (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
                             AS x(n, event)
          WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
-                   SELECT 1 FROM omnichannel.sla_event AS e WHERE e.clock_id = u.id AND e.event = 'breach'))
+                   SELECT 1 FROM omnichannel.sla_event AS e
+                    WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach'))
          ORDER BY u.id, x.n
         RETURNING clock_id)
     SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
@@ -632,7 +632,7 @@ BEGIN
          WHERE c.id = t.id
         RETURNING c.*, c.breached_at IS NOT NULL AND NOT EXISTS (
                   SELECT 1 FROM omnichannel.sla_event AS e
-                   WHERE e.clock_id = c.id AND e.event = 'breach') AS new_breach),
+                   WHERE e.thread_id = c.thread_id AND e.clock_id = c.id AND e.event = 'breach') AS new_breach),
     ev AS (
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at,
@@ -796,21 +796,36 @@ BEGIN
                (CASE WHEN NOT e.inbound AND e.after_in THEN 'periodic_update' END::omnichannel.sla_metric))
                AS m(metric)
          WHERE m.metric IS NOT NULL),
+    -- the policy of each thread, matched once per thread (first active
+    -- match in position order), and each policy's calendar, read once
+    pol AS MATERIALIZED (
+        SELECT f.thread, t.status,
+               COALESCE(t.sla_policy_id,
+                        (SELECT p.id FROM omnichannel.sla_policy AS p
+                          WHERE p.active
+                            AND (p.channels IS NULL OR f.first_channel = ANY (p.channels))
+                            AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
+                            AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
+                          ORDER BY p.position, p.id LIMIT 1)) AS policy
+          FROM (SELECT DISTINCT ON (s.thread) s.thread, s.first_channel FROM starts AS s) AS f
+          JOIN omnichannel.thread AS t ON t.id = f.thread
+          JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
+         WHERE t.status NOT IN ('solved', 'closed')),
+    pc AS MATERIALIZED (
+        SELECT p, p.id, p.pause_statuses, omnichannel.sla_calendar_of(p.id) AS cal
+          FROM omnichannel.sla_policy AS p
+         WHERE p.id IN (SELECT pol.policy FROM pol)),
     planned AS (
-        SELECT s.*, t.status, p.id AS policy,
-               omnichannel.sla_target_of(p, s.metric)::omnichannel.sla_target AS target,
-               omnichannel.sla_calendar_of(p.id) AS cal,
-               t.status = ANY (p.pause_statuses) AS paused,
+        SELECT s.*, pol.status, pc.id AS policy,
+               omnichannel.sla_target_of(pc.p, s.metric)::omnichannel.sla_target AS target,
+               pc.cal,
+               pol.status = ANY (pc.pause_statuses) AS paused,
                CASE WHEN s.metric <> 'resolution' THEN s.next_out_at END AS stop_at,
                CASE WHEN s.metric <> 'resolution' THEN s.next_out_id END AS stop_by
           FROM starts AS s
-          JOIN omnichannel.thread AS t ON t.id = s.thread
-          JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
-          JOIN omnichannel.sla_policy AS p
-            ON p.id = COALESCE(t.sla_policy_id,
-                               omnichannel.sla_policy_for(s.first_channel, t.priority, cu.attributes))
-         WHERE t.status NOT IN ('solved', 'closed')
-           AND omnichannel.sla_target_of(p, s.metric) IS NOT NULL
+          JOIN pol ON pol.thread = s.thread
+          JOIN pc ON pc.id = pol.policy
+         WHERE omnichannel.sla_target_of(pc.p, s.metric) IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_clock AS r
                             WHERE r.thread_id = s.thread AND r.metric = s.metric
                               AND r.stopped_at IS NULL)),
@@ -1056,7 +1071,8 @@ BEGIN
                                     (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
                             AS x(n, event)
          WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
-                   SELECT 1 FROM omnichannel.sla_event AS e WHERE e.clock_id = u.id AND e.event = 'breach'))
+                   SELECT 1 FROM omnichannel.sla_event AS e
+                    WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach'))
          ORDER BY u.id, x.n
         RETURNING clock_id)
     SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
@@ -1134,7 +1150,7 @@ BEGIN
       FROM upd AS u
      -- a reopened clock that breached before keeps its one breach event
      WHERE NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
-                        WHERE e.clock_id = u.id AND e.event = 'breach')
+                        WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach')
      ORDER BY u.due_at, u.id;
     GET DIAGNOSTICS v_n = ROW_COUNT;
     RETURN v_n;

@@ -18,8 +18,13 @@
 #   queue          bench/queue_*: 16 agents claiming (claim_next) and solving over
 #                  1,000,000 open threads while ingest runs, against a plain-SQL
 #                  SKIP LOCKED queue; checks for double assignments, sizes (~6 min)
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, queue or timeline)
+#   sla            bench/ingest.sql -v sla=1: the ingest benchmark with SLA policies
+#                  covering every row (clocks running), then bench/sla_recompute.sql:
+#                  recompute_sla() after a policy change over 200,000 open threads
+#                  against the bare UPDATE re-deriving the same due times (~3 min)
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue or timeline)
 #   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
+#   BENCH_SLA_THREADS=200000       open threads of the recompute_sla benchmark
 #   BENCH_QUEUE_THREADS=1000000    open threads of the queue benchmark
 #   BENCH_QUEUE_SECONDS=60         seconds of each run (extension, then plain)
 #   BENCH_QUEUE_INGEST_RATE=20     messages/s the two ingest clients offer during a run
@@ -73,6 +78,18 @@ if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then
     "$PG_BIN/createdb" omnichannel_bench_ingest
     "${PSQL[@]}" -d omnichannel_bench_ingest -v rows="${BENCH_INGEST_ROWS:-200000}" -v rounds=3 \
         -f "$OC_ROOT/bench/ingest.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = sla ]; then
+    echo "omnichannel benchmark: ingest with SLA clocks running (COPY vs plain COPY)"
+    "$PG_BIN/createdb" omnichannel_bench_sla_ingest
+    "${PSQL[@]}" -d omnichannel_bench_sla_ingest -v rows="${BENCH_INGEST_ROWS:-200000}" -v rounds=3 -v sla=1 \
+        -f "$OC_ROOT/bench/ingest.sql"
+    echo
+    echo "omnichannel benchmark: recompute_sla after a policy change vs the bare UPDATE"
+    "$PG_BIN/createdb" omnichannel_bench_sla_recompute
+    "${PSQL[@]}" -d omnichannel_bench_sla_recompute -v threads="${BENCH_SLA_THREADS:-200000}" -v rounds=3 \
+        -f "$OC_ROOT/bench/sla_recompute.sql"
     echo
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
