@@ -403,7 +403,8 @@ BEGIN
             NEW.priority,
             (SELECT cu.attributes FROM omnichannel.customer AS cu WHERE cu.id = NEW.customer_id));
         IF NEW.sla_policy_id IS DISTINCT FROM OLD.sla_policy_id THEN
-            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, OLD.status, 'priority changed');
+            PERFORM omnichannel.sla_rederive(ARRAY[NEW.id], ARRAY[NEW.sla_policy_id], ARRAY[OLD.status],
+                                             '{"reason": "priority changed"}');
         END IF;
     END IF;
 
@@ -456,7 +457,8 @@ BEGIN
                    jsonb_build_object('from', OLD.status, 'to', NEW.status, 'reopened', true)
               FROM res;
             -- the policy may have changed while the thread was solved
-            PERFORM omnichannel.sla_rederive(NEW.id, NEW.sla_policy_id, NEW.status, 'reopened');
+            PERFORM omnichannel.sla_rederive(ARRAY[NEW.id], ARRAY[NEW.sla_policy_id], ARRAY[NEW.status],
+                                             '{"reason": "reopened"}');
         END IF;
 
         IF NEW.status IN ('solved', 'closed') AND OLD.status NOT IN ('solved', 'closed') THEN
@@ -512,9 +514,9 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_status_change() IS
     'Trigger: moves a thread''s SLA clocks when its status changes (pause, resume, achieve resolution, cancel, reopen) or its priority does (policy matched again)';
 
--- Re-derive one thread's running clocks under a policy (recompute_sla, priority changes).
-CREATE FUNCTION omnichannel.sla_rederive(thread bigint, policy integer,
-                                        status omnichannel.thread_status, reason text)
+-- Re-derive threads' running clocks (recompute_sla, priority changes, reopening).
+CREATE FUNCTION omnichannel.sla_rederive(threads bigint[], policies integer[],
+                                        statuses omnichannel.thread_status[], details jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -523,42 +525,51 @@ AS $$
 DECLARE
     v_n integer;
 BEGIN
-    WITH p AS (SELECT p FROM omnichannel.sla_policy AS p WHERE p.id = policy),
-    cal AS (SELECT omnichannel.sla_calendar_of(policy) AS hours),
-    st AS (SELECT sla_rederive.status AS status),
+    -- the caller holds the threads' row locks, so nobody else moves these
+    -- clocks meanwhile
+    WITH th AS (
+        SELECT x.thread, x.policy, x.status
+          FROM unnest(threads, policies, statuses) AS x(thread, policy, status)),
+    pc AS MATERIALIZED (
+        SELECT p, p.id, omnichannel.sla_calendar_of(p.id) AS cal
+          FROM omnichannel.sla_policy AS p
+         WHERE p.id IN (SELECT th.policy FROM th)),
     cur AS (
-        SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, x.target, x.paused_since, x.pauses,
+        SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, th.policy AS new_policy,
+               x.target, x.paused_since, x.pauses,
                CASE WHEN x.target IS NULL OR x.paused_since IS NOT NULL THEN NULL
-                    ELSE omnichannel.business_time_add(cal.hours, c.started_at, x.target, x.pauses) END AS new_due
+                    ELSE omnichannel.business_time_add(pc.cal, c.started_at, x.target, x.pauses) END AS new_due
           FROM omnichannel.sla_clock AS c
-          CROSS JOIN cal CROSS JOIN st
-          LEFT JOIN p ON true
+          JOIN th ON th.thread = c.thread_id
+          LEFT JOIN pc ON pc.id = th.policy
          CROSS JOIN LATERAL (
-               SELECT omnichannel.sla_target_of(p.p, c.metric) AS target,
-                      -- the new policy's pause statuses decide whether it is paused
-                      CASE WHEN st.status = ANY ((p.p).pause_statuses)
+               SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target,
+                      -- the policy's pause statuses (they may have changed) decide
+                      CASE WHEN th.status = ANY ((pc.p).pause_statuses)
                            THEN COALESCE(c.paused_since, pg_catalog.now()) END AS paused_since,
-                      CASE WHEN c.paused_since IS NOT NULL AND NOT COALESCE(st.status = ANY ((p.p).pause_statuses), false)
+                      CASE WHEN c.paused_since IS NOT NULL
+                                AND NOT COALESCE(th.status = ANY ((pc.p).pause_statuses), false)
                            THEN c.pauses + tstzmultirange(tstzrange(c.paused_since,
                                     GREATEST(pg_catalog.now(), c.paused_since)))
                            ELSE c.pauses END AS pauses) AS x
-         WHERE c.thread_id = sla_rederive.thread AND c.stopped_at IS NULL),
+         WHERE c.stopped_at IS NULL),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
-           SET policy_id = CASE WHEN cur.target IS NULL THEN c.policy_id ELSE policy END,
+           SET policy_id = COALESCE(cur.new_policy, c.policy_id),
                target = COALESCE(cur.target, c.target),
                pauses = cur.pauses,
-               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END,
                due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
                stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
                -- a clock stopped past its due time breached, whatever stopped it
                outcome = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now() THEN 'breached'
                               WHEN cur.target IS NULL THEN 'cancelled' END,
                breached_at = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now()
-                                  THEN c.due_at ELSE c.breached_at END
+                                  THEN c.due_at ELSE c.breached_at END,
+               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END
           FROM cur
          WHERE c.id = cur.id
-           AND (cur.target IS NULL OR c.policy_id IS DISTINCT FROM policy
+           AND (cur.target IS NULL
+                OR c.policy_id IS DISTINCT FROM cur.new_policy
                 OR c.target::interval IS DISTINCT FROM cur.target
                 OR c.paused_since IS DISTINCT FROM cur.paused_since
                 OR c.due_at IS DISTINCT FROM cur.new_due)
@@ -568,8 +579,9 @@ BEGIN
                (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
         SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
                CASE x.event WHEN 'breach' THEN u.due_at ELSE pg_catalog.now() END, u.due_at,
-               jsonb_build_object('reason', reason, 'previous_due_at', u.old_due,
-                                  'previous_policy', u.old_policy, 'policy', policy)
+               sla_rederive.details
+               || jsonb_build_object('previous_due_at', u.old_due, 'previous_policy', u.old_policy,
+                                     'policy', u.policy_id)
           FROM upd AS u
          CROSS JOIN LATERAL (VALUES (1, 'breach'),
                                     (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
@@ -583,8 +595,8 @@ BEGIN
     RETURN v_n;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_rederive(bigint, integer, omnichannel.thread_status, text) IS
-    'Internal: re-derives the targets, pauses and due times of one thread''s running clocks under a policy (a metric the policy no longer measures, or no policy, cancels them); returns the clocks changed';
+COMMENT ON FUNCTION omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb) IS
+    'Internal: re-derives the targets, pauses and due times of the threads'' running clocks, each under the given policy and status (a metric the policy no longer measures, or no policy, stops them: cancelled, or breached when past due); logs a recompute, cancel or breach event with details; returns the clocks changed';
 
 CREATE TRIGGER sla_status
     BEFORE UPDATE OF status, priority ON omnichannel.thread
@@ -730,7 +742,7 @@ BEGIN
     -- changes, recompute_sla, claims): take it first, in id order, so that
     -- the statements below read the clocks as they are once it is ours
     PERFORM 1 FROM omnichannel.thread AS t
-      WHERE t.id = ANY (e_thread)
+      WHERE t.id IN (SELECT pg_catalog.unnest(e_thread))
       ORDER BY t.id
         FOR NO KEY UPDATE;
 
@@ -936,7 +948,7 @@ BEGIN
                         bool_or(c.paused_since IS NOT NULL) AS sla_paused,
                         max(c.policy_id) AS policy_id
                    FROM omnichannel.sla_clock AS c
-                  WHERE c.thread_id = ANY (e_thread) AND c.stopped_at IS NULL
+                  WHERE c.thread_id IN (SELECT pg_catalog.unnest(e_thread)) AND c.stopped_at IS NULL
                   GROUP BY c.thread_id) AS d ON d.thread_id = f.thread
      WHERE t.id = f.thread;
 
@@ -965,6 +977,8 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_threads bigint[];
+    v_policies integer[];
+    v_statuses omnichannel.thread_status[];
     v_n bigint;
 BEGIN
     IF recompute_sla.policy IS NOT NULL AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.id = recompute_sla.policy) THEN
@@ -1000,82 +1014,31 @@ BEGIN
                    (SELECT p.id FROM omnichannel.sla_policy AS p
                      WHERE p.active
                        AND (p.channels IS NULL
-                            OR omnichannel.sla_thread_channel(t.id, COALESCE(t.waiting_channel, t.channels[1]))
-                               = ANY (p.channels))
+                            OR COALESCE(fc.channel, t.waiting_channel, t.channels[1]) = ANY (p.channels))
                        AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
                        AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
                      ORDER BY p.position, p.id LIMIT 1) AS new_policy
               FROM omnichannel.thread AS t
               JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
-             WHERE t.id = ANY (v_threads))
+              -- the channel of the message that started the first clock
+              -- (omnichannel.sla_thread_channel, written out)
+              LEFT JOIN LATERAL (SELECT c.channel FROM omnichannel.sla_clock AS c
+                                  WHERE c.thread_id = t.id
+                                  ORDER BY c.started_at, c.id LIMIT 1) AS fc ON true
+             WHERE t.id IN (SELECT pg_catalog.unnest(v_threads)))
         UPDATE omnichannel.thread AS t
            SET sla_policy_id = m.new_policy
           FROM m
          WHERE t.id = m.id AND t.sla_policy_id IS DISTINCT FROM m.new_policy;
     END IF;
 
-    -- running clocks re-derived from their start and pauses (the threads
-    -- are ours, so nobody else moves these clocks meanwhile)
-    WITH pc AS (
-        SELECT p, p.id, omnichannel.sla_calendar_of(p.id) AS cal
-          FROM omnichannel.sla_policy AS p),
-    cur AS (
-        SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, t.sla_policy_id AS new_policy,
-               x.target, x.paused_since, x.pauses,
-               CASE WHEN x.target IS NULL OR x.paused_since IS NOT NULL THEN NULL
-                    ELSE omnichannel.business_time_add(pc.cal, c.started_at, x.target, x.pauses) END AS new_due
-          FROM omnichannel.sla_clock AS c
-          JOIN omnichannel.thread AS t ON t.id = c.thread_id
-          LEFT JOIN pc ON pc.id = t.sla_policy_id
-         CROSS JOIN LATERAL (
-               SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target,
-                      -- the policy's pause statuses (they may have changed) decide
-                      CASE WHEN t.status = ANY ((pc.p).pause_statuses)
-                           THEN COALESCE(c.paused_since, pg_catalog.now()) END AS paused_since,
-                      CASE WHEN c.paused_since IS NOT NULL AND NOT COALESCE(t.status = ANY ((pc.p).pause_statuses), false)
-                           THEN c.pauses + tstzmultirange(tstzrange(c.paused_since,
-                                    GREATEST(pg_catalog.now(), c.paused_since)))
-                           ELSE c.pauses END AS pauses) AS x
-         WHERE c.thread_id = ANY (v_threads) AND c.stopped_at IS NULL),
-    upd AS (
-        UPDATE omnichannel.sla_clock AS c
-           SET policy_id = COALESCE(cur.new_policy, c.policy_id),
-               target = COALESCE(cur.target, c.target),
-               pauses = cur.pauses,
-               due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
-               stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
-               -- a clock stopped past its due time breached, whatever stopped it
-               outcome = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now() THEN 'breached'
-                              WHEN cur.target IS NULL THEN 'cancelled' END,
-               breached_at = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now()
-                                  THEN c.due_at ELSE c.breached_at END,
-               paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END
-          FROM cur
-         WHERE c.id = cur.id
-           AND (cur.target IS NULL
-                OR c.policy_id IS DISTINCT FROM cur.new_policy
-                OR c.target::interval IS DISTINCT FROM cur.target
-                OR c.paused_since IS DISTINCT FROM cur.paused_since
-                OR c.due_at IS DISTINCT FROM cur.new_due)
-        RETURNING c.*, cur.old_due, cur.old_policy),
-    ev AS (
-        INSERT INTO omnichannel.sla_event
-               (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
-        SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
-               CASE x.event WHEN 'breach' THEN u.due_at ELSE pg_catalog.now() END, u.due_at,
-               jsonb_build_object('previous_due_at', u.old_due, 'previous_policy', u.old_policy,
-                                  'policy', u.policy_id, 'policy_changed', recompute_sla.policy,
-                                  'calendar_changed', recompute_sla.calendar)
-          FROM upd AS u
-         CROSS JOIN LATERAL (VALUES (1, 'breach'),
-                                    (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
-                            AS x(n, event)
-         WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
-                   SELECT 1 FROM omnichannel.sla_event AS e
-                    WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach'))
-         ORDER BY u.id, x.n
-        RETURNING clock_id)
-    SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
+    -- running clocks re-derived from their start and pauses
+    SELECT array_agg(t.sla_policy_id ORDER BY t.id), array_agg(t.status ORDER BY t.id)
+      INTO v_policies, v_statuses
+      FROM omnichannel.thread AS t WHERE t.id IN (SELECT pg_catalog.unnest(v_threads));
+    v_n := omnichannel.sla_rederive(v_threads, v_policies, v_statuses,
+               jsonb_build_object('policy_changed', recompute_sla.policy,
+                                  'calendar_changed', recompute_sla.calendar));
 
     UPDATE omnichannel.thread AS t
        SET first_response_due = d.first_response_due,
@@ -1093,7 +1056,7 @@ BEGIN
                         min(c.due_at) AS sla_due_at,
                         bool_or(c.paused_since IS NOT NULL) AS sla_paused
                    FROM omnichannel.sla_clock AS c
-                  WHERE c.thread_id = ANY (v_threads) AND c.stopped_at IS NULL
+                  WHERE c.thread_id IN (SELECT pg_catalog.unnest(v_threads)) AND c.stopped_at IS NULL
                   GROUP BY c.thread_id) AS d ON d.thread_id = x.id
      WHERE t.id = x.id
        AND (t.first_response_due, t.next_response_due, t.periodic_update_due, t.resolution_due,
