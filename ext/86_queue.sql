@@ -176,6 +176,49 @@ CREATE INDEX thread_queue_dispatch_idx
 CREATE INDEX thread_assignee_open_idx
     ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';
 
+-- Ends a thread's open assignment, if any (release, reassign, solved, closed).
+CREATE FUNCTION omnichannel.end_assignment(thread bigint, how text, reason text)
+RETURNS void
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    UPDATE omnichannel.thread_assignment AS a
+       SET released_at = pg_catalog.clock_timestamp(), released_how = $2,
+           -- release and reassign record the reason given (NULL too); a
+           -- status change keeps the one the assignment was made with
+           reason = CASE WHEN $2 IN ('release', 'reassign') THEN $3 ELSE a.reason END
+     WHERE a.thread_id = $1 AND a.released_at IS NULL
+$$;
+COMMENT ON FUNCTION omnichannel.end_assignment(bigint, text, text) IS
+    'Internal: ends the thread''s open assignment (released_how = how; release and reassign record reason), if it has one';
+
+-- Locks an unsolved thread for an assignment change, or says why not.
+CREATE FUNCTION omnichannel.lock_unsolved_thread(thread bigint)
+RETURNS omnichannel.thread
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_row omnichannel.thread;
+BEGIN
+    SELECT * INTO v_row FROM omnichannel.thread AS t WHERE t.id = lock_unsolved_thread.thread
+       FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'thread % does not exist', lock_unsolved_thread.thread
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF v_row.status IN ('solved', 'closed') THEN
+        RAISE EXCEPTION 'thread % is %', v_row.id, v_row.status
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A solved or closed thread keeps its last assignee for the record.',
+                  HINT = 'Only unsolved threads are assigned and released.';
+    END IF;
+    RETURN v_row;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.lock_unsolved_thread(bigint) IS
+    'Internal: locks the thread (FOR NO KEY UPDATE) and returns it; refuses an unknown, solved or closed thread';
+
 -- Solved or closed ends the open assignment (the assignee stays on the thread).
 CREATE FUNCTION omnichannel.assignment_on_status()
 RETURNS trigger
@@ -184,9 +227,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    UPDATE omnichannel.thread_assignment AS a
-       SET released_at = pg_catalog.clock_timestamp(), released_how = NEW.status::text
-     WHERE a.thread_id = NEW.id AND a.released_at IS NULL;
+    PERFORM omnichannel.end_assignment(NEW.id, NEW.status::text, NULL);
     RETURN NULL;
 END
 $$;
@@ -382,23 +423,12 @@ AS $$
 DECLARE
     v_row omnichannel.thread;
 BEGIN
-    SELECT * INTO v_row FROM omnichannel.thread AS t WHERE t.id = release.thread FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'thread % does not exist', release.thread
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_row.status IN ('solved', 'closed') THEN
-        RAISE EXCEPTION 'thread % is %', v_row.id, v_row.status
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A solved or closed thread keeps its last assignee for the record.';
-    END IF;
+    v_row := omnichannel.lock_unsolved_thread(release.thread);
     IF v_row.assignee IS NULL THEN
         RAISE EXCEPTION 'thread % is not assigned', release.thread
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    UPDATE omnichannel.thread_assignment AS a
-       SET released_at = pg_catalog.clock_timestamp(), released_how = 'release', reason = release.reason
-     WHERE a.thread_id = v_row.id AND a.released_at IS NULL;
+    PERFORM omnichannel.end_assignment(v_row.id, 'release', release.reason);
     UPDATE omnichannel.thread AS t SET assignee = NULL, assigned_at = NULL
      WHERE t.id = v_row.id RETURNING * INTO v_row;
     RETURN v_row;
@@ -427,22 +457,11 @@ BEGIN
         RAISE EXCEPTION 'agent "%" does not exist', reassign.agent
             USING ERRCODE = 'undefined_object';
     END IF;
-    SELECT * INTO v_row FROM omnichannel.thread AS t WHERE t.id = reassign.thread FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'thread % does not exist', reassign.thread
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF v_row.status IN ('solved', 'closed') THEN
-        RAISE EXCEPTION 'thread % is %', v_row.id, v_row.status
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  HINT = 'Only unsolved threads can be assigned.';
-    END IF;
+    v_row := omnichannel.lock_unsolved_thread(reassign.thread);
     IF v_row.assignee IS NOT DISTINCT FROM reassign.agent THEN
         RETURN v_row;
     END IF;
-    UPDATE omnichannel.thread_assignment AS a
-       SET released_at = pg_catalog.clock_timestamp(), released_how = 'reassign', reason = reassign.reason
-     WHERE a.thread_id = v_row.id AND a.released_at IS NULL;
+    PERFORM omnichannel.end_assignment(v_row.id, 'reassign', reassign.reason);
     UPDATE omnichannel.thread AS t
        SET assignee = reassign.agent, assigned_at = pg_catalog.clock_timestamp()
      WHERE t.id = v_row.id RETURNING * INTO v_row;
@@ -517,6 +536,7 @@ COMMENT ON COLUMN omnichannel.queue.preferred_agent IS 'The agent of the custome
 -- dispatch and recompute functions is decided by EXECUTE grants
 -- (docs/install.md "Roles").
 REVOKE EXECUTE ON FUNCTION omnichannel.claim_next(text), omnichannel.release(bigint, text),
+    omnichannel.end_assignment(bigint, text, text), omnichannel.lock_unsolved_thread(bigint),
     omnichannel.reassign(bigint, text, text), omnichannel.recompute_sla(integer, text, boolean),
     omnichannel.sla_sweep(integer), omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[], boolean[], jsonb),
     omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb)
