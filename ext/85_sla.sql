@@ -347,7 +347,31 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel) IS
     'The channel a thread''s SLA policy is matched on: the channel of the customer message that started its first clock (fallback when it has none)';
 
--- The thread's due-time columns from its running clocks, as one row.
+-- The threads' due-time columns from their running clocks, a row per thread
+-- with running clocks.  No SET clause, so that it is inlined into its callers
+-- (which pin search_path themselves); every name is qualified.
+CREATE FUNCTION omnichannel.sla_dues_of(threads bigint[])
+RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_due timestamptz,
+               periodic_update_due timestamptz, resolution_due timestamptz,
+               sla_due_at timestamptz, sla_paused boolean, policy_id integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT c.thread_id,
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'first_response'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'next_response'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'periodic_update'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'resolution'),
+           pg_catalog.min(c.due_at),
+           pg_catalog.bool_or(c.paused_since IS NOT NULL),
+           pg_catalog.max(c.policy_id)
+      FROM omnichannel.sla_clock AS c
+     WHERE c.thread_id IN (SELECT pg_catalog.unnest($1)) AND c.stopped_at IS NULL
+     GROUP BY c.thread_id
+$$;
+COMMENT ON FUNCTION omnichannel.sla_dues_of(bigint[]) IS
+    'The due times of the threads'' running clocks per metric, the earliest, whether they are paused and their policy: a row per thread that has running clocks';
+
+-- One thread's due-time columns, as one row (NULLs and not paused without clocks).
 CREATE FUNCTION omnichannel.sla_thread_dues(thread bigint,
     OUT first_response_due timestamptz, OUT next_response_due timestamptz,
     OUT periodic_update_due timestamptz, OUT resolution_due timestamptz,
@@ -355,14 +379,10 @@ CREATE FUNCTION omnichannel.sla_thread_dues(thread bigint,
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT max(c.due_at) FILTER (WHERE c.metric = 'first_response'),
-           max(c.due_at) FILTER (WHERE c.metric = 'next_response'),
-           max(c.due_at) FILTER (WHERE c.metric = 'periodic_update'),
-           max(c.due_at) FILTER (WHERE c.metric = 'resolution'),
-           min(c.due_at),
-           COALESCE(bool_or(c.paused_since IS NOT NULL), false)
-      FROM omnichannel.sla_clock AS c
-     WHERE c.thread_id = $1 AND c.stopped_at IS NULL
+    SELECT d.first_response_due, d.next_response_due, d.periodic_update_due, d.resolution_due,
+           d.sla_due_at, COALESCE(d.sla_paused, false)
+      FROM (SELECT 1) AS one
+      LEFT JOIN omnichannel.sla_dues_of(ARRAY[$1]) AS d ON true
 $$;
 COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint) IS
     'The due times of a thread''s running clocks per metric, the earliest, and whether they are paused';
@@ -939,17 +959,7 @@ BEGIN
               FROM unnest(e_id, e_thread, e_at, e_in, e_channel, e_queue, e_awaiting, e_first_in)
                    WITH ORDINALITY AS e(id, thread, at, inbound, channel, queue, awaiting, first_in, ord)
              GROUP BY e.thread) AS f
-      LEFT JOIN (SELECT c.thread_id,
-                        max(c.due_at) FILTER (WHERE c.metric = 'first_response') AS first_response_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'next_response') AS next_response_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'periodic_update') AS periodic_update_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'resolution') AS resolution_due,
-                        min(c.due_at) AS sla_due_at,
-                        bool_or(c.paused_since IS NOT NULL) AS sla_paused,
-                        max(c.policy_id) AS policy_id
-                   FROM omnichannel.sla_clock AS c
-                  WHERE c.thread_id IN (SELECT pg_catalog.unnest(e_thread)) AND c.stopped_at IS NULL
-                  GROUP BY c.thread_id) AS d ON d.thread_id = f.thread
+      LEFT JOIN omnichannel.sla_dues_of(e_thread) AS d ON d.thread_id = f.thread
      WHERE t.id = f.thread;
 
     RETURN NULL;
@@ -1048,16 +1058,7 @@ BEGIN
            sla_due_at = d.sla_due_at,
            sla_paused = COALESCE(d.sla_paused, false)
       FROM unnest(v_threads) AS x(id)
-      LEFT JOIN (SELECT c.thread_id,
-                        max(c.due_at) FILTER (WHERE c.metric = 'first_response') AS first_response_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'next_response') AS next_response_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'periodic_update') AS periodic_update_due,
-                        max(c.due_at) FILTER (WHERE c.metric = 'resolution') AS resolution_due,
-                        min(c.due_at) AS sla_due_at,
-                        bool_or(c.paused_since IS NOT NULL) AS sla_paused
-                   FROM omnichannel.sla_clock AS c
-                  WHERE c.thread_id IN (SELECT pg_catalog.unnest(v_threads)) AND c.stopped_at IS NULL
-                  GROUP BY c.thread_id) AS d ON d.thread_id = x.id
+      LEFT JOIN omnichannel.sla_dues_of(v_threads) AS d ON d.thread_id = x.id
      WHERE t.id = x.id
        AND (t.first_response_due, t.next_response_due, t.periodic_update_due, t.resolution_due,
             t.sla_due_at, t.sla_paused)
