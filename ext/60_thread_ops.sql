@@ -63,7 +63,9 @@ COMMENT ON COLUMN omnichannel.thread_event.interaction_ids IS 'Interactions that
 COMMENT ON COLUMN omnichannel.thread_event.reason IS 'Free-text reason given by the operator';
 COMMENT ON COLUMN omnichannel.thread_event.details IS 'What else happened (previous stitch reasons, emptied or re-pointed threads), as a JSON object';
 
-CREATE FUNCTION omnichannel.thread_event_append_only()
+-- Append-only audit tables (thread_event here, sla_event in ext/85_sla.sql):
+-- the trigger's arguments are the refusal's message and hint.
+CREATE FUNCTION omnichannel.audit_append_only()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -71,26 +73,25 @@ AS $$
 BEGIN
     -- the only change allowed is customer_id (customers merged)
     IF TG_OP = 'UPDATE'
-       AND (NEW.id, NEW.occurred_at, NEW.actor, NEW.action, NEW.thread_id,
-            NEW.other_thread_id, NEW.interaction_ids, NEW.reason, NEW.details)
-           IS NOT DISTINCT FROM
-           (OLD.id, OLD.occurred_at, OLD.actor, OLD.action, OLD.thread_id,
-            OLD.other_thread_id, OLD.interaction_ids, OLD.reason, OLD.details)
+       AND pg_catalog.to_jsonb(NEW) - 'customer_id' = pg_catalog.to_jsonb(OLD) - 'customer_id'
     THEN
         RETURN NEW;
     END IF;
-    RAISE EXCEPTION 'thread events are append-only'
+    RAISE EXCEPTION '%', TG_ARGV[0]
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s of event %s of omnichannel.thread_event was refused.', TG_OP, OLD.id),
-              HINT = 'Record a correcting operation (move_interaction, split_thread, merge_threads) instead.';
+              DETAIL = pg_catalog.format('%s of event %s of %s.%s was refused.',
+                                         TG_OP, OLD.id, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+              HINT = TG_ARGV[1];
 END
 $$;
-COMMENT ON FUNCTION omnichannel.thread_event_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on thread_event (except changing customer_id when customers are merged)';
+COMMENT ON FUNCTION omnichannel.audit_append_only() IS
+    'Trigger: refuses UPDATE and DELETE on an audit table (except changing customer_id when customers are merged); arguments: the message and the hint';
 
 CREATE TRIGGER thread_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.thread_event
-    FOR EACH ROW EXECUTE FUNCTION omnichannel.thread_event_append_only();
+    FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
+        'thread events are append-only',
+        'Record a correcting operation (move_interaction, split_thread, merge_threads) instead.');
 COMMENT ON TRIGGER thread_event_append_only ON omnichannel.thread_event IS
     'Keeps the audit trail append-only';
 

@@ -247,33 +247,11 @@ COMMENT ON COLUMN omnichannel.sla_event.wall_seconds IS 'Wall-clock seconds from
 COMMENT ON COLUMN omnichannel.sla_event.details IS 'Context (status change, previous due time, policy), as a JSON object';
 COMMENT ON COLUMN omnichannel.sla_event.recorded_at IS 'When the row was written';
 
-CREATE FUNCTION omnichannel.sla_event_append_only()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    -- customers merged: customer_id may follow the thread
-    IF TG_OP = 'UPDATE'
-       AND (NEW.id, NEW.clock_id, NEW.thread_id, NEW.metric, NEW.event, NEW.at, NEW.due_at,
-            NEW.business_seconds, NEW.wall_seconds, NEW.details, NEW.recorded_at)
-           IS NOT DISTINCT FROM
-           (OLD.id, OLD.clock_id, OLD.thread_id, OLD.metric, OLD.event, OLD.at, OLD.due_at,
-            OLD.business_seconds, OLD.wall_seconds, OLD.details, OLD.recorded_at)
-    THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION 'SLA events are append-only'
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s of event %s of omnichannel.sla_event was refused.', TG_OP, OLD.id),
-              HINT = 'Change the policy or the calendar and run omnichannel.recompute_sla() instead.';
-END
-$$;
-COMMENT ON FUNCTION omnichannel.sla_event_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on sla_event (except changing customer_id when customers are merged)';
 CREATE TRIGGER sla_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.sla_event
-    FOR EACH ROW EXECUTE FUNCTION omnichannel.sla_event_append_only();
+    FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
+        'SLA events are append-only',
+        'Change the policy or the calendar and run omnichannel.recompute_sla() instead.');
 COMMENT ON TRIGGER sla_event_append_only ON omnichannel.sla_event IS
     'Keeps the SLA log append-only';
 

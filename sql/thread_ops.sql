@@ -260,7 +260,7 @@ SELECT p.oid::regprocedure AS function, p.provolatile AS vol, p.proisstrict AS s
   FROM pg_proc AS p
  WHERE p.pronamespace = 'omnichannel'::regnamespace
    AND p.proname IN ('move_interaction', 'split_thread', 'merge_threads', 'refresh_thread',
-                     'thread_ops_lock', 'thread_event_append_only')
+                     'thread_ops_lock', 'audit_append_only')
  ORDER BY 1::text;
 SELECT c.relname, c.oid = ANY (e.extconfig) AS dumped
   FROM pg_extension AS e, pg_class AS c
