@@ -255,27 +255,40 @@ $$;
 COMMENT ON FUNCTION omnichannel.agent_load(text) IS
     'Capacity units the agent''s open assigned threads take (pending, on-hold and solved threads take none)';
 
--- Whether an agent may take a thread (its queues, skills and languages,
--- its spare capacity, the previous agent's turn).
+-- Whether an agent is available (the previous agent's turn).
+CREATE FUNCTION omnichannel.agent_available(agent text)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM omnichannel.agent AS g WHERE g.id = $1 AND g.status = 'available')
+$$;
+COMMENT ON FUNCTION omnichannel.agent_available(text) IS
+    'Whether the agent exists and its status is available';
+
+-- Whether an agent may take a thread: its queues, skills and languages, a
+-- channel that fits its spare capacity (fits: the channels whose units fit,
+-- computed once per claim), and no available previous agent still owed it
+-- (waiting since after cutoff = now() - previous_agent_wait).
 CREATE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
-                                          spare numeric, previous_agent_wait interval)
+                                          fits omnichannel.channel[], cutoff timestamptz)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
--- no SET clause, so that it is inlined into claim_next's candidate scan
--- (which runs with search_path = pg_catalog, pg_temp)
+-- a plain expression and no SET clause, so that it is inlined into
+-- claim_next's candidate scans (which run with search_path = pg_catalog,
+-- pg_temp)
 AS $$
     SELECT t.merged_into IS NULL
        AND (pg_catalog.cardinality(a.queues) = 0 OR t.queue IS NULL OR t.queue = ANY (a.queues))
        AND t.required_skills <@ a.skills
        AND (pg_catalog.cardinality(a.languages) = 0 OR t.language IS NULL OR t.language = ANY (a.languages))
-       AND omnichannel.channel_units(COALESCE(t.waiting_channel, t.channels[1])) <= spare + 1e-4
+       AND COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (fits)
        AND (t.preferred_agent IS NULL OR t.preferred_agent = a.id
-            OR t.waiting_since IS NULL OR t.waiting_since <= pg_catalog.now() - previous_agent_wait
-            OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
-                            WHERE p.id = t.preferred_agent AND p.status = 'available'))
+            OR t.waiting_since IS NULL OR t.waiting_since <= cutoff
+            OR NOT omnichannel.agent_available(t.preferred_agent))
 $$;
-COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.agent, numeric, interval) IS
-    'Whether the agent may claim the thread: queue, skills, language, spare capacity in channel units, and no available previous agent still within previous_agent_wait';
+COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.agent, omnichannel.channel[], timestamptz) IS
+    'Whether the agent may claim the thread: queue, skills, language, a channel among fits (those that fit its spare capacity), and no available previous agent still within previous_agent_wait (waiting since after cutoff)';
 
 -- claim_next -------------------------------------------------------------------------
 
@@ -292,8 +305,6 @@ DECLARE
     v_wait     interval;
     v_cutoff   timestamptz;
     v_fit      omnichannel.channel[];
-    v_all_fit  boolean;
-    v_any_lang boolean;
     v_queues   text[];
     v_limit    integer;
     v_cand     bigint[];
@@ -327,18 +338,15 @@ BEGIN
     IF pg_catalog.cardinality(v_fit) = 0 THEN
         RETURN;
     END IF;
-    v_all_fit := pg_catalog.cardinality(v_fit)
-                 = pg_catalog.cardinality(pg_catalog.enum_range(NULL::omnichannel.channel));
-    v_any_lang := pg_catalog.cardinality(a.languages) = 0;
     v_queues := CASE WHEN pg_catalog.cardinality(a.queues) > 0 THEN a.queues END;
     v_wait := omnichannel.dispatch_settings();
     v_cutoff := pg_catalog.now() - v_wait;
 
     -- candidates in dispatch order, read without locks: 16, then the next
-    -- 64, 256 and 1024 if every one tried was taken meanwhile.  The
-    -- conditions are omnichannel.claim_eligible(), written out so that
-    -- they are evaluated inline; an agent serving some queues reads each
-    -- queue's head (thread_queue_dispatch_idx) and the threads with none.
+    -- 64, 256 and 1024 if every one tried was taken meanwhile, by
+    -- omnichannel.claim_eligible() (inlined); an agent serving some queues
+    -- reads each queue's head (thread_queue_dispatch_idx) and the threads
+    -- with none.
     FOR v_round IN 1..4 LOOP
         v_limit := 16 * 4 ^ (v_round - 1);
         IF v_queues IS NULL THEN
@@ -346,13 +354,7 @@ BEGIN
                 SELECT t.id FROM omnichannel.thread AS t
                  WHERE t.status = 'open' AND t.assignee IS NULL
                    AND NOT t.id = ANY (v_tried)
-                   AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
-                   AND t.required_skills <@ a.skills
-                   AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
-                   AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
-                        OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
-                        OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
-                                        WHERE p.id = t.preferred_agent AND p.status = 'available'))
+                   AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff)
                  ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
                  LIMIT v_limit);
         ELSE
@@ -367,13 +369,7 @@ BEGIN
                      WHERE t.status = 'open' AND t.assignee IS NULL
                        AND COALESCE(t.queue, '') = q.queue
                        AND NOT t.id = ANY (v_tried)
-                       AND (v_all_fit OR COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (v_fit))
-                       AND t.required_skills <@ a.skills
-                       AND (v_any_lang OR t.language IS NULL OR t.language = ANY (a.languages))
-                       AND (t.preferred_agent IS NULL OR t.preferred_agent = agent
-                            OR t.waiting_since IS NULL OR t.waiting_since <= v_cutoff
-                            OR NOT EXISTS (SELECT 1 FROM omnichannel.agent AS p
-                                            WHERE p.id = t.preferred_agent AND p.status = 'available'))
+                       AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff)
                      ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
                      LIMIT v_limit) AS c
                  ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id
@@ -390,7 +386,7 @@ BEGIN
                  WHERE t.id = v_id FOR NO KEY UPDATE SKIP LOCKED;
                 IF FOUND THEN
                     IF v_row.status <> 'open' OR v_row.assignee IS NOT NULL
-                       OR NOT omnichannel.claim_eligible(v_row, a, v_spare, v_wait) THEN
+                       OR NOT omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff) THEN
                         -- taken or changed meanwhile: give the lock back
                         RAISE EXCEPTION USING ERRCODE = 'OC001';
                     END IF;
