@@ -24,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "lib/stringinfo.h"
@@ -31,6 +32,7 @@
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
+#include "utils/memutils.h"
 
 #include "core/contact_point.h"
 #include "core/phone.h"
@@ -142,6 +144,43 @@ region_arg(text *region, char *canon)
 	return canon;
 }
 
+/*
+ * Recent normalizations, per backend: a bulk load names the same customers
+ * again and again, and parsing a phone number with libphonenumber costs
+ * more than the rest of a row's input.  The result depends only on the
+ * input bytes, the region and the library, so entries never go stale.
+ * Direct-mapped: a slot holds the latest input that hashed to it; only
+ * short inputs that normalized are kept (bounded memory, about 1 MB).
+ */
+#define OC_CP_MEMO_SLOTS	8192
+#define OC_CP_MEMO_MAX_INPUT 64
+
+typedef struct CpMemo
+{
+	uint8		inlen;			/* 0: empty slot */
+	uint8		outlen;
+	char		region[3];
+	char		in[OC_CP_MEMO_MAX_INPUT];
+	char		out[OC_CP_MEMO_MAX_INPUT + 16];	/* canonical text is at most this long */
+} CpMemo;
+
+static CpMemo *cp_memo = NULL;
+
+static CpMemo *
+memo_slot(const char *s, size_t len, const char *region)
+{
+	uint32		h;
+
+	if (len == 0 || len > OC_CP_MEMO_MAX_INPUT || strlen(region) > 2)
+		return NULL;
+	if (cp_memo == NULL)
+		cp_memo = MemoryContextAllocZero(TopMemoryContext,
+										 sizeof(CpMemo) * OC_CP_MEMO_SLOTS);
+	h = hash_combine(hash_bytes((const unsigned char *) s, (int) len),
+					 hash_bytes((const unsigned char *) region, (int) strlen(region)));
+	return &cp_memo[h % OC_CP_MEMO_SLOTS];
+}
+
 /* Normalize input bytes into a datum with a default region, or ereport. */
 static Datum
 normalize_to_datum(const char *s, size_t len, const char *region)
@@ -149,8 +188,13 @@ normalize_to_datum(const char *s, size_t len, const char *region)
 	char		out[OC_CP_BUFSIZE];
 	size_t		outlen;
 	oc_cp_error err;
+	CpMemo	   *m;
 
 	check_encoding();
+	m = memo_slot(s, len, region);
+	if (m != NULL && m->inlen == len && memcmp(m->in, s, len) == 0 &&
+		strcmp(m->region, region) == 0)
+		return make_datum(m->out, m->outlen);
 	if (oc_cp_normalize_region(s, len, region, out, sizeof(out), &outlen,
 							   &err) != OC_CP_OK)
 	{
@@ -158,6 +202,14 @@ normalize_to_datum(const char *s, size_t len, const char *region)
 
 		oc_cp_quote(s, len, shown, sizeof(shown));
 		report(shown, &err);
+	}
+	if (m != NULL && outlen <= sizeof(m->out))
+	{
+		m->inlen = (uint8) len;
+		memcpy(m->in, s, len);
+		strcpy(m->region, region);
+		m->outlen = (uint8) outlen;
+		memcpy(m->out, out, outlen);
 	}
 	return make_datum(out, outlen);
 }
