@@ -193,18 +193,19 @@ RETURNS trigger
 AS 'MODULE_PATHNAME', 'oc_interaction_after_statement'
 LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION omnichannel.interaction_after_statement() IS
-    'Ingest trigger: removes threads opened for rows that ON CONFLICT DO NOTHING skipped and that no stored row joined';
+    'Ingest statement trigger: writes the activity, queue facts and due times of the threads the statement''s rows joined (moving their SLA clocks through sla_ingest), records their key and subject look-up rows, and removes threads opened for rows that ON CONFLICT DO NOTHING skipped and that no stored row joined';
 
 CREATE TRIGGER ingest
     BEFORE INSERT ON omnichannel.interaction
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_before_insert();
 CREATE TRIGGER ingest_cleanup
     AFTER INSERT ON omnichannel.interaction
+    REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
 COMMENT ON TRIGGER ingest ON omnichannel.interaction IS
     'Resolves the customer and the thread of each new interaction';
 COMMENT ON TRIGGER ingest_cleanup ON omnichannel.interaction IS
-    'Removes threads left empty by rows that ON CONFLICT skipped';
+    'Writes the threads'' activity, queue facts and SLA clocks once per statement, and removes threads left empty by rows that ON CONFLICT skipped';
 
 -- pg_dump: the history is data of the extension's own tables.
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.customer', '');

@@ -4,9 +4,10 @@
 -- resolution), an append-only event log, and the triggers that move the
 -- clocks in the same transaction as the event that moves them:
 --
---   * ingest (statement trigger sla_clocks on interaction, after the
---     stitching trigger): inbound rows start response clocks, customer-
---     visible outbound rows achieve them and restart the periodic update;
+--   * ingest (sla_ingest, called by the ingest statement trigger with the
+--     statement's interactions classified per thread): inbound rows start
+--     response clocks, customer-visible outbound rows achieve them and
+--     restart the periodic update;
 --   * a thread's status or priority changing (trigger sla_status on
 --     thread): pending and on_hold pause, leaving them resumes, solved
 --     achieves resolution, reopening resumes it.
@@ -671,93 +672,54 @@ COMMENT ON FUNCTION omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[
 
 -- Ingest: the statement's customer-visible interactions move the clocks ---------------
 
-CREATE FUNCTION omnichannel.sla_after_ingest()
-RETURNS trigger
+-- The ingest statement trigger (interaction_after_statement, src/pg/ingest.c)
+-- classifies the statement's customer-visible interactions per thread
+-- (src/core/queue_facts.c: awaiting, first customer message, the reply that
+-- follows) and hands them here, in (thread, occurred_at, id) order, with the
+-- threads an inbound message reopens; it then writes every thread's queue
+-- facts, and its due times when this returns true, in one UPDATE.
+CREATE FUNCTION omnichannel.sla_ingest(
+    e_id bigint[], e_thread bigint[], e_customer bigint[], e_at timestamptz[],
+    e_in boolean[], e_channel omnichannel.channel[], e_awaiting boolean[],
+    e_next_out_at timestamptz[], e_next_out_id bigint[], e_first_in boolean[],
+    e_after_in boolean[], reopen_ids bigint[], reopen_ats timestamptz[])
+RETURNS boolean
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- the statement's inbound and customer-visible outbound rows, in
-    -- (thread, occurred_at, id) order, with what the rules need
-    e_id bigint[]; e_thread bigint[]; e_customer bigint[]; e_at timestamptz[];
-    e_in boolean[]; e_channel omnichannel.channel[]; e_queue text[];
-    e_awaiting boolean[]; e_next_out_at timestamptz[]; e_next_out_id bigint[];
-    e_first_in boolean[]; e_after_in boolean[];
-    v_reopen bigint[]; v_reopen_at timestamptz[];
     v_stop_ids bigint[]; v_stop_at timestamptz[]; v_stop_by bigint[];
     v_any_policy boolean;
+    v_clocks boolean;
 BEGIN
-    -- A row no newer than what its thread already knows of its direction
-    -- (a restore of dumped history, a migration, a late duplicate) moves
-    -- nothing: the thread's facts and clocks already account for it.
-    -- A live session an agent took (a call, a chat, a video call, a visit:
-    -- inbound with an agent) is the customer's message and its answer at
-    -- once: two events, the reply right after.
-    WITH n AS (
-        SELECT n.id, x.seq, n.thread_id, n.customer_id, n.occurred_at AS at,
-               x.inbound, n.channel, n.queue,
-               t.waiting_since AS t_waiting_since, t.first_inbound_at AS t_first_inbound_at
-          FROM new_rows AS n
-          JOIN omnichannel.thread AS t ON t.id = n.thread_id
-         CROSS JOIN LATERAL (VALUES (0, n.direction = 'inbound'), (1, false)) AS x(seq, inbound)
-         WHERE n.direction <> 'internal'
-           AND (x.seq = 0 OR (n.direction = 'inbound' AND n.agent IS NOT NULL
-                              AND n.channel IN ('phone', 'chat', 'video', 'in_person')))
-           AND NOT COALESCE(n.direction = 'inbound' AND n.occurred_at <= t.last_inbound_at, false)
-           AND NOT COALESCE(n.direction = 'outbound' AND n.occurred_at <= t.last_outbound_at, false)),
-    w AS (
-        SELECT n.*,
-               lag(n.inbound) OVER fwd AS prev_in,
-               count(*) FILTER (WHERE n.inbound) OVER fwd AS ins_so_far,
-               min(CASE WHEN NOT n.inbound THEN n.at END) OVER back AS next_out_at,
-               min(CASE WHEN NOT n.inbound THEN ARRAY[pg_catalog.date_part('epoch', n.at), n.id] END)
-                   OVER back AS next_out_key
-          FROM n
-        WINDOW fwd AS (PARTITION BY n.thread_id ORDER BY n.at, n.id, n.seq),
-               back AS (PARTITION BY n.thread_id ORDER BY n.at DESC, n.id DESC, n.seq DESC
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))
-    -- (one sort: the aggregates read the rows in the subquery's order)
-    SELECT array_agg(o.id), array_agg(o.thread_id), array_agg(o.customer_id), array_agg(o.at),
-           array_agg(o.inbound), array_agg(o.channel), array_agg(o.queue), array_agg(o.awaiting),
-           array_agg(o.next_out_at), array_agg(o.next_out_id), array_agg(o.first_in),
-           array_agg(o.after_in)
-      INTO e_id, e_thread, e_customer, e_at, e_in, e_channel, e_queue,
-           e_awaiting, e_next_out_at, e_next_out_id, e_first_in, e_after_in
-      FROM (SELECT w.id, w.thread_id, w.customer_id, w.at, w.inbound, w.channel, w.queue,
-                   COALESCE(w.prev_in, w.t_waiting_since IS NOT NULL) AS awaiting,
-                   w.next_out_at, w.next_out_key[2]::bigint AS next_out_id,
-                   w.inbound AND w.ins_so_far = 1 AND w.t_first_inbound_at IS NULL AS first_in,
-                   w.ins_so_far > 0 OR w.t_first_inbound_at IS NOT NULL AS after_in
-              FROM w
-             ORDER BY w.thread_id, w.at, w.id, w.seq) AS o;
-
-    IF e_id IS NULL THEN
-        RETURN NULL;
+    v_any_policy := EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.active);
+    v_clocks := v_any_policy OR EXISTS (
+        SELECT 1 FROM omnichannel.sla_clock AS c
+         WHERE c.thread_id = ANY (e_thread) AND c.stopped_at IS NULL);
+    IF NOT v_clocks AND reopen_ids IS NULL THEN
+        RETURN false;
     END IF;
 
     -- whoever moves a thread's clocks holds the thread's row lock (status
     -- changes, recompute_sla, claims): take it first, in id order, so that
     -- the statements below read the clocks as they are once it is ours
     PERFORM 1 FROM omnichannel.thread AS t
-      WHERE t.id IN (SELECT pg_catalog.unnest(e_thread))
+      WHERE t.id IN (SELECT pg_catalog.unnest(e_thread) UNION SELECT pg_catalog.unnest(reopen_ids))
       ORDER BY t.id
         FOR NO KEY UPDATE;
 
-    -- 1. a customer message to a pending or on-hold thread makes it open
-    --    again (the status trigger resumes its clocks at that message)
-    SELECT array_agg(t.id ORDER BY t.id), array_agg(f.at ORDER BY t.id)
-      INTO v_reopen, v_reopen_at
-      FROM (SELECT e.thread, min(e.at) AS at
-              FROM unnest(e_thread, e_at, e_in) AS e(thread, at, inbound)
-             WHERE e.inbound GROUP BY e.thread) AS f
-      JOIN omnichannel.thread AS t ON t.id = f.thread
-     WHERE t.status IN ('pending', 'on_hold');
-    IF v_reopen IS NOT NULL THEN
+    -- 1. a customer message to a solved (within the reopen window: the
+    --    stitching decided), pending or on-hold thread makes it open again;
+    --    the status trigger resumes its clocks at that message
+    IF reopen_ids IS NOT NULL THEN
         UPDATE omnichannel.thread AS t
            SET status = 'open', status_changed_at = r.at
-          FROM unnest(v_reopen, v_reopen_at) AS r(id, at)
-         WHERE t.id = r.id;
+          FROM unnest(reopen_ids, reopen_ats) AS r(id, at)
+         WHERE t.id = r.id AND t.status IN ('solved', 'pending', 'on_hold');
+    END IF;
+    IF NOT v_clocks OR e_id IS NULL THEN
+        RETURN v_clocks;
     END IF;
 
     -- 2. the first customer-visible reply of a thread in this statement
@@ -781,8 +743,9 @@ BEGIN
     --    replies start the periodic update.  A clock whose stop is in this
     --    statement too is written stopped.  A thread whose first customer
     --    message is in this statement gets its policy here.
-    v_any_policy := EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.active);
-    IF v_any_policy THEN
+    IF NOT v_any_policy THEN
+        RETURN true;
+    END IF;
     -- a policy change waits for this transaction and the statements below
     -- read a policy change committed meanwhile, so recompute_sla() run
     -- after the change commits sees every thread started on the old one
@@ -887,71 +850,16 @@ BEGIN
      CROSS JOIN LATERAL (VALUES (1, 'start'), (2, 'breach'), (3, 'achieve')) AS x(n, event)
      WHERE x.n = 1 OR (x.n = 2 AND i.breached_at IS NOT NULL) OR (x.n = 3 AND i.stopped_at IS NOT NULL)
      ORDER BY i.id, x.n;
-    END IF;
-
-    -- 4. the thread's facts for the queue, its due times and the policy
-    --    its clocks run on; a thread whose first customer message is in
-    --    this statement gets its language and preferred (previous) agent
-    UPDATE omnichannel.thread AS t
-       SET sla_policy_id = COALESCE(t.sla_policy_id, d.policy_id),
-           language = CASE WHEN t.language IS NOT NULL OR f.first_in_channel IS NULL THEN t.language
-                           ELSE (SELECT cu.language FROM omnichannel.customer AS cu
-                                  WHERE cu.id = t.customer_id) END,
-           preferred_agent = CASE WHEN t.preferred_agent IS NOT NULL OR f.first_in_channel IS NULL
-                                  THEN t.preferred_agent
-                                  ELSE (SELECT o.assignee FROM omnichannel.thread AS o
-                                         WHERE o.customer_id = t.customer_id AND o.id < t.id
-                                           AND o.assignee IS NOT NULL
-                                         ORDER BY o.id DESC LIMIT 1) END,
-           first_inbound_at = COALESCE(t.first_inbound_at, f.first_in),
-           first_response_at = COALESCE(t.first_response_at,
-               CASE WHEN f.first_reply >= COALESCE(t.first_inbound_at, f.first_in) THEN f.first_reply END),
-           last_inbound_at = GREATEST(t.last_inbound_at, f.last_in),
-           last_outbound_at = GREATEST(t.last_outbound_at, f.last_out),
-           -- (a late reply dated before the message waiting does not answer it)
-           waiting_since = CASE WHEN f.ends_with_reply AND f.last_out >= COALESCE(t.waiting_since, '-infinity')
-                                THEN NULL
-                                WHEN f.ends_with_reply THEN t.waiting_since
-                                ELSE COALESCE(f.streak_start, t.waiting_since) END,
-           waiting_channel = COALESCE(f.last_in_channel, t.waiting_channel),
-           queue = COALESCE(f.last_queue, t.queue),
-           first_response_due = d.first_response_due,
-           next_response_due = d.next_response_due,
-           periodic_update_due = d.periodic_update_due,
-           resolution_due = d.resolution_due,
-           sla_due_at = d.sla_due_at,
-           sla_paused = COALESCE(d.sla_paused, false)
-      FROM (SELECT e.thread,
-                   (array_agg(e.channel ORDER BY e.ord) FILTER (WHERE e.first_in))[1]
-                       AS first_in_channel,
-                   min(e.at) FILTER (WHERE e.inbound) AS first_in,
-                   min(e.at) FILTER (WHERE NOT e.inbound AND e.awaiting) AS first_reply,
-                   max(e.at) FILTER (WHERE e.inbound) AS last_in,
-                   max(e.at) FILTER (WHERE NOT e.inbound) AS last_out,
-                   NOT (array_agg(e.inbound ORDER BY e.ord DESC))[1] AS ends_with_reply,
-                   max(e.at) FILTER (WHERE e.inbound AND NOT e.awaiting) AS streak_start,
-                   (array_agg(e.channel ORDER BY e.ord DESC) FILTER (WHERE e.inbound))[1]
-                       AS last_in_channel,
-                   (array_agg(e.queue ORDER BY e.ord DESC)
-                       FILTER (WHERE e.inbound AND e.queue IS NOT NULL))[1] AS last_queue
-              FROM unnest(e_id, e_thread, e_at, e_in, e_channel, e_queue, e_awaiting, e_first_in)
-                   WITH ORDINALITY AS e(id, thread, at, inbound, channel, queue, awaiting, first_in, ord)
-             GROUP BY e.thread) AS f
-      LEFT JOIN omnichannel.sla_dues_of(e_thread) AS d ON d.thread_id = f.thread
-     WHERE t.id = f.thread;
-
-    RETURN NULL;
+    RETURN true;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_after_ingest() IS
-    'Ingest statement trigger: starts, achieves and breaches SLA clocks for the statement''s customer-visible interactions and keeps the threads'' queue facts and due times current';
-
-CREATE TRIGGER sla_clocks
-    AFTER INSERT ON omnichannel.interaction
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.sla_after_ingest();
-COMMENT ON TRIGGER sla_clocks ON omnichannel.interaction IS
-    'Moves the SLA clocks and the queue facts of the threads a statement''s interactions joined (after ingest_cleanup: trigger names fire in order)';
+COMMENT ON FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
+    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[]) IS
+    'Internal, called by the ingest statement trigger: reopens the threads a customer message reopens, achieves the clocks the statement''s replies answer and starts the clocks its messages start; true when the threads'' due times must be refreshed';
+-- only the ingest trigger calls it, as the interaction table's owner
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
+    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[])
+    FROM PUBLIC;
 
 -- Policy or calendar changes ------------------------------------------------------------
 

@@ -55,6 +55,7 @@
 #include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "datatype/timestamp.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -68,11 +69,14 @@
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
+#include "core/queue_facts.h"
 #include "core/stitch.h"
 #include "core/subject.h"
 #include "pg/index_probe.h"
@@ -93,6 +97,7 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_statement);
 typedef struct IngestCache
 {
 	Oid			relid;			/* omnichannel.interaction it was built for */
+	Oid			owner;			/* its owner, who runs the statement's bookkeeping */
 	Oid			customer_seq;	/* sequence behind customer.id */
 	Oid			thread_seq;		/* sequence behind thread.id */
 	Oid			contact_type;
@@ -131,6 +136,14 @@ typedef struct IngestCache
 	AttrNumber	att_pending[2]; /* pending_reference customer_id, interaction_id */
 	OcIndexProbe by_id;			/* interaction (id) */
 	Oid			inbound_oid;	/* direction 'inbound' */
+	Oid			outbound_oid;	/* direction 'outbound' */
+	AttrNumber	att_agent;
+	AttrNumber	att_queue;
+	AttrNumber	att_thread_waiting; /* thread.waiting_since */
+	AttrNumber	att_thread_first_in;	/* thread.first_inbound_at */
+	AttrNumber	att_thread_last_in; /* thread.last_inbound_at */
+	AttrNumber	att_thread_last_out;	/* thread.last_outbound_at */
+	Oid			channel_array_type;
 	AttrNumber	att_attributes;
 	AttrNumber	att_business_keys;
 	AttrNumber	att_key_thread;	/* thread_key.thread_id */
@@ -142,11 +155,14 @@ typedef struct IngestCache
 	int			nchannels;
 	Oid			channel_oid[32];	/* channel labels ... */
 	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
+	bool		channel_live[32];	/* ... and whether agents take them live */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_bare_customer;
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	new_thread;
 	SPIPlanPtr	touch_threads;
+	SPIPlanPtr	sla_active;
+	SPIPlanPtr	sla_ingest;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
 	SPIPlanPtr	upsert_subject;
@@ -160,6 +176,7 @@ typedef struct IngestCache
 static IngestCache cache;
 
 static void touch_overlay(oc_stitch_candidate *c);
+static uint64 run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expect);
 static void lookup_forget(void);
 static int	lookup_pending_threads(bool subject, int64 customer, const char *name,
 								   const char *value, Datum *vals, int n, int max);
@@ -195,13 +212,25 @@ column(TupleDesc tupdesc, const char *name)
 	return (AttrNumber) attnum;
 }
 
+/* Attribute number of a column of omnichannel.thread that must exist. */
+static AttrNumber
+thread_column(Oid thread_rel, const char *name)
+{
+	AttrNumber	attnum = get_attnum(thread_rel, name);
+
+	if (attnum == InvalidAttrNumber)
+		elog(ERROR, "omnichannel.thread has no column \"%s\"", name);
+	return attnum;
+}
+
 /* Free saved plans of a previous build. */
 static void
 free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_bare_customer, &cache.drop_customer,
-		&cache.new_thread, &cache.touch_threads, &cache.upsert_key,
+		&cache.new_thread, &cache.touch_threads, &cache.sla_active,
+		&cache.sla_ingest, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
 		&cache.relate_thread, &cache.link_identifiers
@@ -254,6 +283,7 @@ cache_enum_labels(Oid status_type, Oid channel_type)
 		cache.channel_oid[cache.nchannels] = en->oid;
 		cache.channel_windows[cache.nchannels] =
 			oc_stitch_default_windows(NameStr(en->enumlabel));
+		cache.channel_live[cache.nchannels] = oc_qf_live_channel(NameStr(en->enumlabel));
 		cache.nchannels++;
 	}
 	ReleaseSysCacheList(list);
@@ -399,6 +429,15 @@ ensure_cache(Relation rel)
 	cache.att_subject_key = column(tupdesc, "subject_key");
 	cache.inbound_oid = enum_label_oid(TupleDescAttr(tupdesc, cache.att_direction - 1)->atttypid,
 									   "inbound");
+	cache.outbound_oid = enum_label_oid(TupleDescAttr(tupdesc, cache.att_direction - 1)->atttypid,
+										"outbound");
+	cache.att_agent = column(tupdesc, "agent");
+	cache.att_queue = column(tupdesc, "queue");
+	cache.att_thread_waiting = thread_column(thread_rel, "waiting_since");
+	cache.att_thread_first_in = thread_column(thread_rel, "first_inbound_at");
+	cache.att_thread_last_in = thread_column(thread_rel, "last_inbound_at");
+	cache.att_thread_last_out = thread_column(thread_rel, "last_outbound_at");
+	cache.channel_array_type = get_array_type(cache.channel_type);
 	cache.att_attributes = column(tupdesc, "attributes");
 	cache.att_business_keys = column(tupdesc, "business_keys");
 	cache.att_key_thread = get_attnum(relation_in(nsp, "thread_key"), "thread_id");
@@ -533,43 +572,130 @@ ensure_cache(Relation rel)
 		"        follow_up_of, related_to) "
 		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5, $6, $7)",
 		7, argtypes);
-	/* the activity of a statement's rows, one row per thread, in id order */
-	argtypes[0] = INT8ARRAYOID;		/* thread ids */
-	argtypes[1] = INT8ARRAYOID;		/* their customers */
-	argtypes[2] = TIMESTAMPTZARRAYOID;	/* earliest occurred_at */
-	argtypes[3] = TIMESTAMPTZARRAYOID;	/* latest occurred_at */
-	argtypes[4] = TEXTARRAYOID;		/* first subject, or NULL */
-	argtypes[5] = BOOLARRAYOID;		/* reopen a solved thread */
-	argtypes[6] = TEXTARRAYOID;		/* channels used, comma-separated */
-	cache.touch_threads = prepare_plan(
-		"UPDATE omnichannel.thread AS t "
-		"   SET last_activity_at = GREATEST(t.last_activity_at, u.max_at), "
-		"       opened_at = LEAST(t.opened_at, u.min_at), "
-		"       subject = COALESCE(t.subject, u.subject), "
-		"       channels = t.channels OPERATOR(pg_catalog.||) ARRAY("
-		"           SELECT c.c FROM pg_catalog.unnest(u.chans) WITH ORDINALITY AS c(c, n) "
-		"            WHERE NOT c.c OPERATOR(pg_catalog.=) ANY (t.channels) ORDER BY c.n), "
-		"       status = CASE WHEN u.reopen AND t.status OPERATOR(pg_catalog.=) 'solved' "
-		"                     THEN 'open'::omnichannel.thread_status ELSE t.status END, "
-		"       status_changed_at = CASE WHEN u.reopen AND t.status OPERATOR(pg_catalog.=) 'solved' "
-		"                     THEN u.min_at ELSE t.status_changed_at END "
-		"  FROM (SELECT u.id, u.customer, u.min_at, u.max_at, u.subject, u.reopen, "
-		"               pg_catalog.string_to_array(u.chans, ',')::omnichannel.channel[] AS chans "
-		"          FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-		"                          pg_catalog.unnest($3), pg_catalog.unnest($4), "
-		"                          pg_catalog.unnest($5), pg_catalog.unnest($6), "
-		"                          pg_catalog.unnest($7)) "
-		"               AS u(id, customer, min_at, max_at, subject, reopen, chans)) AS u "
-		" WHERE t.id OPERATOR(pg_catalog.=) u.id "
-		"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer "
-		"   AND (t.last_activity_at OPERATOR(pg_catalog.<) u.max_at "
-		"        OR t.opened_at OPERATOR(pg_catalog.>) u.min_at "
-		"        OR (t.subject IS NULL AND u.subject IS NOT NULL) "
-		"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels) "
-		"        OR (u.reopen AND t.status OPERATOR(pg_catalog.=) 'solved'))",
-		7, argtypes);
+	/*
+	 * A statement's activity and queue facts, one row per thread, in id
+	 * order (flush_threads; a NULL fact leaves the column as it is).
+	 */
+	{
+		Oid			ft[16] = {
+			INT8ARRAYOID,		/* $1 thread ids */
+			INT8ARRAYOID,		/* $2 their customers */
+			TIMESTAMPTZARRAYOID,	/* $3 earliest occurred_at joined */
+			TIMESTAMPTZARRAYOID,	/* $4 latest occurred_at joined */
+			TEXTARRAYOID,		/* $5 first subject */
+			TEXTARRAYOID,		/* $6 channels used, comma-separated */
+			cache.channel_array_type,	/* $7 channel of its first customer message ever */
+			TIMESTAMPTZARRAYOID,	/* $8 earliest customer message */
+			TIMESTAMPTZARRAYOID,	/* $9 earliest reply to a waiting customer */
+			TIMESTAMPTZARRAYOID,	/* $10 latest customer message */
+			TIMESTAMPTZARRAYOID,	/* $11 latest reply */
+			BOOLARRAYOID,		/* $12 the company spoke last (NULL: no event) */
+			TIMESTAMPTZARRAYOID,	/* $13 start of the customer's current wait */
+			cache.channel_array_type,	/* $14 channel of the latest customer message */
+			TEXTARRAYOID,		/* $15 queue of the latest customer message naming one */
+		BOOLOID};				/* $16 refresh the due times from the clocks */
 
+		cache.touch_threads = prepare_plan(
+			"UPDATE omnichannel.thread AS t "
+			"   SET last_activity_at = GREATEST(t.last_activity_at, u.max_at), "
+			"       opened_at = LEAST(t.opened_at, u.min_at), "
+			"       subject = COALESCE(t.subject, u.subject), "
+			"       channels = CASE WHEN u.chans IS NULL THEN t.channels "
+			"           ELSE t.channels OPERATOR(pg_catalog.||) ARRAY("
+			"           SELECT c.c FROM pg_catalog.unnest(u.chans) WITH ORDINALITY AS c(c, n) "
+			"            WHERE NOT c.c OPERATOR(pg_catalog.=) ANY (t.channels) ORDER BY c.n) END, "
+			"       sla_policy_id = CASE WHEN $16 THEN COALESCE(t.sla_policy_id, d.policy_id) "
+			"                            ELSE t.sla_policy_id END, "
+			/* a thread whose first customer message came now: language, previous agent */
+			"       language = CASE WHEN t.language IS NOT NULL OR u.first_in_channel IS NULL "
+			"                       THEN t.language "
+			"                       ELSE (SELECT cu.language FROM omnichannel.customer AS cu "
+			"                              WHERE cu.id OPERATOR(pg_catalog.=) t.customer_id) END, "
+			"       preferred_agent = CASE WHEN t.preferred_agent IS NOT NULL OR u.first_in_channel IS NULL "
+			"                              THEN t.preferred_agent "
+			"                              ELSE (SELECT o.assignee FROM omnichannel.thread AS o "
+			"                                     WHERE o.customer_id OPERATOR(pg_catalog.=) t.customer_id "
+			"                                       AND o.id OPERATOR(pg_catalog.<) t.id "
+			"                                       AND o.assignee IS NOT NULL "
+			"                                     ORDER BY o.id DESC LIMIT 1) END, "
+			"       first_inbound_at = COALESCE(t.first_inbound_at, u.first_in), "
+			"       first_response_at = COALESCE(t.first_response_at, "
+			"           CASE WHEN u.first_reply OPERATOR(pg_catalog.>=) COALESCE(t.first_inbound_at, u.first_in) "
+			"                THEN u.first_reply END), "
+			"       last_inbound_at = GREATEST(t.last_inbound_at, u.last_in), "
+			"       last_outbound_at = GREATEST(t.last_outbound_at, u.last_out), "
+			/* a late reply dated before the message waiting does not answer it */
+			"       waiting_since = CASE WHEN u.ends_with_reply AND u.last_out OPERATOR(pg_catalog.>=) "
+			"                                 COALESCE(t.waiting_since, '-infinity') THEN NULL "
+			"                            WHEN u.ends_with_reply THEN t.waiting_since "
+			"                            ELSE COALESCE(u.streak_start, t.waiting_since) END, "
+			"       waiting_channel = COALESCE(u.last_in_channel, t.waiting_channel), "
+			"       queue = COALESCE(u.last_queue, t.queue), "
+			"       first_response_due = CASE WHEN $16 THEN d.first_response_due ELSE t.first_response_due END, "
+			"       next_response_due = CASE WHEN $16 THEN d.next_response_due ELSE t.next_response_due END, "
+			"       periodic_update_due = CASE WHEN $16 THEN d.periodic_update_due ELSE t.periodic_update_due END, "
+			"       resolution_due = CASE WHEN $16 THEN d.resolution_due ELSE t.resolution_due END, "
+			"       sla_due_at = CASE WHEN $16 THEN d.sla_due_at ELSE t.sla_due_at END, "
+			"       sla_paused = CASE WHEN $16 THEN COALESCE(d.sla_paused, false) ELSE t.sla_paused END "
+			"  FROM (SELECT u.*, pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[] AS chans "
+			"          FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+			"                          pg_catalog.unnest($3), pg_catalog.unnest($4), "
+			"                          pg_catalog.unnest($5), pg_catalog.unnest($6), "
+			"                          pg_catalog.unnest($7), pg_catalog.unnest($8), "
+			"                          pg_catalog.unnest($9), pg_catalog.unnest($10), "
+			"                          pg_catalog.unnest($11), pg_catalog.unnest($12), "
+			"                          pg_catalog.unnest($13), pg_catalog.unnest($14), "
+			"                          pg_catalog.unnest($15)) "
+			"               AS u(id, customer, min_at, max_at, subject, chan_list, first_in_channel, "
+			"                    first_in, first_reply, last_in, last_out, ends_with_reply, "
+			"                    streak_start, last_in_channel, last_queue)) AS u "
+			"  LEFT JOIN omnichannel.sla_dues_of(CASE WHEN $16 THEN $1 END) AS d "
+			"         ON d.thread_id OPERATOR(pg_catalog.=) u.id "
+			" WHERE t.id OPERATOR(pg_catalog.=) u.id "
+			"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer "
+			"   AND (u.ends_with_reply IS NOT NULL OR $16 "
+			"        OR t.last_activity_at OPERATOR(pg_catalog.<) u.max_at "
+			"        OR t.opened_at OPERATOR(pg_catalog.>) u.min_at "
+			"        OR (t.subject IS NULL AND u.subject IS NOT NULL) "
+			"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels))",
+			16, ft);
+	}
+
+	/* is any SLA clock running, or could one start? */
+	cache.sla_active = prepare_plan(
+		"SELECT EXISTS (SELECT FROM omnichannel.sla_policy AS p WHERE p.active) "
+		"    OR EXISTS (SELECT FROM omnichannel.sla_clock AS c WHERE c.stopped_at IS NULL)",
+		0, NULL);
+
+	/* the statement's events, classified, for the clock rules (ext/85_sla.sql) */
+	{
+		Oid			et[13] = {
+			INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,	/* id, thread, customer, at */
+			BOOLARRAYOID, cache.channel_array_type, BOOLARRAYOID,	/* inbound, channel, awaiting */
+			TIMESTAMPTZARRAYOID, INT8ARRAYOID,	/* the reply that follows: at, id */
+			BOOLARRAYOID, BOOLARRAYOID,	/* first customer message ever, after one */
+		INT8ARRAYOID, TIMESTAMPTZARRAYOID};	/* threads to reopen, and when */
+
+		cache.sla_ingest = prepare_plan(
+			"SELECT omnichannel.sla_ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+			13, et);
+	}
+
+	cache.owner = rel->rd_rel->relowner;
 	cache.relid = RelationGetRelid(rel);
+}
+
+/* Run a saved plan that returns one boolean (NULL: false). */
+static bool
+spi_bool(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (run_plan(plan, values, nulls, SPI_OK_SELECT) != 1)
+		elog(ERROR, "omnichannel ingest query returned no row");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return !isnull && DatumGetBool(d);
 }
 
 /* Run a saved plan; returns the number of rows. */
@@ -1630,88 +1756,438 @@ touch_overlay(oc_stitch_candidate *c)
 		c->state = OC_THREAD_OPEN;
 }
 
-/* Sort touches by thread id, so that concurrent statements lock in one order. */
-static int
-touch_cmp(const void *a, const void *b)
+/*
+ * What the statement end writes of one thread: the activity its rows
+ * recorded (touch, or NULL), and the queue facts its stored rows add.
+ */
+typedef struct ThreadFlush
 {
-	int64		x = (*(ThreadTouch *const *) a)->thread;
-	int64		y = (*(ThreadTouch *const *) b)->thread;
+	int64		thread;			/* hash key */
+	int64		customer;
+	ThreadTouch *touch;			/* the rows' activity, or NULL */
+	bool		stored;			/* found as stored (prior and status valid) */
+	oc_qf_prior prior;			/* its facts before the statement */
+	Oid			status;
+	int			first_event;	/* its events: [first_event, first_event + nevents) */
+	int			nevents;		/* of the sorted event array */
+	oc_qf_facts facts;
+} ThreadFlush;
+
+/* A stored row of the statement, as the facts need it. */
+typedef struct FlushRow
+{
+	int64		customer;
+	Oid			channel;
+	text	   *queue;			/* NULL if none */
+} FlushRow;
+
+static int
+flush_cmp(const void *a, const void *b)
+{
+	int64		x = (*(ThreadFlush *const *) a)->thread;
+	int64		y = (*(ThreadFlush *const *) b)->thread;
 
 	return x < y ? -1 : x > y;
 }
 
-/* Write the recorded activity: one UPDATE for every thread touched. */
+/* The flush entry of a thread, with its stored facts read on creation. */
+static ThreadFlush *
+flush_entry(HTAB *threads, int64 thread, int64 customer, bool read_prior, Snapshot snap)
+{
+	bool		found;
+	ThreadFlush *f = hash_search(threads, &thread, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		f->customer = customer;
+		f->touch = NULL;
+		f->stored = false;
+		f->nevents = 0;
+		f->first_event = 0;
+		memset(&f->prior, 0, sizeof(f->prior));
+	}
+	if (read_prior && !f->stored)
+	{
+		AttrNumber	atts[5] = {cache.att_thread_status, cache.att_thread_waiting,
+			cache.att_thread_first_in, cache.att_thread_last_in, cache.att_thread_last_out};
+		Datum		key = Int64GetDatum(thread);
+		Datum		v[5];
+		bool		n[5];
+
+		if (oc_probe(&cache.by_thread, &key, snap, 5, atts, v, n, 1) > 0)
+		{
+			f->stored = true;
+			f->status = DatumGetObjectId(v[0]);
+			f->prior.waiting = !n[1];
+			f->prior.has_first_in = !n[2];
+			f->prior.has_last_in = !n[3];
+			f->prior.last_in = n[3] ? 0 : DatumGetTimestampTz(v[3]);
+			f->prior.has_last_out = !n[4];
+			f->prior.last_out = n[4] ? 0 : DatumGetTimestampTz(v[4]);
+		}
+	}
+	return f;
+}
+
+/* A one-dimensional array of n Datums of type elemtype (nulls may be NULL). */
+static Datum
+make_array(Datum *elems, bool *nulls, int n, Oid elemtype)
+{
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, elemtype,
+											  typlen, typbyval, typalign));
+}
+
+/* Columns of Datums and nulls, n rows each. */
+typedef struct Cols
+{
+	Datum	   *v;
+	bool	   *n;
+} Cols;
+
+static Cols
+cols_alloc(int ncols, int nrows)
+{
+	Cols		c;
+
+	c.v = palloc(sizeof(Datum) * (Size) ncols * Max(nrows, 1));
+	c.n = palloc0(sizeof(bool) * (Size) ncols * Max(nrows, 1));
+	return c;
+}
+
+/*
+ * Read the statement's stored rows (the transition table) into events: the
+ * customer-visible ones, the live sessions doubled, the rows their threads'
+ * stored facts already cover left out (oc_qf_row_events).
+ */
+static int
+read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap,
+			oc_qf_event **events_out, FlushRow **rows_out)
+{
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			max_events = 256;
+	int			max_rows = 256;
+	int			nevents = 0;
+	int			nrows = 0;
+	oc_qf_event *events = palloc(sizeof(oc_qf_event) * max_events);
+	FlushRow   *rows = palloc(sizeof(FlushRow) * max_rows);
+	int			ptr = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
+	int			old_ptr = 0;
+
+	tuplestore_select_read_pointer(store, ptr);
+	tuplestore_rescan(store);
+	while (tuplestore_gettupleslot(store, true, false, slot))
+	{
+		bool		isnull;
+		int64		thread = DatumGetInt64(slot_getattr(slot, cache.att_thread, &isnull));
+		int64		customer = DatumGetInt64(slot_getattr(slot, cache.att_customer, &isnull));
+		int64		id = DatumGetInt64(slot_getattr(slot, cache.att_id, &isnull));
+		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
+		Oid			dir = DatumGetObjectId(slot_getattr(slot, cache.att_direction, &isnull));
+		Oid			channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
+		Datum		queue = slot_getattr(slot, cache.att_queue, &isnull);
+		bool		queue_null = isnull;
+		bool		live = false;
+		bool		inbound[2];
+		int			k;
+		ThreadFlush *f;
+		oc_qf_direction d = dir == cache.inbound_oid ? OC_QF_INBOUND :
+			dir == cache.outbound_oid ? OC_QF_OUTBOUND : OC_QF_INTERNAL;
+
+		if (d == OC_QF_INTERNAL)
+			continue;
+		(void) slot_getattr(slot, cache.att_agent, &isnull);
+		if (!isnull)
+			for (int c = 0; c < cache.nchannels; c++)
+				if (cache.channel_oid[c] == channel)
+					live = cache.channel_live[c];
+		f = flush_entry(threads, thread, customer, true, snap);
+		if (!f->stored)
+			continue;			/* (not possible: its row is stored) */
+		k = oc_qf_row_events(d, live, at, &f->prior, inbound);
+		if (k == 0)
+			continue;
+		if (nrows == max_rows)
+		{
+			max_rows *= 2;
+			rows = repalloc(rows, sizeof(FlushRow) * max_rows);
+		}
+		rows[nrows].customer = customer;
+		rows[nrows].channel = channel;
+		rows[nrows].queue = queue_null ? NULL : DatumGetTextPCopy(queue);
+		for (int i = 0; i < k; i++)
+		{
+			oc_qf_event *e;
+
+			if (nevents == max_events)
+			{
+				max_events *= 2;
+				events = repalloc(events, sizeof(oc_qf_event) * max_events);
+			}
+			e = &events[nevents++];
+			memset(e, 0, sizeof(*e));
+			e->thread = thread;
+			e->at = at;
+			e->id = id;
+			e->seq = i;
+			e->inbound = inbound[i];
+			e->has_queue = !queue_null;
+			e->row = nrows;
+		}
+		nrows++;
+	}
+	tuplestore_select_read_pointer(store, old_ptr);
+	ExecDropSingleTupleTableSlot(slot);
+	*events_out = events;
+	*rows_out = rows;
+	return nevents;
+}
+
+/*
+ * Write what the statement did to its threads: one UPDATE of every thread
+ * it touched, in id order (so that concurrent statements lock in one order),
+ * with the activity its rows recorded and the queue facts of its stored rows
+ * (store: the transition table; NULL in the middle of a statement, before a
+ * late-arrival merge, when only the activity is written).  First the SLA
+ * clock rules (sla_ingest) reopen the threads a customer message reopens
+ * and start and stop clocks; the due times are refreshed when clocks run.
+ * The bookkeeping runs as the interaction table's owner, like the checks of
+ * a foreign key: the writer needs no rights on the clock tables.
+ */
 static void
-flush_touches(void)
+flush_threads(Tuplestorestate *store, TupleDesc desc)
 {
 	HTAB	   *table = touch_table(false);
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "omnichannel thread flush",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	HTAB	   *threads;
+	HASHCTL		ctl;
 	HASH_SEQ_STATUS seq;
-	ThreadTouch *t;
-	ThreadTouch **all;
+	ThreadFlush *f;
+	ThreadFlush **all;
+	oc_qf_event *events = NULL;
+	FlushRow   *rows = NULL;
+	int			nevents = 0;
 	long		n;
-	Datum	   *cols[7];
-	bool	   *subject_nulls;
-	Datum		args[7];
-	Oid			elemtypes[7] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		TEXTOID, BOOLOID, TEXTOID};
-	int			dims[1];
-	int			lbs[1] = {1};
+	int			nreopen = 0;
+	bool		dues = false;
+	Oid			save_userid;
+	int			save_sec;
+	Snapshot	snap;
 
-	if (table == NULL || (n = hash_get_num_entries(table)) == 0)
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(ThreadFlush);
+	ctl.hcxt = cxt;
+	threads = hash_create("omnichannel thread flush", 256, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	/* the activity recorded by the rows; the table is emptied (an error aborts anyway) */
+	if (table != NULL)
+	{
+		ThreadTouch *t;
+
+		hash_seq_init(&seq, table);
+		while ((t = hash_seq_search(&seq)) != NULL)
+			flush_entry(threads, t->thread, t->customer, false, NULL)->touch = t;
+	}
+
+	/* the stored rows' events, classified per thread */
+	snap = oc_probe_snapshot();
+	if (store != NULL)
+		nevents = read_events(store, desc, threads, snap, &events, &rows);
+	oc_qf_sort(events, nevents);
+	for (int i = 0; i < nevents;)
+	{
+		int			j = i;
+
+		while (j < nevents && events[j].thread == events[i].thread)
+			j++;
+		f = hash_search(threads, &events[i].thread, HASH_FIND, NULL);
+		f->first_event = i;
+		f->nevents = j - i;
+		oc_qf_classify(events + i, j - i, &f->prior, &f->facts);
+		i = j;
+	}
+
+	n = hash_get_num_entries(threads);
+	if (n == 0)
+	{
+		UnregisterSnapshot(snap);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
 		return;
-	all = palloc(sizeof(ThreadTouch *) * n);
+	}
+	all = palloc(sizeof(ThreadFlush *) * n);
 	n = 0;
-	hash_seq_init(&seq, table);
-	while ((t = hash_seq_search(&seq)) != NULL)
-		all[n++] = t;
-	qsort(all, n, sizeof(ThreadTouch *), touch_cmp);
+	hash_seq_init(&seq, threads);
+	while ((f = hash_seq_search(&seq)) != NULL)
+		all[n++] = f;
+	qsort(all, n, sizeof(ThreadFlush *), flush_cmp);
 
-	for (int c = 0; c < 7; c++)
-		cols[c] = palloc(sizeof(Datum) * n);
-	subject_nulls = palloc0(sizeof(bool) * n);
-	for (long i = 0; i < n; i++)
+	/* a customer message reopens a solved (the stitching said so), pending or on-hold thread */
 	{
-		StringInfoData chans;
+		Datum	   *ids = palloc(sizeof(Datum) * n);
+		Datum	   *ats = palloc(sizeof(Datum) * n);
 
-		t = all[i];
-		cols[0][i] = Int64GetDatum(t->thread);
-		cols[1][i] = Int64GetDatum(t->customer);
-		cols[2][i] = TimestampTzGetDatum(t->min_at);
-		cols[3][i] = TimestampTzGetDatum(t->max_at);
-		subject_nulls[i] = (t->subject == NULL);
-		cols[4][i] = PointerGetDatum(t->subject);
-		cols[5][i] = BoolGetDatum(t->reopen);
-		initStringInfo(&chans);
-		for (int k = 0; k < t->nchannels; k++)
+		for (long i = 0; i < n; i++)
 		{
-			if (k > 0)
-				appendStringInfoChar(&chans, ',');
-			appendStringInfoString(&chans,
-								   DatumGetCString(DirectFunctionCall1(enum_out,
-																	   ObjectIdGetDatum(t->channels[k]))));
+			f = all[i];
+			if (f->touch != NULL && f->touch->reopen)
+			{
+				ids[nreopen] = Int64GetDatum(f->thread);
+				ats[nreopen++] = TimestampTzGetDatum(f->touch->min_at);
+			}
+			else if (f->stored && f->facts.has_first_in && f->nevents > 0 &&
+					 (f->status == cache.state_oid[OC_THREAD_PENDING] ||
+					  f->status == cache.state_oid[OC_THREAD_ON_HOLD]))
+			{
+				ids[nreopen] = Int64GetDatum(f->thread);
+				ats[nreopen++] = TimestampTzGetDatum(f->facts.first_in);
+			}
 		}
-		cols[6][i] = CStringGetTextDatum(chans.data);
+
+		GetUserIdAndSecContext(&save_userid, &save_sec);
+		SetUserIdAndSecContext(cache.owner,
+							   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+		SPI_connect();
+		if (nreopen > 0 || (nevents > 0 && spi_bool(cache.sla_active, NULL, NULL)))
+		{
+			Cols		e = cols_alloc(11, nevents);
+			Datum		args[13];
+			char		nulls[13];
+
+			for (int i = 0; i < nevents; i++)
+			{
+				oc_qf_event *ev = &events[i];
+
+				e.v[0 * nevents + i] = Int64GetDatum(ev->id);
+				e.v[1 * nevents + i] = Int64GetDatum(ev->thread);
+				e.v[2 * nevents + i] = Int64GetDatum(rows[ev->row].customer);
+				e.v[3 * nevents + i] = TimestampTzGetDatum(ev->at);
+				e.v[4 * nevents + i] = BoolGetDatum(ev->inbound);
+				e.v[5 * nevents + i] = ObjectIdGetDatum(rows[ev->row].channel);
+				e.v[6 * nevents + i] = BoolGetDatum(ev->awaiting);
+				e.v[7 * nevents + i] = TimestampTzGetDatum(ev->next_out_at);
+				e.n[7 * nevents + i] = !ev->has_next_out;
+				e.v[8 * nevents + i] = Int64GetDatum(ev->next_out_id);
+				e.n[8 * nevents + i] = !ev->has_next_out;
+				e.v[9 * nevents + i] = BoolGetDatum(ev->first_in);
+				e.v[10 * nevents + i] = BoolGetDatum(ev->after_in);
+			}
+			memset(nulls, ' ', sizeof(nulls));
+			for (int c = 0; c < 11; c++)
+			{
+				static const Oid types[11] = {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID,
+				BOOLOID, InvalidOid, BOOLOID, TIMESTAMPTZOID, INT8OID, BOOLOID, BOOLOID};
+
+				if (nevents == 0)
+					nulls[c] = 'n';
+				else
+					args[c] = make_array(e.v + c * nevents, e.n + c * nevents, nevents,
+										 c == 5 ? cache.channel_type : types[c]);
+			}
+			if (nreopen == 0)
+				nulls[11] = nulls[12] = 'n';
+			else
+			{
+				args[11] = make_array(ids, NULL, nreopen, INT8OID);
+				args[12] = make_array(ats, NULL, nreopen, TIMESTAMPTZOID);
+			}
+			dues = spi_bool(cache.sla_ingest, args, nulls);
+		}
 	}
-	dims[0] = (int) n;
-	for (int c = 0; c < 7; c++)
+
+	/* one UPDATE: activity, facts, due times */
 	{
-		int16		typlen;
-		bool		typbyval;
-		char		typalign;
+		Cols		c = cols_alloc(15, n);
+		Datum		args[16];
+		static const Oid types[15] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+			TEXTOID, TEXTOID, InvalidOid, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		TIMESTAMPTZOID, BOOLOID, TIMESTAMPTZOID, InvalidOid, TEXTOID};
 
-		get_typlenbyvalalign(elemtypes[c], &typlen, &typbyval, &typalign);
-		args[c] = PointerGetDatum(construct_md_array(cols[c], c == 4 ? subject_nulls : NULL,
-													 1, dims, lbs, elemtypes[c],
-													 typlen, typbyval, typalign));
+#define COL(k) (c.v + (k) * n)
+#define NUL(k) (c.n + (k) * n)
+		for (long i = 0; i < n; i++)
+		{
+			ThreadTouch *t;
+			oc_qf_facts *q;
+			bool		ev;
+
+			f = all[i];
+			t = f->touch;
+			q = &f->facts;
+			ev = f->nevents > 0;
+			COL(0)[i] = Int64GetDatum(f->thread);
+			COL(1)[i] = Int64GetDatum(f->customer);
+			NUL(2)[i] = NUL(3)[i] = NUL(5)[i] = (t == NULL);
+			NUL(4)[i] = (t == NULL || t->subject == NULL);
+			if (t != NULL)
+			{
+				StringInfoData chans;
+
+				COL(2)[i] = TimestampTzGetDatum(t->min_at);
+				COL(3)[i] = TimestampTzGetDatum(t->max_at);
+				COL(4)[i] = PointerGetDatum(t->subject);
+				initStringInfo(&chans);
+				for (int k = 0; k < t->nchannels; k++)
+				{
+					if (k > 0)
+						appendStringInfoChar(&chans, ',');
+					appendStringInfoString(&chans,
+										   DatumGetCString(DirectFunctionCall1(enum_out,
+																			   ObjectIdGetDatum(t->channels[k]))));
+				}
+				COL(5)[i] = CStringGetTextDatum(chans.data);
+			}
+			NUL(6)[i] = !ev || q->first_in_row < 0;
+			if (!NUL(6)[i])
+				COL(6)[i] = ObjectIdGetDatum(rows[q->first_in_row].channel);
+			NUL(7)[i] = !ev || !q->has_first_in;
+			COL(7)[i] = TimestampTzGetDatum(q->first_in);
+			NUL(8)[i] = !ev || !q->has_first_reply;
+			COL(8)[i] = TimestampTzGetDatum(q->first_reply);
+			NUL(9)[i] = !ev || !q->has_last_in;
+			COL(9)[i] = TimestampTzGetDatum(q->last_in);
+			NUL(10)[i] = !ev || !q->has_last_out;
+			COL(10)[i] = TimestampTzGetDatum(q->last_out);
+			NUL(11)[i] = !ev;
+			COL(11)[i] = BoolGetDatum(q->ends_with_reply);
+			NUL(12)[i] = !ev || !q->has_streak_start;
+			COL(12)[i] = TimestampTzGetDatum(q->streak_start);
+			NUL(13)[i] = !ev || q->last_in_row < 0;
+			if (!NUL(13)[i])
+				COL(13)[i] = ObjectIdGetDatum(rows[q->last_in_row].channel);
+			NUL(14)[i] = !ev || q->last_queue_row < 0;
+			if (!NUL(14)[i])
+				COL(14)[i] = PointerGetDatum(rows[q->last_queue_row].queue);
+		}
+		for (int k = 0; k < 15; k++)
+			args[k] = make_array(COL(k), NUL(k), (int) n,
+								 types[k] == InvalidOid ? cache.channel_type : types[k]);
+		args[15] = BoolGetDatum(dues);
+#undef COL
+#undef NUL
+
+		/* empty the touch table first: an error below aborts the statement anyway */
+		if (table != NULL)
+		{
+			hash_destroy(table);
+			touches = NULL;
+		}
+		run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
 	}
-
-	/* empty the table first: an error below aborts the statement anyway */
-	hash_destroy(table);
-	touches = NULL;
-
-	SPI_connect();
-	run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
 	SPI_finish();
+	SetUserIdAndSecContext(save_userid, save_sec);
+	UnregisterSnapshot(snap);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
 }
 
 /*
@@ -2087,7 +2563,7 @@ late_merge(int64 keep, int64 absorb, int64 interaction, int64 referrer, const ch
 	args[0] = Int64GetDatum(keep);
 	args[1] = Int64GetDatum(absorb);
 	args[2] = DirectFunctionCall1(jsonb_in, CStringGetDatum(ev.data));
-	flush_touches();			/* the merge reads and closes threads */
+	flush_threads(NULL, NULL);	/* the merge reads and closes threads */
 	SPI_connect();
 	run_plan(cache.late_merge, args, NULL, SPI_OK_SELECT);
 	stmt_cache_reset();			/* ... and changed what the cache holds */
@@ -2182,6 +2658,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		ensure_cache(rel);
 		SPI_finish();
 	}
+	cache.owner = rel->rd_rel->relowner;
 	snap = oc_probe_snapshot();
 
 	customer = heap_getattr(tuple, cache.att_customer, tupdesc, &cust_null);
@@ -2469,7 +2946,18 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired AFTER INSERT for each statement",
 						"interaction_after_statement")));
 
-	flush_touches();
+	if (trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired with a transition table of the new rows",
+						"interaction_after_statement")));
+	if (cache.relid != RelationGetRelid(trigdata->tg_relation))
+	{
+		SPI_connect();
+		ensure_cache(trigdata->tg_relation);
+		SPI_finish();
+	}
+	flush_threads(trigdata->tg_newtable, RelationGetDescr(trigdata->tg_relation));
 	flush_lookups();
 	stmt_cache_reset();
 	if (opened_lxid != MyProc->lxid || n_opened == 0 ||

@@ -36,7 +36,7 @@ unit_check(int cond, const char *name, const char *file, int line)
 }
 
 /* String equality check that prints got/expected on failure. */
-static int
+static int __attribute__((unused))
 unit_check_str(const char *got, const char *expected, const char *name,
 			   const char *file, int line)
 {
