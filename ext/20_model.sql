@@ -195,9 +195,29 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION omnichannel.interaction_after_statement() IS
     'Ingest statement trigger: writes the activity, queue facts and due times of the threads the statement''s rows joined (moving their SLA clocks through sla_ingest), records their key and subject look-up rows, and removes threads opened for rows that ON CONFLICT DO NOTHING skipped and that no stored row joined';
 
+CREATE FUNCTION omnichannel.interaction_after_row()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'oc_interaction_after_row'
+LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION omnichannel.interaction_after_row() IS
+    'Ingest row trigger: writes the threads the statement opened (and the rest of its thread bookkeeping) before the first opening row''s foreign key is checked';
+
 CREATE TRIGGER ingest
     BEFORE INSERT ON omnichannel.interaction
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_before_insert();
+-- The threads a statement opens are written once, at its end, with what all
+-- its rows made of them.  Under SET CONSTRAINTS ... IMMEDIATE the foreign key
+-- of interaction to thread is checked row by row before any statement
+-- trigger fires, so the first row that opened a thread writes them all;
+-- triggers fire in name order and the foreign key's own trigger is named
+-- "RI_ConstraintTrigger_...": this name sorts before it (upper-case I).
+CREATE TRIGGER "Ingest_threads"
+    AFTER INSERT ON omnichannel.interaction
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH ROW WHEN (NEW.stitch_reason = 'new')
+    EXECUTE FUNCTION omnichannel.interaction_after_row();
+COMMENT ON TRIGGER "Ingest_threads" ON omnichannel.interaction IS
+    'Writes the threads the statement opened before the first opening row''s foreign key is checked (named to fire before the foreign key''s trigger)';
 CREATE TRIGGER ingest_cleanup
     AFTER INSERT ON omnichannel.interaction
     REFERENCING NEW TABLE AS new_rows

@@ -178,6 +178,20 @@ INSERT INTO omnichannel.interaction (channel, direction, contact, external_id, i
 VALUES ('chat', 'outbound', 'immediate@example.com', 'imm-2', 'imm-1')
 RETURNING stitch_reason;
 ROLLBACK;
+-- ... and when one statement opens threads and joins them: the threads are
+-- written before the first opening row's foreign key is checked
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+INSERT INTO omnichannel.interaction (channel, direction, contact, external_id, in_reply_to, subject)
+VALUES ('email', 'inbound', 'immediate2@example.com', 'imm2-1', NULL, 'Refund'),
+       ('email', 'outbound', 'immediate2@example.com', 'imm2-2', 'imm2-1', 'Re: Refund'),
+       ('sms', 'inbound', 'tel:+48601999002', 'imm3-1', NULL, NULL)
+RETURNING external_id, stitch_reason;
+SELECT t.subject, t.channels, count(i.*) AS interactions,
+       t.first_inbound_at IS NOT NULL AS has_customer_message, t.waiting_since IS NULL AS answered
+  FROM omnichannel.thread t JOIN omnichannel.interaction i ON i.thread_id = t.id
+ WHERE i.external_id LIKE 'imm_-_' GROUP BY t.id ORDER BY t.subject;
+ROLLBACK;
 SELECT count(*) - :before_interactions AS stored_by_refusals FROM omnichannel.interaction;
 
 -- the triggers refuse to be called any other way
@@ -187,9 +201,90 @@ CREATE TRIGGER t BEFORE DELETE ON not_ours FOR EACH ROW
     EXECUTE FUNCTION omnichannel.interaction_before_insert();
 INSERT INTO not_ours VALUES (1);
 DELETE FROM not_ours;
+SELECT omnichannel.interaction_after_row();
+CREATE TRIGGER r AFTER INSERT ON not_ours FOR EACH STATEMENT
+    EXECUTE FUNCTION omnichannel.interaction_after_row();
+INSERT INTO not_ours VALUES (2);
+DROP TRIGGER r ON not_ours;
+CREATE TRIGGER r AFTER INSERT ON not_ours FOR EACH ROW
+    EXECUTE FUNCTION omnichannel.interaction_after_row();
+INSERT INTO not_ours VALUES (3);
+DROP TRIGGER r ON not_ours;
+CREATE TRIGGER s AFTER INSERT ON not_ours FOR EACH STATEMENT
+    EXECUTE FUNCTION omnichannel.interaction_after_statement();
+INSERT INTO not_ours VALUES (4);
 DROP TABLE not_ours;
 
 -- Every interaction is in a thread of its own customer.
 SELECT count(*) AS misplaced
   FROM omnichannel.interaction i JOIN omnichannel.thread t ON t.id = i.thread_id
  WHERE t.customer_id <> i.customer_id;
+
+-- One statement or one row at a time: the same threads, with the same
+-- activity and queue facts (a statement's threads are written at its end).
+CREATE TEMP TABLE conv (n int, channel omnichannel.channel, direction omnichannel.direction,
+                        at timestamptz, agent text, subject text, queue text, reply_to int);
+INSERT INTO conv VALUES
+ (1, 'chat', 'inbound', '2026-05-04 10:00+00', NULL, 'Order A-77 broken', 'support', NULL),
+ (2, 'chat', 'outbound', '2026-05-04 10:05+00', 'ana', 'Re: Order A-77 broken', NULL, 1),
+ (3, 'email', 'inbound', '2026-05-04 11:00+00', NULL, 'Order A-77 broken again', 'billing', NULL),
+ (4, 'phone', 'inbound', '2026-05-04 12:00+00', 'ion', NULL, NULL, NULL),
+ (5, 'email', 'internal', '2026-05-04 12:30+00', 'ion', 'note', NULL, NULL),
+ (6, 'sms', 'inbound', '2026-05-05 09:00+00', NULL, 'still waiting', NULL, NULL),
+ (7, 'email', 'inbound', '2026-05-06 09:00+00', NULL, 'A new question', NULL, NULL),
+ (8, 'email', 'outbound', '2026-05-06 09:30+00', 'ana', 'Re: A new question', NULL, 7);
+INSERT INTO omnichannel.interaction (channel, direction, occurred_at, agent, subject, queue,
+                                     contact, external_id, in_reply_to)
+SELECT channel, direction, at, agent, subject, queue, 'batch@example.com', 'b-' || n,
+       'b-' || reply_to
+  FROM conv ORDER BY n;
+DO $$
+DECLARE r record;
+BEGIN
+    FOR r IN SELECT * FROM conv ORDER BY n LOOP
+        INSERT INTO omnichannel.interaction (channel, direction, occurred_at, agent, subject, queue,
+                                             contact, external_id, in_reply_to)
+        VALUES (r.channel, r.direction, r.at, r.agent, r.subject, r.queue, 'single@example.com',
+                's-' || r.n, 's-' || r.reply_to);
+    END LOOP;
+END $$;
+CREATE TEMP VIEW conv_threads AS
+SELECT ci.contact, t.subject, t.channels, t.status, t.opened_at, t.last_activity_at,
+       t.first_inbound_at, t.first_response_at, t.last_inbound_at, t.last_outbound_at,
+       t.waiting_since, t.waiting_channel, t.queue,
+       array_agg(substr(i.external_id, 3)::int ORDER BY i.id) AS rows
+  FROM omnichannel.thread t
+  JOIN omnichannel.interaction i ON i.thread_id = t.id
+  JOIN omnichannel.customer_identifier ci ON ci.customer_id = t.customer_id
+ WHERE ci.contact IN ('batch@example.com', 'single@example.com')
+ GROUP BY ci.contact, t.id;
+SELECT count(*) FILTER (WHERE contact = 'batch@example.com') AS batch_threads,
+       count(*) FILTER (WHERE contact = 'single@example.com') AS single_threads
+  FROM conv_threads;
+SELECT 'only in one' AS differs, * FROM (
+    (SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
+            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
+            waiting_channel, queue, rows
+       FROM conv_threads WHERE contact = 'batch@example.com'
+     EXCEPT
+     SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
+            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
+            waiting_channel, queue, rows
+       FROM conv_threads WHERE contact = 'single@example.com')
+    UNION ALL
+    (SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
+            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
+            waiting_channel, queue, rows
+       FROM conv_threads WHERE contact = 'single@example.com'
+     EXCEPT
+     SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
+            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
+            waiting_channel, queue, rows
+       FROM conv_threads WHERE contact = 'batch@example.com')) AS d;
+-- what they are
+SELECT subject, channels, waiting_since, waiting_channel, queue, first_response_at, rows
+  FROM conv_threads WHERE contact = 'batch@example.com' ORDER BY opened_at;
+-- (closed, so that later tests' queues do not see them)
+UPDATE omnichannel.thread SET status = 'closed'
+ WHERE customer_id IN (SELECT customer_id FROM omnichannel.customer_identifier
+                        WHERE contact IN ('batch@example.com', 'single@example.com'));

@@ -26,15 +26,25 @@
  *	     two sessions stitch the same customer at once).  References that
  *	     found nothing wait in pending_reference; a message that earlier
  *	     rows named there joins (or merges) their threads: late arrival.
- *	  4. The thread is opened (a new one, id from the thread sequence) or
- *	     its activity recorded (last activity, channels used, a solved
- *	     thread reopened), and the interaction's business keys and base
- *	     subject are recorded against it (thread_key, thread_subject),
- *	     here, so that later rows of the same INSERT or COPY find them.
- * AFTER INSERT FOR EACH STATEMENT (oc_interaction_after_statement)
- *	  A row skipped by ON CONFLICT DO NOTHING had its BEFORE trigger run:
- *	  the threads opened for such rows that no stored row joined are
- *	  removed, so a retried delivery never leaves an empty thread.
+ *	  4. The thread is opened (a new one: its id from the thread sequence,
+ *	     recorded as the statement's) or its activity recorded (last
+ *	     activity, channels used, a solved thread to reopen), and the
+ *	     interaction's business keys and base subject are recorded against
+ *	     it, so that later rows of the same INSERT or COPY find them.
+ * AFTER INSERT FOR EACH ROW of an opening row (oc_interaction_after_row),
+ * else AFTER INSERT FOR EACH STATEMENT (oc_interaction_after_statement)
+ *	  Whichever fires first writes the statement's threads once, from the
+ *	  transition table of its stored rows (flush_threads): the rows are
+ *	  classified per thread by the server-free core (src/core/queue_facts.c),
+ *	  the threads the statement opened are inserted with their activity and
+ *	  queue facts, the SLA clock rules run (omnichannel.sla_ingest, when a
+ *	  policy is active or clocks run), and the other threads are updated,
+ *	  one statement each.  The row trigger exists for SET CONSTRAINTS ...
+ *	  IMMEDIATE, which checks each row's foreign key to its thread before any
+ *	  statement trigger.  Threads opened for rows that ON CONFLICT DO NOTHING
+ *	  skipped are never written; the statement trigger writes the key and
+ *	  subject look-up rows and removes threads written early (before a
+ *	  late-arrival merge) that no stored row joined.
  *
  * Look-ups are index probes without the executor (index_probe.c); the few
  * writes go through SPI plans prepared once per backend.  Both are rebuilt
@@ -84,6 +94,7 @@
 
 PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
 PG_FUNCTION_INFO_V1(oc_interaction_after_statement);
+PG_FUNCTION_INFO_V1(oc_interaction_after_row);
 
 /* At most this many references (in_reply_to plus the latest refs) are looked up. */
 #define OC_MAX_REFERENCES 100
@@ -159,7 +170,7 @@ typedef struct IngestCache
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_bare_customer;
 	SPIPlanPtr	drop_customer;
-	SPIPlanPtr	new_thread;
+	SPIPlanPtr	new_threads;
 	SPIPlanPtr	touch_threads;
 	SPIPlanPtr	sla_active;
 	SPIPlanPtr	sla_ingest;
@@ -175,7 +186,26 @@ typedef struct IngestCache
 
 static IngestCache cache;
 
+/* A thread's activity recorded by the statement's rows (see touch_thread). */
+typedef struct ThreadTouch
+{
+	int64		thread;			/* hash key */
+	int64		customer;
+	TimestampTz min_at;
+	TimestampTz max_at;
+	text	   *subject;		/* the first subject seen, or NULL */
+	bool		reopen;			/* an inbound row joined it while solved */
+	bool		is_new;			/* opened by a row of the statement, not yet written */
+	int64		follow_up_of;	/* new: the closed thread it follows up, or 0 */
+	int64		related_to;		/* new: another customer's thread it names, or 0 */
+	int			nchannels;
+	Oid			channels[32];	/* channels in order of first use */
+} ThreadTouch;
+
 static void touch_overlay(oc_stitch_candidate *c);
+static ThreadTouch *new_thread_of(int64 thread);
+static void touch_subxact_abort(SubTransactionId mySubid);
+static void flushed_forget(void);
 static uint64 run_plan(SPIPlanPtr plan, Datum *values, const char *nulls, int expect);
 static void lookup_forget(void);
 static int	lookup_pending_threads(bool subject, int64 customer, const char *name,
@@ -229,7 +259,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_bare_customer, &cache.drop_customer,
-		&cache.new_thread, &cache.touch_threads, &cache.sla_active,
+		&cache.new_threads, &cache.touch_threads, &cache.sla_active,
 		&cache.sla_ingest, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
@@ -559,25 +589,13 @@ ensure_cache(Relation rel)
 		"ON CONFLICT DO NOTHING",
 		5, argtypes);
 
-	argtypes[0] = INT8OID;		/* thread id */
-	argtypes[1] = INT8OID;		/* customer id */
-	argtypes[2] = TEXTOID;		/* subject */
-	argtypes[3] = cache.channel_type;	/* channel */
-	argtypes[4] = TIMESTAMPTZOID;	/* occurred_at */
-	argtypes[5] = INT8OID;		/* new: follow_up_of; touch: unused */
-	argtypes[6] = INT8OID;		/* new: related_to; touch: unused */
-	cache.new_thread = prepare_plan(
-		"INSERT INTO omnichannel.thread AS t "
-		"       (id, customer_id, subject, channels, opened_at, last_activity_at, "
-		"        follow_up_of, related_to) "
-		"VALUES ($1, $2, $3, ARRAY[$4], $5, $5, $6, $7)",
-		7, argtypes);
 	/*
 	 * A statement's activity and queue facts, one row per thread, in id
-	 * order (flush_threads; a NULL fact leaves the column as it is).
+	 * order (flush_threads, thread_args; a NULL fact leaves the column as
+	 * it is): the threads it opened are inserted, the others updated.
 	 */
 	{
-		Oid			ft[16] = {
+		Oid			ft[17] = {
 			INT8ARRAYOID,		/* $1 thread ids */
 			INT8ARRAYOID,		/* $2 their customers */
 			TIMESTAMPTZARRAYOID,	/* $3 earliest occurred_at joined */
@@ -593,7 +611,46 @@ ensure_cache(Relation rel)
 			TIMESTAMPTZARRAYOID,	/* $13 start of the customer's current wait */
 			cache.channel_array_type,	/* $14 channel of the latest customer message */
 			TEXTARRAYOID,		/* $15 queue of the latest customer message naming one */
-		BOOLOID};				/* $16 refresh the due times from the clocks */
+			BOOLOID,			/* $16 (update) refresh the due times from the clocks */
+		INT8ARRAYOID};			/* $17 (insert) related_to; $16 (insert) follow_up_of */
+
+		cache.new_threads = prepare_plan(
+			"INSERT INTO omnichannel.thread AS t "
+			"       (id, customer_id, subject, channels, opened_at, last_activity_at, "
+			"        follow_up_of, related_to, first_inbound_at, first_response_at, "
+			"        last_inbound_at, last_outbound_at, waiting_since, waiting_channel, "
+			"        queue, language, preferred_agent) "
+			"SELECT u.id, u.customer, u.subject, "
+			"       pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[], "
+			"       u.min_at, u.max_at, u.follow_up_of, u.related_to, u.first_in, "
+			"       CASE WHEN u.first_reply OPERATOR(pg_catalog.>=) u.first_in THEN u.first_reply END, "
+			"       u.last_in, u.last_out, "
+			"       CASE WHEN NOT u.ends_with_reply THEN u.streak_start END, "
+			"       u.last_in_channel, u.last_queue, "
+			/* its first customer message came now: language, previous agent */
+			"       CASE WHEN u.first_in_channel IS NOT NULL THEN "
+			"            (SELECT cu.language FROM omnichannel.customer AS cu "
+			"              WHERE cu.id OPERATOR(pg_catalog.=) u.customer) END, "
+			"       CASE WHEN u.first_in_channel IS NOT NULL THEN "
+			"            (SELECT o.assignee FROM omnichannel.thread AS o "
+			"              WHERE o.customer_id OPERATOR(pg_catalog.=) u.customer "
+			"                AND o.id OPERATOR(pg_catalog.<) u.id AND o.assignee IS NOT NULL "
+			"              ORDER BY o.id DESC LIMIT 1) END "
+			"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+			"                  pg_catalog.unnest($3), pg_catalog.unnest($4), "
+			"                  pg_catalog.unnest($5), pg_catalog.unnest($6), "
+			"                  pg_catalog.unnest($7), pg_catalog.unnest($8), "
+			"                  pg_catalog.unnest($9), pg_catalog.unnest($10), "
+			"                  pg_catalog.unnest($11), pg_catalog.unnest($12), "
+			"                  pg_catalog.unnest($13), pg_catalog.unnest($14), "
+			"                  pg_catalog.unnest($15), pg_catalog.unnest($16), "
+			"                  pg_catalog.unnest($17)) "
+			"       AS u(id, customer, min_at, max_at, subject, chan_list, first_in_channel, "
+			"            first_in, first_reply, last_in, last_out, ends_with_reply, "
+			"            streak_start, last_in_channel, last_queue, follow_up_of, related_to) "
+			" ORDER BY u.id",
+			17, (Oid[]) {ft[0], ft[1], ft[2], ft[3], ft[4], ft[5], ft[6], ft[7], ft[8],
+				ft[9], ft[10], ft[11], ft[12], ft[13], ft[14], INT8ARRAYOID, INT8ARRAYOID});
 
 		cache.touch_threads = prepare_plan(
 			"UPDATE omnichannel.thread AS t "
@@ -760,6 +817,20 @@ stmt_cache_subxact(SubXactEvent event, SubTransactionId mySubid,
 	{
 		stmt_cache_reset();
 		lookup_forget();
+		touch_subxact_abort(mySubid);
+		flushed_forget();		/* (writing again is harmless, skipping is not) */
+	}
+}
+
+static void
+ensure_subxact_callback(void)
+{
+	static bool registered = false;
+
+	if (!registered)
+	{
+		RegisterSubXactCallback(stmt_cache_subxact, NULL);
+		registered = true;
 	}
 }
 
@@ -767,7 +838,6 @@ stmt_cache_subxact(SubXactEvent event, SubTransactionId mySubid,
 static bool
 stmt_cache_ready(void)
 {
-	static bool registered = false;
 	HASHCTL		ctl;
 
 	if (stmt_cache_bypass)
@@ -779,11 +849,7 @@ stmt_cache_ready(void)
 	}
 	if (stmt_cxt != NULL)
 		return true;
-	if (!registered)
-	{
-		RegisterSubXactCallback(stmt_cache_subxact, NULL);
-		registered = true;
-	}
+	ensure_subxact_callback();
 	stmt_cxt = AllocSetContextCreate(TopTransactionContext, "omnichannel statement caches",
 									 ALLOCSET_DEFAULT_SIZES);
 	stmt_lxid = MyProc->lxid;
@@ -1021,7 +1087,19 @@ thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 {
 	ThreadEntry *e = NULL;
 	bool		found;
+	ThreadTouch *t = new_thread_of(thread);
 
+	if (t != NULL)
+	{
+		/* opened by an earlier row of this statement, written at its end */
+		memset(c, 0, sizeof(*c));
+		c->thread_id = thread;
+		c->customer_id = t->customer;
+		c->state = OC_THREAD_OPEN;
+		c->first_at = t->min_at;
+		c->last_at = t->max_at;
+		return true;
+	}
 	if (stmt_cache_ready())
 	{
 		e = hash_search(stmt_threads, &thread, HASH_ENTER, &found);
@@ -1665,39 +1743,74 @@ remember_opened(int64 thread)
  * and what a failed subtransaction recorded only widens a thread's span the
  * way a row skipped by ON CONFLICT does.
  */
-typedef struct ThreadTouch
-{
-	int64		thread;			/* hash key */
-	int64		customer;
-	TimestampTz min_at;
-	TimestampTz max_at;
-	text	   *subject;		/* the first subject seen, or NULL */
-	bool		reopen;			/* an inbound row joined it while solved */
-	int			nchannels;
-	Oid			channels[32];	/* channels in order of first use */
-} ThreadTouch;
 
 static HTAB *touches = NULL;
+static MemoryContext touch_cxt = NULL;
 static LocalTransactionId touches_lxid = InvalidLocalTransactionId;
+static SubTransactionId touches_subid = InvalidSubTransactionId;
+static int	n_new_threads = 0;	/* entries with is_new */
+
+static void ensure_subxact_callback(void);
 
 /* The statement's touch table, NULL if none yet (or create it). */
 static HTAB *
 touch_table(bool create)
 {
 	if (touches_lxid != MyProc->lxid)
+	{
 		touches = NULL;			/* went with the previous transaction's memory */
+		touch_cxt = NULL;
+		n_new_threads = 0;
+	}
 	if (touches == NULL && create)
 	{
 		HASHCTL		ctl;
 
+		ensure_subxact_callback();
+		touch_cxt = AllocSetContextCreate(TopTransactionContext, "omnichannel thread activity",
+										  ALLOCSET_DEFAULT_SIZES);
 		ctl.keysize = sizeof(int64);
 		ctl.entrysize = sizeof(ThreadTouch);
-		ctl.hcxt = TopTransactionContext;
+		ctl.hcxt = touch_cxt;
 		touches = hash_create("omnichannel thread activity", 256, &ctl,
 							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 		touches_lxid = MyProc->lxid;
+		touches_subid = GetCurrentSubTransactionId();
+		n_new_threads = 0;
 	}
 	return touches;
+}
+
+/* Forget the touch table (written, or its statement failed). */
+static void
+touch_forget(void)
+{
+	if (touch_cxt != NULL && touches_lxid == MyProc->lxid)
+		MemoryContextDelete(touch_cxt);
+	touch_cxt = NULL;
+	touches = NULL;
+	n_new_threads = 0;
+}
+
+/* A subtransaction aborted: its statement's activity and unwritten threads go with it. */
+static void
+touch_subxact_abort(SubTransactionId mySubid)
+{
+	if (touches != NULL && touches_lxid == MyProc->lxid && touches_subid >= mySubid)
+		touch_forget();
+}
+
+/* A thread the statement opened and has not written yet, or NULL. */
+static ThreadTouch *
+new_thread_of(int64 thread)
+{
+	HTAB	   *table = n_new_threads > 0 ? touch_table(false) : NULL;
+	ThreadTouch *t;
+
+	if (table == NULL)
+		return NULL;
+	t = hash_search(table, &thread, HASH_FIND, NULL);
+	return t != NULL && t->is_new ? t : NULL;
 }
 
 /* Record a row's activity on a thread it joined. */
@@ -1714,6 +1827,8 @@ touch_thread(int64 thread, int64 customer, TimestampTz at, Datum subject,
 		t->min_at = t->max_at = at;
 		t->subject = NULL;
 		t->reopen = false;
+		t->is_new = false;
+		t->follow_up_of = t->related_to = 0;
 		t->nchannels = 0;
 	}
 	t->min_at = Min(t->min_at, at);
@@ -1721,7 +1836,7 @@ touch_thread(int64 thread, int64 customer, TimestampTz at, Datum subject,
 	t->reopen |= reopen;
 	if (t->subject == NULL && !subject_null)
 	{
-		MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+		MemoryContext old = MemoryContextSwitchTo(touch_cxt);
 
 		t->subject = DatumGetTextPCopy(subject);
 		MemoryContextSwitchTo(old);
@@ -1765,11 +1880,13 @@ typedef struct ThreadFlush
 	int64		thread;			/* hash key */
 	int64		customer;
 	ThreadTouch *touch;			/* the rows' activity, or NULL */
-	bool		stored;			/* found as stored (prior and status valid) */
+	bool		is_new;			/* opened by the statement: written by an INSERT */
+	bool		has_row;		/* a stored row of the statement is in it */
+	bool		known;			/* prior and status are valid (stored) */
+	bool		dues_only;		/* the UPDATE writes only its due times */
 	oc_qf_prior prior;			/* its facts before the statement */
 	Oid			status;
-	int			first_event;	/* its events: [first_event, first_event + nevents) */
-	int			nevents;		/* of the sorted event array */
+	int			nevents;		/* its events in the sorted event array */
 	oc_qf_facts facts;
 } ThreadFlush;
 
@@ -1790,7 +1907,7 @@ flush_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The flush entry of a thread, with its stored facts read on creation. */
+/* The flush entry of a thread; its stored facts are read when first needed. */
 static ThreadFlush *
 flush_entry(HTAB *threads, int64 thread, int64 customer, bool read_prior, Snapshot snap)
 {
@@ -1801,12 +1918,12 @@ flush_entry(HTAB *threads, int64 thread, int64 customer, bool read_prior, Snapsh
 	{
 		f->customer = customer;
 		f->touch = NULL;
-		f->stored = false;
+		f->is_new = f->has_row = f->known = f->dues_only = false;
 		f->nevents = 0;
-		f->first_event = 0;
 		memset(&f->prior, 0, sizeof(f->prior));
+		memset(&f->facts, 0, sizeof(f->facts));
 	}
-	if (read_prior && !f->stored)
+	if (read_prior && !f->known && !f->is_new)
 	{
 		AttrNumber	atts[5] = {cache.att_thread_status, cache.att_thread_waiting,
 			cache.att_thread_first_in, cache.att_thread_last_in, cache.att_thread_last_out};
@@ -1816,7 +1933,7 @@ flush_entry(HTAB *threads, int64 thread, int64 customer, bool read_prior, Snapsh
 
 		if (oc_probe(&cache.by_thread, &key, snap, 5, atts, v, n, 1) > 0)
 		{
-			f->stored = true;
+			f->known = true;
 			f->status = DatumGetObjectId(v[0]);
 			f->prior.waiting = !n[1];
 			f->prior.has_first_in = !n[2];
@@ -1844,7 +1961,7 @@ make_array(Datum *elems, bool *nulls, int n, Oid elemtype)
 											  typlen, typbyval, typalign));
 }
 
-/* Columns of Datums and nulls, n rows each. */
+/* Columns of Datums and nulls, n rows each: column k is v + k * n. */
 typedef struct Cols
 {
 	Datum	   *v;
@@ -1864,7 +1981,8 @@ cols_alloc(int ncols, int nrows)
 /*
  * Read the statement's stored rows (the transition table) into events: the
  * customer-visible ones, the live sessions doubled, the rows their threads'
- * stored facts already cover left out (oc_qf_row_events).
+ * stored facts already cover left out (oc_qf_row_events).  Marks every
+ * thread a stored row is in.
  */
 static int
 read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap,
@@ -1878,7 +1996,6 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap
 	oc_qf_event *events = palloc(sizeof(oc_qf_event) * max_events);
 	FlushRow   *rows = palloc(sizeof(FlushRow) * max_rows);
 	int			ptr = tuplestore_alloc_read_pointer(store, EXEC_FLAG_REWIND);
-	int			old_ptr = 0;
 
 	tuplestore_select_read_pointer(store, ptr);
 	tuplestore_rescan(store);
@@ -1887,32 +2004,34 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap
 		bool		isnull;
 		int64		thread = DatumGetInt64(slot_getattr(slot, cache.att_thread, &isnull));
 		int64		customer = DatumGetInt64(slot_getattr(slot, cache.att_customer, &isnull));
-		int64		id = DatumGetInt64(slot_getattr(slot, cache.att_id, &isnull));
-		TimestampTz at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
 		Oid			dir = DatumGetObjectId(slot_getattr(slot, cache.att_direction, &isnull));
-		Oid			channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
-		Datum		queue = slot_getattr(slot, cache.att_queue, &isnull);
-		bool		queue_null = isnull;
+		oc_qf_direction d = dir == cache.inbound_oid ? OC_QF_INBOUND :
+			dir == cache.outbound_oid ? OC_QF_OUTBOUND : OC_QF_INTERNAL;
+		ThreadFlush *f = flush_entry(threads, thread, customer, d != OC_QF_INTERNAL, snap);
+		int64		id;
+		TimestampTz at;
+		Oid			channel;
+		Datum		queue;
+		bool		queue_null;
 		bool		live = false;
 		bool		inbound[2];
 		int			k;
-		ThreadFlush *f;
-		oc_qf_direction d = dir == cache.inbound_oid ? OC_QF_INBOUND :
-			dir == cache.outbound_oid ? OC_QF_OUTBOUND : OC_QF_INTERNAL;
 
-		if (d == OC_QF_INTERNAL)
+		f->has_row = true;
+		if (d == OC_QF_INTERNAL || !(f->known || f->is_new))
 			continue;
+		id = DatumGetInt64(slot_getattr(slot, cache.att_id, &isnull));
+		at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
+		channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
 		(void) slot_getattr(slot, cache.att_agent, &isnull);
 		if (!isnull)
 			for (int c = 0; c < cache.nchannels; c++)
 				if (cache.channel_oid[c] == channel)
 					live = cache.channel_live[c];
-		f = flush_entry(threads, thread, customer, true, snap);
-		if (!f->stored)
-			continue;			/* (not possible: its row is stored) */
 		k = oc_qf_row_events(d, live, at, &f->prior, inbound);
 		if (k == 0)
 			continue;
+		queue = slot_getattr(slot, cache.att_queue, &queue_null);
 		if (nrows == max_rows)
 		{
 			max_rows *= 2;
@@ -1942,23 +2061,179 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap
 		}
 		nrows++;
 	}
-	tuplestore_select_read_pointer(store, old_ptr);
+	tuplestore_select_read_pointer(store, 0);
 	ExecDropSingleTupleTableSlot(slot);
 	*events_out = events;
 	*rows_out = rows;
 	return nevents;
 }
 
+/* The statement's classified events, as the arguments of sla_ingest(). */
+static void
+event_args(const oc_qf_event *events, int nevents, const FlushRow *rows,
+		   Datum *args, char *nulls)
+{
+	static const Oid types[11] = {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID,
+	BOOLOID, InvalidOid, BOOLOID, TIMESTAMPTZOID, INT8OID, BOOLOID, BOOLOID};
+	Cols		e = cols_alloc(11, nevents);
+
+	for (int i = 0; i < nevents; i++)
+	{
+		const oc_qf_event *ev = &events[i];
+
+		e.v[0 * nevents + i] = Int64GetDatum(ev->id);
+		e.v[1 * nevents + i] = Int64GetDatum(ev->thread);
+		e.v[2 * nevents + i] = Int64GetDatum(rows[ev->row].customer);
+		e.v[3 * nevents + i] = TimestampTzGetDatum(ev->at);
+		e.v[4 * nevents + i] = BoolGetDatum(ev->inbound);
+		e.v[5 * nevents + i] = ObjectIdGetDatum(rows[ev->row].channel);
+		e.v[6 * nevents + i] = BoolGetDatum(ev->awaiting);
+		e.v[7 * nevents + i] = TimestampTzGetDatum(ev->next_out_at);
+		e.n[7 * nevents + i] = !ev->has_next_out;
+		e.v[8 * nevents + i] = Int64GetDatum(ev->next_out_id);
+		e.n[8 * nevents + i] = !ev->has_next_out;
+		e.v[9 * nevents + i] = BoolGetDatum(ev->first_in);
+		e.v[10 * nevents + i] = BoolGetDatum(ev->after_in);
+	}
+	for (int c = 0; c < 11; c++)
+	{
+		nulls[c] = nevents == 0 ? 'n' : ' ';
+		if (nevents > 0)
+			args[c] = make_array(e.v + c * nevents, e.n + c * nevents, nevents,
+								 types[c] == InvalidOid ? cache.channel_type : types[c]);
+	}
+}
+
 /*
- * Write what the statement did to its threads: one UPDATE of every thread
- * it touched, in id order (so that concurrent statements lock in one order),
- * with the activity its rows recorded and the queue facts of its stored rows
- * (store: the transition table; NULL in the middle of a statement, before a
- * late-arrival merge, when only the activity is written).  First the SLA
- * clock rules (sla_ingest) reopen the threads a customer message reopens
- * and start and stop clocks; the due times are refreshed when clocks run.
- * The bookkeeping runs as the interaction table's owner, like the checks of
- * a foreign key: the writer needs no rights on the clock tables.
+ * The 15 per-thread columns the INSERT of new threads and the UPDATE of the
+ * others take (see their plans in ensure_cache): id, customer, the rows'
+ * activity (NULL without), and the queue facts (NULL without events).
+ */
+#define THREAD_COLS 15
+
+static void
+thread_args(ThreadFlush **all, int n, const FlushRow *rows, Datum *args)
+{
+	static const Oid types[THREAD_COLS] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+		TEXTOID, TEXTOID, InvalidOid, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+	TIMESTAMPTZOID, BOOLOID, TIMESTAMPTZOID, InvalidOid, TEXTOID};
+	Cols		c = cols_alloc(THREAD_COLS, n);
+
+#define COL(k) (c.v + (k) * n)
+#define NUL(k) (c.n + (k) * n)
+	for (int i = 0; i < n; i++)
+	{
+		ThreadFlush *f = all[i];
+		ThreadTouch *t = f->dues_only ? NULL : f->touch;
+		oc_qf_facts *q = &f->facts;
+		bool		ev = !f->dues_only && f->nevents > 0;
+
+		COL(0)[i] = Int64GetDatum(f->thread);
+		COL(1)[i] = Int64GetDatum(f->customer);
+		NUL(2)[i] = NUL(3)[i] = NUL(5)[i] = (t == NULL);
+		NUL(4)[i] = (t == NULL || t->subject == NULL);
+		if (t != NULL)
+		{
+			StringInfoData chans;
+
+			COL(2)[i] = TimestampTzGetDatum(t->min_at);
+			COL(3)[i] = TimestampTzGetDatum(t->max_at);
+			COL(4)[i] = PointerGetDatum(t->subject);
+			initStringInfo(&chans);
+			for (int k = 0; k < t->nchannels; k++)
+			{
+				if (k > 0)
+					appendStringInfoChar(&chans, ',');
+				appendStringInfoString(&chans,
+									   DatumGetCString(DirectFunctionCall1(enum_out,
+																		   ObjectIdGetDatum(t->channels[k]))));
+			}
+			COL(5)[i] = CStringGetTextDatum(chans.data);
+		}
+		NUL(6)[i] = !ev || q->first_in_row < 0;
+		if (!NUL(6)[i])
+			COL(6)[i] = ObjectIdGetDatum(rows[q->first_in_row].channel);
+		NUL(7)[i] = !ev || !q->has_first_in;
+		COL(7)[i] = TimestampTzGetDatum(q->first_in);
+		NUL(8)[i] = !ev || !q->has_first_reply;
+		COL(8)[i] = TimestampTzGetDatum(q->first_reply);
+		NUL(9)[i] = !ev || !q->has_last_in;
+		COL(9)[i] = TimestampTzGetDatum(q->last_in);
+		NUL(10)[i] = !ev || !q->has_last_out;
+		COL(10)[i] = TimestampTzGetDatum(q->last_out);
+		NUL(11)[i] = !ev;
+		COL(11)[i] = BoolGetDatum(q->ends_with_reply);
+		NUL(12)[i] = !ev || !q->has_streak_start;
+		COL(12)[i] = TimestampTzGetDatum(q->streak_start);
+		NUL(13)[i] = !ev || q->last_in_row < 0;
+		if (!NUL(13)[i])
+			COL(13)[i] = ObjectIdGetDatum(rows[q->last_in_row].channel);
+		NUL(14)[i] = !ev || q->last_queue_row < 0;
+		if (!NUL(14)[i])
+			COL(14)[i] = PointerGetDatum(rows[q->last_queue_row].queue);
+	}
+	for (int k = 0; k < THREAD_COLS; k++)
+		args[k] = make_array(COL(k), NUL(k), n,
+							 types[k] == InvalidOid ? cache.channel_type : types[k]);
+#undef COL
+#undef NUL
+}
+
+/*
+ * Threads the statement opened for rows that were not stored (never
+ * written), until flush_lookups drops their look-up rows.
+ */
+static int64 *discarded = NULL;
+static int	n_discarded = 0;
+static int	max_discarded = 0;
+static LocalTransactionId discarded_lxid = InvalidLocalTransactionId;
+
+static void
+discard_thread(int64 thread)
+{
+	if (discarded_lxid != MyProc->lxid)
+	{
+		discarded = NULL;		/* went with the previous transaction's memory */
+		n_discarded = max_discarded = 0;
+		discarded_lxid = MyProc->lxid;
+	}
+	if (n_discarded == max_discarded)
+	{
+		max_discarded = Max(16, max_discarded * 2);
+		discarded = discarded == NULL ?
+			MemoryContextAlloc(TopTransactionContext, sizeof(int64) * max_discarded) :
+			repalloc(discarded, sizeof(int64) * max_discarded);
+	}
+	discarded[n_discarded++] = thread;
+}
+
+/* Was the thread discarded by this statement? */
+static bool
+is_discarded(int64 thread)
+{
+	if (discarded_lxid != MyProc->lxid)
+		return false;
+	for (int i = 0; i < n_discarded; i++)
+		if (discarded[i] == thread)
+			return true;
+	return false;
+}
+
+/*
+ * Write what the statement did to its threads, in thread id order (so that
+ * concurrent statements lock in one order).  store is the transition table
+ * of its stored rows; NULL in the middle of a statement (before a
+ * late-arrival merge), when only what its rows recorded so far is written.
+ *   1. the threads it opened: one INSERT, with their activity and queue
+ *      facts (a thread no stored row is in is never written);
+ *   2. the SLA clock rules (sla_ingest), when a policy is active or clocks
+ *      run: reopen the threads a customer message reopens, stop and start
+ *      clocks;
+ *   3. the other threads it touched: one UPDATE with their activity, queue
+ *      facts and, when clocks run, due times (those of the new threads too).
+ * The facts, clocks and due times are written as the interaction table's
+ * owner, like the checks of a foreign key: the writer needs no rights on
+ * the clock tables.
  */
 static void
 flush_threads(Tuplestorestate *store, TupleDesc desc)
@@ -1972,11 +2247,17 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	HASH_SEQ_STATUS seq;
 	ThreadFlush *f;
 	ThreadFlush **all;
+	ThreadFlush **fresh;
+	ThreadFlush **stale;
 	oc_qf_event *events = NULL;
 	FlushRow   *rows = NULL;
 	int			nevents = 0;
-	long		n;
+	int			n = 0;
+	int			nfresh = 0;
+	int			nstale = 0;
 	int			nreopen = 0;
+	Datum	   *reopen_ids;
+	Datum	   *reopen_ats;
 	bool		dues = false;
 	Oid			save_userid;
 	int			save_sec;
@@ -1988,14 +2269,18 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	threads = hash_create("omnichannel thread flush", 256, &ctl,
 						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-	/* the activity recorded by the rows; the table is emptied (an error aborts anyway) */
+	/* the activity recorded by the rows, and the threads they opened */
 	if (table != NULL)
 	{
 		ThreadTouch *t;
 
 		hash_seq_init(&seq, table);
 		while ((t = hash_seq_search(&seq)) != NULL)
-			flush_entry(threads, t->thread, t->customer, false, NULL)->touch = t;
+		{
+			f = flush_entry(threads, t->thread, t->customer, false, NULL);
+			f->touch = t;
+			f->is_new = t->is_new;
+		}
 	}
 
 	/* the stored rows' events, classified per thread */
@@ -2010,13 +2295,15 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		while (j < nevents && events[j].thread == events[i].thread)
 			j++;
 		f = hash_search(threads, &events[i].thread, HASH_FIND, NULL);
-		f->first_event = i;
 		f->nevents = j - i;
 		oc_qf_classify(events + i, j - i, &f->prior, &f->facts);
 		i = j;
 	}
 
-	n = hash_get_num_entries(threads);
+	all = palloc(sizeof(ThreadFlush *) * Max(hash_get_num_entries(threads), 1));
+	hash_seq_init(&seq, threads);
+	while ((f = hash_seq_search(&seq)) != NULL)
+		all[n++] = f;
 	if (n == 0)
 	{
 		UnregisterSnapshot(snap);
@@ -2024,167 +2311,116 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		MemoryContextDelete(cxt);
 		return;
 	}
-	all = palloc(sizeof(ThreadFlush *) * n);
-	n = 0;
-	hash_seq_init(&seq, threads);
-	while ((f = hash_seq_search(&seq)) != NULL)
-		all[n++] = f;
 	qsort(all, n, sizeof(ThreadFlush *), flush_cmp);
 
-	/* a customer message reopens a solved (the stitching said so), pending or on-hold thread */
+	/*
+	 * New threads no stored row is in (rows ON CONFLICT skipped) are not
+	 * written; their look-up rows are dropped too (flush_lookups).  Threads
+	 * written in the middle of the statement may still end up empty: the
+	 * statement trigger deletes them then (remember_opened).
+	 */
+	fresh = palloc(sizeof(ThreadFlush *) * n);
+	stale = palloc(sizeof(ThreadFlush *) * n);
+	reopen_ids = palloc(sizeof(Datum) * n);
+	reopen_ats = palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
 	{
-		Datum	   *ids = palloc(sizeof(Datum) * n);
-		Datum	   *ats = palloc(sizeof(Datum) * n);
-
-		for (long i = 0; i < n; i++)
+		f = all[i];
+		if (f->is_new && store != NULL && !f->has_row)
 		{
-			f = all[i];
-			if (f->touch != NULL && f->touch->reopen)
-			{
-				ids[nreopen] = Int64GetDatum(f->thread);
-				ats[nreopen++] = TimestampTzGetDatum(f->touch->min_at);
-			}
-			else if (f->stored && f->facts.has_first_in && f->nevents > 0 &&
-					 (f->status == cache.state_oid[OC_THREAD_PENDING] ||
-					  f->status == cache.state_oid[OC_THREAD_ON_HOLD]))
-			{
-				ids[nreopen] = Int64GetDatum(f->thread);
-				ats[nreopen++] = TimestampTzGetDatum(f->facts.first_in);
-			}
+			discard_thread(f->thread);
+			continue;
 		}
-
-		GetUserIdAndSecContext(&save_userid, &save_sec);
-		SetUserIdAndSecContext(cache.owner,
-							   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-		SPI_connect();
-		if (nreopen > 0 || (nevents > 0 && spi_bool(cache.sla_active, NULL, NULL)))
+		if (f->is_new)
 		{
-			Cols		e = cols_alloc(11, nevents);
-			Datum		args[13];
-			char		nulls[13];
+			fresh[nfresh++] = f;
+			if (store == NULL)
+				remember_opened(f->thread);
+		}
+		else
+			stale[nstale++] = f;
 
-			for (int i = 0; i < nevents; i++)
-			{
-				oc_qf_event *ev = &events[i];
-
-				e.v[0 * nevents + i] = Int64GetDatum(ev->id);
-				e.v[1 * nevents + i] = Int64GetDatum(ev->thread);
-				e.v[2 * nevents + i] = Int64GetDatum(rows[ev->row].customer);
-				e.v[3 * nevents + i] = TimestampTzGetDatum(ev->at);
-				e.v[4 * nevents + i] = BoolGetDatum(ev->inbound);
-				e.v[5 * nevents + i] = ObjectIdGetDatum(rows[ev->row].channel);
-				e.v[6 * nevents + i] = BoolGetDatum(ev->awaiting);
-				e.v[7 * nevents + i] = TimestampTzGetDatum(ev->next_out_at);
-				e.n[7 * nevents + i] = !ev->has_next_out;
-				e.v[8 * nevents + i] = Int64GetDatum(ev->next_out_id);
-				e.n[8 * nevents + i] = !ev->has_next_out;
-				e.v[9 * nevents + i] = BoolGetDatum(ev->first_in);
-				e.v[10 * nevents + i] = BoolGetDatum(ev->after_in);
-			}
-			memset(nulls, ' ', sizeof(nulls));
-			for (int c = 0; c < 11; c++)
-			{
-				static const Oid types[11] = {INT8OID, INT8OID, INT8OID, TIMESTAMPTZOID,
-				BOOLOID, InvalidOid, BOOLOID, TIMESTAMPTZOID, INT8OID, BOOLOID, BOOLOID};
-
-				if (nevents == 0)
-					nulls[c] = 'n';
-				else
-					args[c] = make_array(e.v + c * nevents, e.n + c * nevents, nevents,
-										 c == 5 ? cache.channel_type : types[c]);
-			}
-			if (nreopen == 0)
-				nulls[11] = nulls[12] = 'n';
-			else
-			{
-				args[11] = make_array(ids, NULL, nreopen, INT8OID);
-				args[12] = make_array(ats, NULL, nreopen, TIMESTAMPTZOID);
-			}
-			dues = spi_bool(cache.sla_ingest, args, nulls);
+		/* a customer message reopens a solved (the stitching said so), pending or on-hold thread */
+		if (f->touch != NULL && f->touch->reopen)
+		{
+			reopen_ids[nreopen] = Int64GetDatum(f->thread);
+			reopen_ats[nreopen++] = TimestampTzGetDatum(f->touch->min_at);
+		}
+		else if (f->known && f->nevents > 0 && f->facts.has_first_in &&
+				 (f->status == cache.state_oid[OC_THREAD_PENDING] ||
+				  f->status == cache.state_oid[OC_THREAD_ON_HOLD]))
+		{
+			reopen_ids[nreopen] = Int64GetDatum(f->thread);
+			reopen_ats[nreopen++] = TimestampTzGetDatum(f->facts.first_in);
 		}
 	}
 
-	/* one UPDATE: activity, facts, due times */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(cache.owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	SPI_connect();
+
+	/* 1. the new threads */
+	if (nfresh > 0)
 	{
-		Cols		c = cols_alloc(15, n);
-		Datum		args[16];
-		static const Oid types[15] = {INT8OID, INT8OID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-			TEXTOID, TEXTOID, InvalidOid, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-		TIMESTAMPTZOID, BOOLOID, TIMESTAMPTZOID, InvalidOid, TEXTOID};
+		Datum		args[THREAD_COLS + 2];
+		Cols		links = cols_alloc(2, nfresh);
 
-#define COL(k) (c.v + (k) * n)
-#define NUL(k) (c.n + (k) * n)
-		for (long i = 0; i < n; i++)
+		thread_args(fresh, nfresh, rows, args);
+		for (int i = 0; i < nfresh; i++)
 		{
-			ThreadTouch *t;
-			oc_qf_facts *q;
-			bool		ev;
-
-			f = all[i];
-			t = f->touch;
-			q = &f->facts;
-			ev = f->nevents > 0;
-			COL(0)[i] = Int64GetDatum(f->thread);
-			COL(1)[i] = Int64GetDatum(f->customer);
-			NUL(2)[i] = NUL(3)[i] = NUL(5)[i] = (t == NULL);
-			NUL(4)[i] = (t == NULL || t->subject == NULL);
-			if (t != NULL)
-			{
-				StringInfoData chans;
-
-				COL(2)[i] = TimestampTzGetDatum(t->min_at);
-				COL(3)[i] = TimestampTzGetDatum(t->max_at);
-				COL(4)[i] = PointerGetDatum(t->subject);
-				initStringInfo(&chans);
-				for (int k = 0; k < t->nchannels; k++)
-				{
-					if (k > 0)
-						appendStringInfoChar(&chans, ',');
-					appendStringInfoString(&chans,
-										   DatumGetCString(DirectFunctionCall1(enum_out,
-																			   ObjectIdGetDatum(t->channels[k]))));
-				}
-				COL(5)[i] = CStringGetTextDatum(chans.data);
-			}
-			NUL(6)[i] = !ev || q->first_in_row < 0;
-			if (!NUL(6)[i])
-				COL(6)[i] = ObjectIdGetDatum(rows[q->first_in_row].channel);
-			NUL(7)[i] = !ev || !q->has_first_in;
-			COL(7)[i] = TimestampTzGetDatum(q->first_in);
-			NUL(8)[i] = !ev || !q->has_first_reply;
-			COL(8)[i] = TimestampTzGetDatum(q->first_reply);
-			NUL(9)[i] = !ev || !q->has_last_in;
-			COL(9)[i] = TimestampTzGetDatum(q->last_in);
-			NUL(10)[i] = !ev || !q->has_last_out;
-			COL(10)[i] = TimestampTzGetDatum(q->last_out);
-			NUL(11)[i] = !ev;
-			COL(11)[i] = BoolGetDatum(q->ends_with_reply);
-			NUL(12)[i] = !ev || !q->has_streak_start;
-			COL(12)[i] = TimestampTzGetDatum(q->streak_start);
-			NUL(13)[i] = !ev || q->last_in_row < 0;
-			if (!NUL(13)[i])
-				COL(13)[i] = ObjectIdGetDatum(rows[q->last_in_row].channel);
-			NUL(14)[i] = !ev || q->last_queue_row < 0;
-			if (!NUL(14)[i])
-				COL(14)[i] = PointerGetDatum(rows[q->last_queue_row].queue);
+			links.v[i] = Int64GetDatum(fresh[i]->touch->follow_up_of);
+			links.n[i] = fresh[i]->touch->follow_up_of == 0;
+			links.v[nfresh + i] = Int64GetDatum(fresh[i]->touch->related_to);
+			links.n[nfresh + i] = fresh[i]->touch->related_to == 0;
 		}
-		for (int k = 0; k < 15; k++)
-			args[k] = make_array(COL(k), NUL(k), (int) n,
-								 types[k] == InvalidOid ? cache.channel_type : types[k]);
-		args[15] = BoolGetDatum(dues);
-#undef COL
-#undef NUL
+		args[THREAD_COLS] = make_array(links.v, links.n, nfresh, INT8OID);
+		args[THREAD_COLS + 1] = make_array(links.v + nfresh, links.n + nfresh, nfresh, INT8OID);
+		run_plan(cache.new_threads, args, NULL, SPI_OK_INSERT);
+	}
 
-		/* empty the touch table first: an error below aborts the statement anyway */
-		if (table != NULL)
+	/* 2. the clocks */
+	if (nreopen > 0 || (nevents > 0 && spi_bool(cache.sla_active, NULL, NULL)))
+	{
+		Datum		args[13];
+		char		nulls[13];
+
+		event_args(events, nevents, rows, args, nulls);
+		nulls[11] = nulls[12] = nreopen == 0 ? 'n' : ' ';
+		if (nreopen > 0)
 		{
-			hash_destroy(table);
-			touches = NULL;
+			args[11] = make_array(reopen_ids, NULL, nreopen, INT8OID);
+			args[12] = make_array(reopen_ats, NULL, nreopen, TIMESTAMPTZOID);
 		}
+		dues = spi_bool(cache.sla_ingest, args, nulls);
+	}
+
+	/* 3. the threads that were there, and the new ones' due times */
+	if (nstale > 0 || (dues && nfresh > 0))
+	{
+		Datum		args[THREAD_COLS + 1];
+		int			m = 0;
+
+		if (dues)
+		{
+			/* the new threads too (their activity and facts are written) */
+			for (int i = 0; i < nfresh; i++)
+				stale[nstale + i] = fresh[i];
+			m = nfresh;
+			qsort(stale, nstale + m, sizeof(ThreadFlush *), flush_cmp);
+			for (int i = 0; i < nstale + m; i++)
+				stale[i]->dues_only = stale[i]->is_new;	/* the rest is written */
+		}
+		thread_args(stale, nstale + m, rows, args);
+		args[THREAD_COLS] = BoolGetDatum(dues);
 		run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
 	}
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec);
+
+	/* the statement's activity is written */
+	if (table != NULL)
+		touch_forget();
 	UnregisterSnapshot(snap);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
@@ -2356,7 +2592,7 @@ flush_lookups(void)
 			LookupRow  *r = &lookup_rows[i];
 			int			k = n[subject];
 
-			if (r->subject != (subject == 1))
+			if (r->subject != (subject == 1) || is_discarded(r->thread))
 				continue;
 			cols[0][k] = Int64GetDatum(r->customer);
 			cols[1][k] = CStringGetTextDatum(r->subject ? "" : r->name);
@@ -2381,6 +2617,7 @@ flush_lookups(void)
 	}
 	SPI_finish();
 	lookup_forget();
+	n_discarded = 0;
 }
 
 /* Does the look-up table already hold this whole key? */
@@ -2411,22 +2648,20 @@ write_thread(bool open_new, Datum thread, Datum customer, HeapTuple tuple,
 	args[3] = heap_getattr(tuple, cache.att_channel, tupdesc, &isnull);
 	args[4] = heap_getattr(tuple, cache.att_occurred, tupdesc, &isnull);
 
-	SPI_connect();
+	touch_thread(DatumGetInt64(thread), DatumGetInt64(customer),
+				 DatumGetTimestampTz(args[4]), args[2], nulls[2] == 'n',
+				 DatumGetObjectId(args[3]), reopen && !open_new);
 	if (open_new)
 	{
-		args[5] = Int64GetDatum(st->follow_up_of);
-		nulls[5] = st->follow_up_of != 0 ? ' ' : 'n';
-		args[6] = Int64GetDatum(st->related_to);
-		nulls[6] = st->related_to != 0 ? ' ' : 'n';
-		run_plan(cache.new_thread, args, nulls, SPI_OK_INSERT);
-		remember_opened(DatumGetInt64(thread));
-	}
-	else
-		touch_thread(DatumGetInt64(thread), DatumGetInt64(customer),
-					 DatumGetTimestampTz(args[4]), args[2], nulls[2] == 'n',
-					 DatumGetObjectId(args[3]), reopen);
+		/* written at the statement's end with what its rows made of it */
+		int64		id = DatumGetInt64(thread);
+		ThreadTouch *t = hash_search(touch_table(false), &id, HASH_FIND, NULL);
 
-	SPI_finish();
+		t->is_new = true;
+		t->follow_up_of = st->follow_up_of;
+		t->related_to = st->related_to;
+		n_new_threads++;
+	}
 
 	/*
 	 * Keys and subjects: a row per thread, written at the statement's end
@@ -2883,7 +3118,15 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	for (int i = 0; i < late.nstrangers; i++)
 	{
 		Datum		args[2] = {Int64GetDatum(late.strangers[i]), thread};
+		ThreadTouch *pending = new_thread_of(late.strangers[i]);
 
+		if (pending != NULL)
+		{
+			/* a thread this statement opened: it is written related */
+			if (pending->related_to == 0)
+				pending->related_to = DatumGetInt64(thread);
+			continue;
+		}
 		SPI_connect();
 		run_plan(cache.relate_thread, args, NULL, SPI_OK_UPDATE);
 		SPI_finish();
@@ -2923,6 +3166,70 @@ done:
 }
 
 /*
+ * The statement's threads are written once, by whichever trigger fires
+ * first: the row trigger of the first row that opened a thread (before the
+ * foreign keys' checks of that row, see ingest_threads in ext/20_model.sql),
+ * else the statement trigger.  Both see the statement's stored rows in the
+ * transition table they share, which identifies the statement.
+ */
+static Tuplestorestate *flushed_store = NULL;
+static LocalTransactionId flushed_lxid = InvalidLocalTransactionId;
+
+/* Forget which statement was written (it ended, or failed). */
+static void
+flushed_forget(void)
+{
+	flushed_store = NULL;
+}
+
+static void
+flush_statement(TriggerData *trigdata, const char *fname)
+{
+	if (trigdata->tg_newtable == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired with a transition table of the new rows",
+						fname)));
+	if (flushed_store == trigdata->tg_newtable && flushed_lxid == MyProc->lxid)
+		return;
+	if (cache.relid != RelationGetRelid(trigdata->tg_relation))
+	{
+		SPI_connect();
+		ensure_cache(trigdata->tg_relation);
+		SPI_finish();
+	}
+	flush_threads(trigdata->tg_newtable, RelationGetDescr(trigdata->tg_relation));
+	flushed_store = trigdata->tg_newtable;
+	flushed_lxid = MyProc->lxid;
+}
+
+/*
+ * AFTER INSERT FOR EACH ROW (opening rows only): write the statement's
+ * threads before the row's foreign key to its thread is checked (under SET
+ * CONSTRAINTS ... IMMEDIATE that check comes before any statement trigger).
+ */
+Datum
+oc_interaction_after_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"interaction_after_row")));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER INSERT for each row",
+						"interaction_after_row")));
+	flush_statement(trigdata, "interaction_after_row");
+	PG_RETURN_POINTER(NULL);
+}
+
+/*
  * AFTER INSERT FOR EACH STATEMENT: remove the threads opened by this
  * statement's BEFORE triggers for rows that were not stored (skipped by ON
  * CONFLICT DO NOTHING) and that no other row joined.
@@ -2946,19 +3253,10 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired AFTER INSERT for each statement",
 						"interaction_after_statement")));
 
-	if (trigdata->tg_newtable == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired with a transition table of the new rows",
-						"interaction_after_statement")));
-	if (cache.relid != RelationGetRelid(trigdata->tg_relation))
-	{
-		SPI_connect();
-		ensure_cache(trigdata->tg_relation);
-		SPI_finish();
-	}
-	flush_threads(trigdata->tg_newtable, RelationGetDescr(trigdata->tg_relation));
+	flush_statement(trigdata, "interaction_after_statement");
+	flushed_forget();
 	flush_lookups();
+	n_discarded = 0;
 	stmt_cache_reset();
 	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
