@@ -326,16 +326,18 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel) IS
     'The channel a thread''s SLA policy is matched on: the channel of the customer message that started its first clock (fallback when it has none)';
 
--- The threads' due-time columns from their running clocks, a row per thread
--- with running clocks.  No SET clause, so that it is inlined into its callers
--- (which pin search_path themselves); every name is qualified.
-CREATE FUNCTION omnichannel.sla_dues_of(threads bigint[])
+-- A thread's due-time columns from its running clocks, one row (thread_id
+-- NULL when none runs), read through the running-clock index.  No SET
+-- clause, so that it is inlined into its callers (which pin search_path
+-- themselves, or qualify every operator like the ingest trigger); every
+-- name is qualified.
+CREATE FUNCTION omnichannel.sla_dues(thread bigint)
 RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_due timestamptz,
                periodic_update_due timestamptz, resolution_due timestamptz,
                sla_due_at timestamptz, sla_paused boolean, policy_id integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT c.thread_id,
+    SELECT pg_catalog.max(c.thread_id),
            pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'first_response'),
            pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'next_response'),
            pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'periodic_update'),
@@ -344,8 +346,22 @@ AS $$
            pg_catalog.bool_or(c.paused_since IS NOT NULL),
            pg_catalog.max(c.policy_id)
       FROM omnichannel.sla_clock AS c
-     WHERE c.thread_id IN (SELECT pg_catalog.unnest($1)) AND c.stopped_at IS NULL
-     GROUP BY c.thread_id
+     WHERE c.thread_id OPERATOR(pg_catalog.=) $1 AND c.stopped_at IS NULL
+$$;
+COMMENT ON FUNCTION omnichannel.sla_dues(bigint) IS
+    'The due times of a thread''s running clocks per metric, the earliest, whether they are paused and their policy (one row; thread_id NULL when no clock runs)';
+
+-- The same for many threads: a row per thread with running clocks.
+CREATE FUNCTION omnichannel.sla_dues_of(threads bigint[])
+RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_due timestamptz,
+               periodic_update_due timestamptz, resolution_due timestamptz,
+               sla_due_at timestamptz, sla_paused boolean, policy_id integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT d.*
+      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($1) AS u(id)) AS t
+     CROSS JOIN LATERAL omnichannel.sla_dues(t.id) AS d
+     WHERE d.thread_id IS NOT NULL
 $$;
 COMMENT ON FUNCTION omnichannel.sla_dues_of(bigint[]) IS
     'The due times of the threads'' running clocks per metric, the earliest, whether they are paused and their policy: a row per thread that has running clocks';
@@ -360,8 +376,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT d.first_response_due, d.next_response_due, d.periodic_update_due, d.resolution_due,
            d.sla_due_at, COALESCE(d.sla_paused, false)
-      FROM (SELECT 1) AS one
-      LEFT JOIN omnichannel.sla_dues_of(ARRAY[$1]) AS d ON true
+      FROM omnichannel.sla_dues($1) AS d
 $$;
 COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint) IS
     'The due times of a thread''s running clocks per metric, the earliest, and whether they are paused';

@@ -706,8 +706,8 @@ ensure_cache(Relation rel)
 			"               AS u(id, customer, min_at, max_at, subject, chan_list, first_in_channel, "
 			"                    first_in, first_reply, last_in, last_out, ends_with_reply, "
 			"                    streak_start, last_in_channel, last_queue)) AS u "
-			"  LEFT JOIN omnichannel.sla_dues_of(CASE WHEN $16 THEN $1 END) AS d "
-			"         ON d.thread_id OPERATOR(pg_catalog.=) u.id "
+			/* per thread through the running-clock index, whatever the row estimates */
+			"  LEFT JOIN LATERAL omnichannel.sla_dues(u.id) AS d ON $16 "
 			" WHERE t.id OPERATOR(pg_catalog.=) u.id "
 			"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer "
 			"   AND (u.ends_with_reply IS NOT NULL OR $16 "
