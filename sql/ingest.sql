@@ -261,26 +261,25 @@ SELECT ci.contact, t.subject, t.channels, t.status, t.opened_at, t.last_activity
 SELECT count(*) FILTER (WHERE contact = 'batch@example.com') AS batch_threads,
        count(*) FILTER (WHERE contact = 'single@example.com') AS single_threads
   FROM conv_threads;
+CREATE TEMP VIEW conv_facts AS
+SELECT contact, subject, channels, status, opened_at, last_activity_at, first_inbound_at,
+       first_response_at, last_inbound_at, last_outbound_at, waiting_since,
+       waiting_channel, queue, rows
+  FROM conv_threads;
 SELECT 'only in one' AS differs, * FROM (
-    (SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
-            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
-            waiting_channel, queue, rows
-       FROM conv_threads WHERE contact = 'batch@example.com'
-     EXCEPT
-     SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
-            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
-            waiting_channel, queue, rows
-       FROM conv_threads WHERE contact = 'single@example.com')
+    (SELECT * FROM conv_facts WHERE contact = 'batch@example.com'
+     EXCEPT SELECT 'batch@example.com', f.subject, f.channels, f.status, f.opened_at,
+                   f.last_activity_at, f.first_inbound_at, f.first_response_at,
+                   f.last_inbound_at, f.last_outbound_at, f.waiting_since,
+                   f.waiting_channel, f.queue, f.rows
+              FROM conv_facts AS f WHERE f.contact = 'single@example.com')
     UNION ALL
-    (SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
-            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
-            waiting_channel, queue, rows
-       FROM conv_threads WHERE contact = 'single@example.com'
-     EXCEPT
-     SELECT subject, channels, status, opened_at, last_activity_at, first_inbound_at,
-            first_response_at, last_inbound_at, last_outbound_at, waiting_since,
-            waiting_channel, queue, rows
-       FROM conv_threads WHERE contact = 'batch@example.com')) AS d;
+    (SELECT * FROM conv_facts WHERE contact = 'single@example.com'
+     EXCEPT SELECT 'single@example.com', f.subject, f.channels, f.status, f.opened_at,
+                   f.last_activity_at, f.first_inbound_at, f.first_response_at,
+                   f.last_inbound_at, f.last_outbound_at, f.waiting_since,
+                   f.waiting_channel, f.queue, f.rows
+              FROM conv_facts AS f WHERE f.contact = 'batch@example.com')) AS d;
 -- what they are
 SELECT subject, channels, waiting_since, waiting_channel, queue, first_response_at, rows
   FROM conv_threads WHERE contact = 'batch@example.com' ORDER BY opened_at;

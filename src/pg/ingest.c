@@ -274,6 +274,18 @@ free_plans(void)
 	}
 }
 
+/* A hash table of fixed-size keys (the entry starts with the key) in memory cxt. */
+static HTAB *
+blob_hash(const char *name, Size keysize, Size entrysize, MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	ctl.keysize = keysize;
+	ctl.entrysize = entrysize;
+	ctl.hcxt = cxt;
+	return hash_create(name, 256, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
 /* OID of a relation (table or index) of the extension's schema that must exist. */
 static Oid
 relation_in(Oid nsp, const char *name)
@@ -594,6 +606,15 @@ ensure_cache(Relation rel)
 	 * order (flush_threads, thread_args; a NULL fact leaves the column as
 	 * it is): the threads it opened are inserted, the others updated.
 	 */
+#define THREAD_ROWS_FROM \
+	"pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), " \
+	"pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), " \
+	"pg_catalog.unnest($7), pg_catalog.unnest($8), pg_catalog.unnest($9), " \
+	"pg_catalog.unnest($10), pg_catalog.unnest($11), pg_catalog.unnest($12), " \
+	"pg_catalog.unnest($13), pg_catalog.unnest($14), pg_catalog.unnest($15)"
+#define THREAD_ROWS_AS \
+	"id, customer, min_at, max_at, subject, chan_list, first_in_channel, first_in, " \
+	"first_reply, last_in, last_out, ends_with_reply, streak_start, last_in_channel, last_queue"
 	{
 		Oid			ft[17] = {
 			INT8ARRAYOID,		/* $1 thread ids */
@@ -636,18 +657,8 @@ ensure_cache(Relation rel)
 			"              WHERE o.customer_id OPERATOR(pg_catalog.=) u.customer "
 			"                AND o.id OPERATOR(pg_catalog.<) u.id AND o.assignee IS NOT NULL "
 			"              ORDER BY o.id DESC LIMIT 1) END "
-			"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-			"                  pg_catalog.unnest($3), pg_catalog.unnest($4), "
-			"                  pg_catalog.unnest($5), pg_catalog.unnest($6), "
-			"                  pg_catalog.unnest($7), pg_catalog.unnest($8), "
-			"                  pg_catalog.unnest($9), pg_catalog.unnest($10), "
-			"                  pg_catalog.unnest($11), pg_catalog.unnest($12), "
-			"                  pg_catalog.unnest($13), pg_catalog.unnest($14), "
-			"                  pg_catalog.unnest($15), pg_catalog.unnest($16), "
-			"                  pg_catalog.unnest($17)) "
-			"       AS u(id, customer, min_at, max_at, subject, chan_list, first_in_channel, "
-			"            first_in, first_reply, last_in, last_out, ends_with_reply, "
-			"            streak_start, last_in_channel, last_queue, follow_up_of, related_to) "
+			"  FROM ROWS FROM (" THREAD_ROWS_FROM ", pg_catalog.unnest($16), pg_catalog.unnest($17)) "
+			"       AS u(" THREAD_ROWS_AS ", follow_up_of, related_to) "
 			" ORDER BY u.id",
 			17, (Oid[]) {ft[0], ft[1], ft[2], ft[3], ft[4], ft[5], ft[6], ft[7], ft[8],
 				ft[9], ft[10], ft[11], ft[12], ft[13], ft[14], INT8ARRAYOID, INT8ARRAYOID});
@@ -695,17 +706,7 @@ ensure_cache(Relation rel)
 			"       sla_due_at = CASE WHEN $16 THEN d.sla_due_at ELSE t.sla_due_at END, "
 			"       sla_paused = CASE WHEN $16 THEN COALESCE(d.sla_paused, false) ELSE t.sla_paused END "
 			"  FROM (SELECT u.*, pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[] AS chans "
-			"          FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
-			"                          pg_catalog.unnest($3), pg_catalog.unnest($4), "
-			"                          pg_catalog.unnest($5), pg_catalog.unnest($6), "
-			"                          pg_catalog.unnest($7), pg_catalog.unnest($8), "
-			"                          pg_catalog.unnest($9), pg_catalog.unnest($10), "
-			"                          pg_catalog.unnest($11), pg_catalog.unnest($12), "
-			"                          pg_catalog.unnest($13), pg_catalog.unnest($14), "
-			"                          pg_catalog.unnest($15)) "
-			"               AS u(id, customer, min_at, max_at, subject, chan_list, first_in_channel, "
-			"                    first_in, first_reply, last_in, last_out, ends_with_reply, "
-			"                    streak_start, last_in_channel, last_queue)) AS u "
+			"          FROM ROWS FROM (" THREAD_ROWS_FROM ") AS u(" THREAD_ROWS_AS ")) AS u "
 			/* per thread through the running-clock index, whatever the row estimates */
 			"  LEFT JOIN LATERAL omnichannel.sla_dues(u.id) AS d ON $16 "
 			" WHERE t.id OPERATOR(pg_catalog.=) u.id "
@@ -838,8 +839,6 @@ ensure_subxact_callback(void)
 static bool
 stmt_cache_ready(void)
 {
-	HASHCTL		ctl;
-
 	if (stmt_cache_bypass)
 		return false;
 	if (stmt_lxid != MyProc->lxid)
@@ -853,15 +852,10 @@ stmt_cache_ready(void)
 	stmt_cxt = AllocSetContextCreate(TopTransactionContext, "omnichannel statement caches",
 									 ALLOCSET_DEFAULT_SIZES);
 	stmt_lxid = MyProc->lxid;
-	ctl.keysize = sizeof(uint32);
-	ctl.entrysize = sizeof(ContactEntry);
-	ctl.hcxt = stmt_cxt;
-	stmt_contacts = hash_create("omnichannel contact points", 256, &ctl,
-								HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(ThreadEntry);
-	stmt_threads = hash_create("omnichannel threads", 256, &ctl,
-							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	stmt_contacts = blob_hash("omnichannel contact points", sizeof(uint32),
+							  sizeof(ContactEntry), stmt_cxt);
+	stmt_threads = blob_hash("omnichannel threads", sizeof(int64), sizeof(ThreadEntry),
+							 stmt_cxt);
 	return true;
 }
 
@@ -1674,7 +1668,7 @@ decide_thread(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 
 /* Refuse anything but a row-level trigger fired as expected. */
 static TriggerData *
-check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before)
+check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
@@ -1682,14 +1676,15 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" was not called by trigger manager", name)));
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		(row ? !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event)
+		 : !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event)) ||
 		(before ? !TRIGGER_FIRED_BEFORE(trigdata->tg_event)
 		 : !TRIGGER_FIRED_AFTER(trigdata->tg_event)))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired %s INSERT for each row",
-						name, before ? "BEFORE" : "AFTER")));
+				 errmsg("function \"%s\" must be fired %s INSERT for each %s",
+						name, before ? "BEFORE" : "AFTER", row ? "row" : "statement")));
 	return trigdata;
 }
 
@@ -1698,30 +1693,48 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before)
  * might not have been stored (ON CONFLICT DO NOTHING skips a row after its
  * BEFORE trigger ran).  The statement trigger removes those left empty.
  */
-static int64 *opened = NULL;
-static int	n_opened = 0;
-static int	max_opened = 0;
-static LocalTransactionId opened_lxid = InvalidLocalTransactionId;
+typedef struct ThreadList
+{
+	int64	   *ids;			/* in the transaction's memory */
+	int			n;
+	int			max;
+	LocalTransactionId lxid;	/* the transaction it belongs to */
+} ThreadList;
 
-/* Remember a thread opened for a row of the current statement. */
+/* The list's length in this transaction (a list of an earlier one is empty). */
+static int
+thread_list_len(ThreadList *list)
+{
+	if (list->lxid != MyProc->lxid)
+	{
+		/* a new transaction: the old array went with its memory context */
+		list->ids = NULL;
+		list->n = list->max = 0;
+		list->lxid = MyProc->lxid;
+	}
+	return list->n;
+}
+
+static void
+thread_list_add(ThreadList *list, int64 thread)
+{
+	if (thread_list_len(list) == list->max)
+	{
+		list->max = Max(16, list->max * 2);
+		list->ids = list->ids == NULL ?
+			MemoryContextAlloc(TopTransactionContext, sizeof(int64) * list->max) :
+			repalloc(list->ids, sizeof(int64) * list->max);
+	}
+	list->ids[list->n++] = thread;
+}
+
+static ThreadList opened = {NULL, 0, 0, InvalidLocalTransactionId};
+
+/* Remember a thread written in the middle of the current statement. */
 static void
 remember_opened(int64 thread)
 {
-	if (opened_lxid != MyProc->lxid)
-	{
-		/* a new transaction: the old array went with its memory context */
-		opened = NULL;
-		n_opened = max_opened = 0;
-		opened_lxid = MyProc->lxid;
-	}
-	if (n_opened == max_opened)
-	{
-		max_opened = Max(64, max_opened * 2);
-		opened = opened == NULL ?
-			MemoryContextAlloc(TopTransactionContext, sizeof(int64) * max_opened) :
-			repalloc(opened, sizeof(int64) * max_opened);
-	}
-	opened[n_opened++] = thread;
+	thread_list_add(&opened, thread);
 }
 
 /*
@@ -1764,16 +1777,11 @@ touch_table(bool create)
 	}
 	if (touches == NULL && create)
 	{
-		HASHCTL		ctl;
-
 		ensure_subxact_callback();
 		touch_cxt = AllocSetContextCreate(TopTransactionContext, "omnichannel thread activity",
 										  ALLOCSET_DEFAULT_SIZES);
-		ctl.keysize = sizeof(int64);
-		ctl.entrysize = sizeof(ThreadTouch);
-		ctl.hcxt = touch_cxt;
-		touches = hash_create("omnichannel thread activity", 256, &ctl,
-							  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		touches = blob_hash("omnichannel thread activity", sizeof(int64),
+							sizeof(ThreadTouch), touch_cxt);
 		touches_lxid = MyProc->lxid;
 		touches_subid = GetCurrentSubTransactionId();
 		n_new_threads = 0;
@@ -2183,38 +2191,14 @@ thread_args(ThreadFlush **all, int n, const FlushRow *rows, Datum *args)
  * Threads the statement opened for rows that were not stored (never
  * written), until flush_lookups drops their look-up rows.
  */
-static int64 *discarded = NULL;
-static int	n_discarded = 0;
-static int	max_discarded = 0;
-static LocalTransactionId discarded_lxid = InvalidLocalTransactionId;
-
-static void
-discard_thread(int64 thread)
-{
-	if (discarded_lxid != MyProc->lxid)
-	{
-		discarded = NULL;		/* went with the previous transaction's memory */
-		n_discarded = max_discarded = 0;
-		discarded_lxid = MyProc->lxid;
-	}
-	if (n_discarded == max_discarded)
-	{
-		max_discarded = Max(16, max_discarded * 2);
-		discarded = discarded == NULL ?
-			MemoryContextAlloc(TopTransactionContext, sizeof(int64) * max_discarded) :
-			repalloc(discarded, sizeof(int64) * max_discarded);
-	}
-	discarded[n_discarded++] = thread;
-}
+static ThreadList discarded = {NULL, 0, 0, InvalidLocalTransactionId};
 
 /* Was the thread discarded by this statement? */
 static bool
 is_discarded(int64 thread)
 {
-	if (discarded_lxid != MyProc->lxid)
-		return false;
-	for (int i = 0; i < n_discarded; i++)
-		if (discarded[i] == thread)
+	for (int i = 0; i < thread_list_len(&discarded); i++)
+		if (discarded.ids[i] == thread)
 			return true;
 	return false;
 }
@@ -2243,7 +2227,6 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	HTAB	   *threads;
-	HASHCTL		ctl;
 	HASH_SEQ_STATUS seq;
 	ThreadFlush *f;
 	ThreadFlush **all;
@@ -2263,11 +2246,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	int			save_sec;
 	Snapshot	snap;
 
-	ctl.keysize = sizeof(int64);
-	ctl.entrysize = sizeof(ThreadFlush);
-	ctl.hcxt = cxt;
-	threads = hash_create("omnichannel thread flush", 256, &ctl,
-						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	threads = blob_hash("omnichannel thread flush", sizeof(int64), sizeof(ThreadFlush), cxt);
 
 	/* the activity recorded by the rows, and the threads they opened */
 	if (table != NULL)
@@ -2328,7 +2307,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		f = all[i];
 		if (f->is_new && store != NULL && !f->has_row)
 		{
-			discard_thread(f->thread);
+			thread_list_add(&discarded, f->thread);
 			continue;
 		}
 		if (f->is_new)
@@ -2493,15 +2472,10 @@ lookup_entry(bool subject, int64 customer, const char *name, const char *value, 
 		lookup_forget();
 	if (lookup_index == NULL)
 	{
-		HASHCTL		ctl;
-
 		if (!create)
 			return NULL;
-		ctl.keysize = sizeof(uint32);
-		ctl.entrysize = sizeof(LookupEntry);
-		ctl.hcxt = TopTransactionContext;
-		lookup_index = hash_create("omnichannel look-up rows", 256, &ctl,
-								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		lookup_index = blob_hash("omnichannel look-up rows", sizeof(uint32),
+								 sizeof(LookupEntry), TopTransactionContext);
 		lookup_lxid = MyProc->lxid;
 	}
 	h = lookup_hash(subject, customer, name, value);
@@ -2617,7 +2591,7 @@ flush_lookups(void)
 	}
 	SPI_finish();
 	lookup_forget();
-	n_discarded = 0;
+	discarded.n = 0;
 }
 
 /* Does the look-up table already hold this whole key? */
@@ -2848,7 +2822,7 @@ link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer)
 Datum
 oc_interaction_before_insert(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true);
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true, true);
 	Relation	rel = trigdata->tg_relation;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HeapTuple	tuple = trigdata->tg_trigtuple;
@@ -3211,20 +3185,8 @@ flush_statement(TriggerData *trigdata, const char *fname)
 Datum
 oc_interaction_after_row(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_row", false, true);
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager",
-						"interaction_after_row")));
-	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired AFTER INSERT for each row",
-						"interaction_after_row")));
 	flush_statement(trigdata, "interaction_after_row");
 	PG_RETURN_POINTER(NULL);
 }
@@ -3237,38 +3199,25 @@ oc_interaction_after_row(PG_FUNCTION_ARGS)
 Datum
 oc_interaction_after_statement(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_statement", false, false);
 	Snapshot	snap;
-
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" was not called by trigger manager",
-						"interaction_after_statement")));
-	if (!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
-		!TRIGGER_FIRED_AFTER(trigdata->tg_event))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired AFTER INSERT for each statement",
-						"interaction_after_statement")));
 
 	flush_statement(trigdata, "interaction_after_statement");
 	flushed_forget();
 	flush_lookups();
-	n_discarded = 0;
+	discarded.n = 0;
 	stmt_cache_reset();
-	if (opened_lxid != MyProc->lxid || n_opened == 0 ||
+	if (thread_list_len(&opened) == 0 ||
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
 	{
-		n_opened = 0;
+		opened.n = 0;
 		PG_RETURN_POINTER(NULL);
 	}
 
 	snap = oc_probe_snapshot();
-	for (int i = 0; i < n_opened; i++)
+	for (int i = 0; i < opened.n; i++)
 	{
-		Datum		key = Int64GetDatum(opened[i]);
+		Datum		key = Int64GetDatum(opened.ids[i]);
 		AttrNumber	att = cache.att_id;
 		Datum		found;
 		bool		found_null;
@@ -3281,6 +3230,6 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 		}
 	}
 	UnregisterSnapshot(snap);
-	n_opened = 0;
+	opened.n = 0;
 	PG_RETURN_POINTER(NULL);
 }
