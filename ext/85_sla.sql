@@ -135,7 +135,9 @@ ALTER TABLE omnichannel.thread
     ADD COLUMN periodic_update_due timestamptz,
     ADD COLUMN resolution_due      timestamptz,
     ADD COLUMN sla_due_at          timestamptz,
-    ADD COLUMN sla_paused          boolean NOT NULL DEFAULT false;
+    ADD COLUMN sla_paused          boolean NOT NULL DEFAULT false,
+    ADD COLUMN solved_at           timestamptz,
+    ADD COLUMN reopen_count        integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN omnichannel.thread.status_changed_at IS 'When status last changed; an UPDATE that changes status may set it (back-filling), otherwise it is now()';
 COMMENT ON COLUMN omnichannel.thread.sla_policy_id IS 'The SLA policy whose targets the thread''s clocks run on (matched when its first clock starts, again on a priority change and by recompute_sla)';
 COMMENT ON COLUMN omnichannel.thread.first_inbound_at IS 'The first customer message';
@@ -155,6 +157,8 @@ COMMENT ON COLUMN omnichannel.thread.periodic_update_due IS 'Due time of the run
 COMMENT ON COLUMN omnichannel.thread.resolution_due IS 'Due time of the running resolution clock (NULL: none running, or paused)';
 COMMENT ON COLUMN omnichannel.thread.sla_due_at IS 'The earliest of the due times above: what the queue is ordered by';
 COMMENT ON COLUMN omnichannel.thread.sla_paused IS 'The thread''s clocks are paused (its status is one of its policy''s pause_statuses)';
+COMMENT ON COLUMN omnichannel.thread.solved_at IS 'When the thread was last set to solved or closed from an open, pending or on-hold status (NULL while it is not resolved); for reporting';
+COMMENT ON COLUMN omnichannel.thread.reopen_count IS 'How many times the thread went from solved or closed back to open, pending or on hold';
 
 CREATE INDEX thread_sla_due_idx
     ON omnichannel.thread (sla_due_at) WHERE sla_due_at IS NOT NULL;
@@ -423,6 +427,13 @@ BEGIN
     END IF;
 
     IF NEW.status IS DISTINCT FROM OLD.status THEN
+        -- for reporting: when it was last resolved, how often it came back
+        IF NEW.status IN ('solved', 'closed') AND OLD.status NOT IN ('solved', 'closed') THEN
+            NEW.solved_at := v_at;
+        ELSIF OLD.status IN ('solved', 'closed') AND NEW.status NOT IN ('solved', 'closed') THEN
+            NEW.solved_at := NULL;
+            NEW.reopen_count := OLD.reopen_count + 1;
+        END IF;
         IF NEW.status IN ('solved', 'closed') THEN
             -- the company considers it answered: a later message starts a
             -- new response clock
