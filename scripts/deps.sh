@@ -9,6 +9,8 @@ PACKAGES=(
     libicu-dev                               # contact-point normalization
     g++ libphonenumber-dev                   # phone numbers: the C++ shim (src/core/phone_shim.cpp)
     libipc-run-perl                          # TAP tests: prove and PostgreSQL::Test::Cluster
+    python3-psycopg2 libpostgresql-jdbc-java # BI drivers for t/030_bi_clients.pl (psycopg2, pgjdbc)
+    openjdk-17-jdk-headless                  # javac/java for its JDBC client
 )
 
 missing=()

@@ -1,5 +1,5 @@
 -- test/clients/scenario.sql: the small history of sql/reporting.sql, for the
--- BI client tests (t/020_bi_clients.pl) on a fresh database with the
+-- BI client tests (t/030_bi_clients.pl) on a fresh database with the
 -- extension installed.  psql script (\gset).  Dates in March 2024, UTC.
 --
 --   Anna    an e-mail answered in 30 minutes, solved at once (first-contact
