@@ -77,6 +77,25 @@ BEGIN
     THEN
         RETURN NEW;
     END IF;
+    -- ... and the privacy redaction of an erased customer's event (see
+    -- ext/89_privacy.sql): only by the table's owner (forget_customer runs
+    -- as it, SECURITY DEFINER), reason cleared and details replaced by
+    -- privacy_redact_jsonb(details), nothing else changed
+    -- (the owner test first and on its own: other roles may not read customer)
+    IF TG_OP = 'UPDATE'
+       AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
+              FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
+    THEN
+        IF pg_catalog.to_jsonb(NEW) - 'reason' - 'details' = pg_catalog.to_jsonb(OLD) - 'reason' - 'details'
+           AND coalesce(pg_catalog.to_jsonb(NEW) -> 'reason', 'null'::jsonb) = 'null'::jsonb
+           AND (pg_catalog.to_jsonb(NEW) -> 'details')
+               IS NOT DISTINCT FROM omnichannel.privacy_redact_jsonb(pg_catalog.to_jsonb(OLD) -> 'details')
+           AND EXISTS (SELECT FROM omnichannel.customer AS c
+                        WHERE c.id = OLD.customer_id AND c.erased_at IS NOT NULL)
+        THEN
+            RETURN NEW;
+        END IF;
+    END IF;
     RAISE EXCEPTION '%', TG_ARGV[0]
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = pg_catalog.format('%s of event %s of %s.%s was refused.',
@@ -85,7 +104,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.audit_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on an audit table (except changing customer_id when customers are merged); arguments: the message and the hint';
+    'Trigger: refuses UPDATE and DELETE on an audit table (except changing customer_id when customers are merged, and the privacy redaction of an erased customer''s event by the table''s owner: reason cleared, details redacted); arguments: the message and the hint';
 
 CREATE TRIGGER thread_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.thread_event
@@ -672,6 +691,8 @@ BEGIN
     FOR r IN SELECT t.id FROM omnichannel.thread AS t WHERE t.customer_id = v_customer LOOP
         PERFORM omnichannel.refresh_thread(r.id);
     END LOOP;
+    -- the interactions were stored again: their per-channel counts too
+    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_customer]);
 
     SELECT count(DISTINCT i.thread_id) INTO v_after
       FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;

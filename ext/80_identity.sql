@@ -64,6 +64,29 @@ BEGIN
     THEN
         RETURN NEW;
     END IF;
+    -- ... and the privacy redaction of an event of an erased customer (see
+    -- ext/89_privacy.sql): only by the table's owner (forget_customer runs
+    -- as it, SECURITY DEFINER), reason cleared and details replaced by
+    -- privacy_redact_jsonb(details), nothing else changed
+    -- (the owner test first and on its own: other roles may not read customer)
+    IF TG_OP = 'UPDATE'
+       AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
+              FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
+    THEN
+        IF NEW.reason IS NULL
+           AND (NEW.id, NEW.occurred_at, NEW.actor, NEW.action, NEW.customer_id,
+                NEW.other_customer_id, NEW.undone_by)
+               IS NOT DISTINCT FROM
+               (OLD.id, OLD.occurred_at, OLD.actor, OLD.action, OLD.customer_id,
+                OLD.other_customer_id, OLD.undone_by)
+           AND NEW.details IS NOT DISTINCT FROM omnichannel.privacy_redact_jsonb(OLD.details)
+           AND EXISTS (SELECT FROM omnichannel.customer AS c
+                        WHERE c.id IN (OLD.customer_id, OLD.other_customer_id)
+                          AND c.erased_at IS NOT NULL)
+        THEN
+            RETURN NEW;
+        END IF;
+    END IF;
     RAISE EXCEPTION 'identity events are append-only'
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = pg_catalog.format('%s of event %s of omnichannel.identity_event was refused.', TG_OP, OLD.id),
@@ -71,7 +94,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.identity_event_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on identity_event, except setting undone_by once';
+    'Trigger: refuses UPDATE and DELETE on identity_event, except setting undone_by once, and the privacy redaction of an erased customer''s event by the table''s owner (reason cleared, details redacted)';
 CREATE TRIGGER identity_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.identity_event
     FOR EACH ROW EXECUTE FUNCTION omnichannel.identity_event_append_only();
@@ -222,6 +245,8 @@ BEGIN
     -- no chains
     UPDATE omnichannel.customer AS c SET merged_into = v_keep
      WHERE c.id = v_absorb OR c.merged_into = v_absorb;
+    -- the per-channel counts follow the interactions (ext/87_customer_360.sql)
+    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_keep, v_absorb]);
     RETURN v_event;
 END
 $$;
@@ -355,6 +380,7 @@ BEGIN
                                'interactions_split_off', v_split))
     RETURNING id INTO v_undo;
     UPDATE omnichannel.identity_event AS ev SET undone_by = v_undo WHERE ev.id = v_event;
+    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_keep, v_absorb]);
     RETURN v_undo;
 END
 $$;

@@ -173,6 +173,7 @@ typedef struct IngestCache
 	SPIPlanPtr	new_threads;
 	SPIPlanPtr	touch_threads;
 	SPIPlanPtr	sla_active;
+	SPIPlanPtr	count_channels;
 	SPIPlanPtr	sla_ingest;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
@@ -259,7 +260,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_bare_customer, &cache.drop_customer,
-		&cache.new_threads, &cache.touch_threads, &cache.sla_active,
+		&cache.new_threads, &cache.touch_threads, &cache.sla_active, &cache.count_channels,
 		&cache.sla_ingest, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
@@ -717,6 +718,28 @@ ensure_cache(Relation rel)
 			"        OR (t.subject IS NULL AND u.subject IS NOT NULL) "
 			"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels))",
 			16, ft);
+	}
+
+	/* the statement's rows per customer and channel, added to the rollup */
+	{
+		Oid			ct[8] = {INT8ARRAYOID, cache.channel_array_type, INT8ARRAYOID, INT8ARRAYOID,
+		INT8ARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID};
+
+		cache.count_channels = prepare_plan(
+			"INSERT INTO omnichannel.customer_channel AS c "
+			"       (customer_id, channel, inbound, outbound, internal, first_at, last_at, "
+			"        last_inbound_at) "
+			"SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), "
+			"       pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), "
+			"       pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8)) "
+			"ON CONFLICT (customer_id, channel) DO UPDATE "
+			"   SET inbound = c.inbound OPERATOR(pg_catalog.+) EXCLUDED.inbound, "
+			"       outbound = c.outbound OPERATOR(pg_catalog.+) EXCLUDED.outbound, "
+			"       internal = c.internal OPERATOR(pg_catalog.+) EXCLUDED.internal, "
+			"       first_at = LEAST(c.first_at, EXCLUDED.first_at), "
+			"       last_at = GREATEST(c.last_at, EXCLUDED.last_at), "
+			"       last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at)",
+			8, ct);
 	}
 
 	/* is any SLA clock running, or could one start? */
@@ -1898,6 +1921,52 @@ typedef struct ThreadFlush
 	oc_qf_facts facts;
 } ThreadFlush;
 
+/* The statement's stored rows per customer and channel (customer_channel). */
+typedef struct ChannelKey
+{
+	int64		customer;
+	Oid			channel;
+	int32		pad;			/* zero: the key is hashed as bytes */
+} ChannelKey;
+
+typedef struct ChannelCount
+{
+	ChannelKey	key;			/* hash key */
+	int64		n[3];			/* inbound, outbound, internal */
+	TimestampTz first_at;
+	TimestampTz last_at;
+	TimestampTz last_inbound_at;	/* 0: none */
+	bool		has_inbound;
+} ChannelCount;
+
+static void
+count_channel(HTAB *counts, int64 customer, Oid channel, oc_qf_direction d, TimestampTz at)
+{
+	ChannelKey	key;
+	bool		found;
+	ChannelCount *c;
+
+	memset(&key, 0, sizeof(key));
+	key.customer = customer;
+	key.channel = channel;
+	c = hash_search(counts, &key, HASH_ENTER, &found);
+	if (!found)
+	{
+		memset(c->n, 0, sizeof(c->n));
+		c->first_at = c->last_at = at;
+		c->has_inbound = false;
+		c->last_inbound_at = 0;
+	}
+	c->n[d]++;
+	c->first_at = Min(c->first_at, at);
+	c->last_at = Max(c->last_at, at);
+	if (d == OC_QF_INBOUND && (!c->has_inbound || at > c->last_inbound_at))
+	{
+		c->has_inbound = true;
+		c->last_inbound_at = at;
+	}
+}
+
 /* A stored row of the statement, as the facts need it. */
 typedef struct FlushRow
 {
@@ -1993,8 +2062,8 @@ cols_alloc(int ncols, int nrows)
  * thread a stored row is in.
  */
 static int
-read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap,
-			oc_qf_event **events_out, FlushRow **rows_out)
+read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
+			Snapshot snap, oc_qf_event **events_out, FlushRow **rows_out)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	int			max_events = 256;
@@ -2026,11 +2095,12 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap
 		int			k;
 
 		f->has_row = true;
+		at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
+		channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
+		count_channel(counts, customer, channel, d, at);
 		if (d == OC_QF_INTERNAL || !(f->known || f->is_new))
 			continue;
 		id = DatumGetInt64(slot_getattr(slot, cache.att_id, &isnull));
-		at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
-		channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
 		(void) slot_getattr(slot, cache.att_agent, &isnull);
 		if (!isnull)
 			for (int c = 0; c < cache.nchannels; c++)
@@ -2074,6 +2144,57 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, Snapshot snap
 	*events_out = events;
 	*rows_out = rows;
 	return nevents;
+}
+
+static int
+channel_count_cmp(const void *a, const void *b)
+{
+	const ChannelCount *x = *(ChannelCount *const *) a;
+	const ChannelCount *y = *(ChannelCount *const *) b;
+
+	if (x->key.customer != y->key.customer)
+		return x->key.customer < y->key.customer ? -1 : 1;
+	return x->key.channel < y->key.channel ? -1 : x->key.channel > y->key.channel;
+}
+
+/* Add the statement's rows to customer_channel: one INSERT ... ON CONFLICT. */
+static void
+write_channel_counts(HTAB *counts)
+{
+	long		n = hash_get_num_entries(counts);
+	ChannelCount **all;
+	HASH_SEQ_STATUS seq;
+	ChannelCount *c;
+	Cols		cols;
+	Datum		args[8];
+	static const Oid types[8] = {INT8OID, InvalidOid, INT8OID, INT8OID, INT8OID,
+	TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	int			i = 0;
+
+	if (n == 0)
+		return;
+	all = palloc(sizeof(ChannelCount *) * n);
+	hash_seq_init(&seq, counts);
+	while ((c = hash_seq_search(&seq)) != NULL)
+		all[i++] = c;
+	qsort(all, n, sizeof(ChannelCount *), channel_count_cmp);
+	cols = cols_alloc(8, (int) n);
+	for (i = 0; i < n; i++)
+	{
+		c = all[i];
+		cols.v[0 * n + i] = Int64GetDatum(c->key.customer);
+		cols.v[1 * n + i] = ObjectIdGetDatum(c->key.channel);
+		for (int d = 0; d < 3; d++)
+			cols.v[(2 + d) * n + i] = Int64GetDatum(c->n[d]);
+		cols.v[5 * n + i] = TimestampTzGetDatum(c->first_at);
+		cols.v[6 * n + i] = TimestampTzGetDatum(c->last_at);
+		cols.v[7 * n + i] = TimestampTzGetDatum(c->last_inbound_at);
+		cols.n[7 * n + i] = !c->has_inbound;
+	}
+	for (int k = 0; k < 8; k++)
+		args[k] = make_array(cols.v + k * n, cols.n + k * n, (int) n,
+							 types[k] == InvalidOid ? cache.channel_type : types[k]);
+	run_plan(cache.count_channels, args, NULL, SPI_OK_INSERT);
 }
 
 /* The statement's classified events, as the arguments of sla_ingest(). */
@@ -2227,6 +2348,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	HTAB	   *threads;
+	HTAB	   *counts;
 	HASH_SEQ_STATUS seq;
 	ThreadFlush *f;
 	ThreadFlush **all;
@@ -2247,6 +2369,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	Snapshot	snap;
 
 	threads = blob_hash("omnichannel thread flush", sizeof(int64), sizeof(ThreadFlush), cxt);
+	counts = blob_hash("omnichannel channel counts", sizeof(ChannelKey), sizeof(ChannelCount), cxt);
 
 	/* the activity recorded by the rows, and the threads they opened */
 	if (table != NULL)
@@ -2265,7 +2388,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	/* the stored rows' events, classified per thread */
 	snap = oc_probe_snapshot();
 	if (store != NULL)
-		nevents = read_events(store, desc, threads, snap, &events, &rows);
+		nevents = read_events(store, desc, threads, counts, snap, &events, &rows);
 	oc_qf_sort(events, nevents);
 	for (int i = 0; i < nevents;)
 	{
@@ -2394,6 +2517,8 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		args[THREAD_COLS] = BoolGetDatum(dues);
 		run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
 	}
+	/* 4. the customers' per-channel counts (customer_channel), in key order */
+	write_channel_counts(counts);
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec);
 
