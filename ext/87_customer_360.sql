@@ -92,11 +92,14 @@ AS $$
                                                     ORDER BY i.occurred_at, i.id) AS previous_channel
                           FROM omnichannel.interaction AS i
                          WHERE i.thread_id = t.id) AS v) AS e),
+    -- the current thread: the most recently active open one, else the
+    -- thread of the latest interaction (both without reading all threads)
     latest_thread AS (
-        SELECT t.id FROM cu JOIN omnichannel.thread AS t ON t.customer_id = cu.id
-         WHERE t.merged_into IS NULL
-         ORDER BY t.status IN ('solved', 'closed'), t.last_activity_at DESC, t.id DESC
-         LIMIT 1)
+        SELECT COALESCE(
+                   (SELECT o.thread_id FROM open_threads AS o
+                     ORDER BY o.last_activity_at DESC, o.thread_id DESC LIMIT 1),
+                   (SELECT r.thread_id FROM omnichannel.timeline(cu.id, NULL, 1) AS r)) AS id
+          FROM cu)
     SELECT jsonb_build_object(
         'customer', jsonb_build_object(
             'id', cu.id, 'display_name', cu.display_name, 'language', cu.language,

@@ -22,7 +22,11 @@
 #                  covering every row (clocks running), then bench/sla_recompute.sql:
 #                  recompute_sla() after a policy change over 200,000 open threads
 #                  against the bare UPDATE re-deriving the same due times (~3 min)
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue or timeline)
+#   reporting      after the timeline load (BENCH_ONLY=reporting: that load only):
+#                  bench/reporting_load.sql adds customers with 10, 1,000 and
+#                  100,000 interactions; bench/reporting.sql times customer_360
+#                  and channel_kpis against the naive queries
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue, timeline or reporting)
 #   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
 #   BENCH_SLA_THREADS=200000       open threads of the recompute_sla benchmark
 #   BENCH_QUEUE_THREADS=1000000    open threads of the queue benchmark
@@ -229,9 +233,9 @@ if [ -z "$ONLY" ] || [ "$ONLY" = queue ]; then
     fi
     echo
 fi
-[ -z "$ONLY" ] || [ "$ONLY" = timeline ] || exit 0
+[ -z "$ONLY" ] || [ "$ONLY" = timeline ] || [ "$ONLY" = reporting ] || exit 0
 
-echo "omnichannel benchmark: timeline() pages"
+echo "omnichannel benchmark: timeline() pages and reporting (both read the same year of history)"
 echo "cluster: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'), $(nproc) cores, settings: ${SETTINGS[*]}"
 echo "NOTE: fsync=off, full_page_writes=off and synchronous_commit=off are for this throwaway cluster only;"
 echo "      they speed up the load, not the read latencies measured below."
@@ -360,4 +364,17 @@ sql -c "SELECT 'sizes: interaction ' || pg_size_pretty(pg_table_size('omnichanne
                || ' / ' || count(*) FILTER (WHERE n >= 2000)
           FROM bench_counts"
 
-"${PSQL[@]}" -v rounds="$ROUNDS" -f "$OC_ROOT/bench/timeline.sql"
+if [ "$ONLY" != reporting ]; then
+    "${PSQL[@]}" -v rounds="$ROUNDS" -f "$OC_ROOT/bench/timeline.sql"
+fi
+
+# ---- reporting: customer_360 and channel_kpis on the same history -----------
+if [ "$ONLY" != timeline ]; then
+    echo
+    echo "omnichannel benchmark: reporting (customer_360 for 10 / 1,000 / 100,000 interactions, channel_kpis over the year)"
+    t0=$(now)
+    "${PSQL[@]}" -f "$OC_ROOT/bench/reporting_load.sql"
+    t1=$(now)
+    echo "three more customers (10, 1,000, 100,000 interactions) through the ingest: $(secs "$t0" "$t1") s"
+    "${PSQL[@]}" -v rounds="$ROUNDS" -f "$OC_ROOT/bench/reporting.sql"
+fi
