@@ -33,6 +33,13 @@ COMMENT ON COLUMN omnichannel.customer_channel.first_at IS 'occurred_at of the c
 COMMENT ON COLUMN omnichannel.customer_channel.last_at IS 'occurred_at of the latest';
 COMMENT ON COLUMN omnichannel.customer_channel.last_inbound_at IS 'occurred_at of the latest customer message on the channel';
 
+-- A customer's unsolved threads, without reading the solved ones (a
+-- customer with 100,000 interactions has some 20,000 threads).
+CREATE INDEX thread_customer_unsolved_idx ON omnichannel.thread (customer_id)
+    WHERE status IN ('open', 'pending', 'on_hold') AND merged_into IS NULL;
+COMMENT ON INDEX omnichannel.thread_customer_unsolved_idx IS
+    'A customer''s open, pending and on-hold threads (customer_360)';
+
 -- Rebuild the rollup of some customers from their interactions (after a merge,
 -- an unmerge, or a change to interactions made outside the ingest).
 CREATE FUNCTION omnichannel.customer_channel_refresh(customers bigint[])
