@@ -173,6 +173,13 @@ CREATE INDEX thread_queue_dispatch_idx
     ON omnichannel.thread ((COALESCE(queue, '')), priority DESC, sla_due_at, waiting_since, id)
     WHERE status = 'open' AND assignee IS NULL;
 -- An agent's load.
+-- the previous agent of a returning customer (ingest, preferred_agent): the
+-- latest earlier assigned thread of the customer, found without reading the
+-- unassigned ones (a customer may have thousands of threads)
+CREATE INDEX thread_customer_assigned_idx
+    ON omnichannel.thread (customer_id, id) WHERE assignee IS NOT NULL;
+COMMENT ON INDEX omnichannel.thread_customer_assigned_idx IS
+    'A customer''s assigned threads, for the previous agent of a new thread';
 CREATE INDEX thread_assignee_open_idx
     ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';
 
