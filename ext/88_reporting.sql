@@ -10,8 +10,137 @@
 --                  response, resolution and effort indicators, SLA
 --                  attainment.
 --
--- Both are computed from the history when read (no rollup yet).
+-- channel_kpis reads rollups: interactions per UTC day and channel
+-- (channel_day, kept by ingest and by the DML triggers below) and the threads'
+-- own columns; a filter on day reaches every part.
 -- ---------------------------------------------------------------------------
+
+CREATE TABLE omnichannel.channel_day (
+    day             date NOT NULL,
+    channel         omnichannel.channel NOT NULL,
+    inbound         bigint NOT NULL DEFAULT 0,
+    outbound        bigint NOT NULL DEFAULT 0,
+    internal        bigint NOT NULL DEFAULT 0,
+    -- derived data, not dumped: restoring the interactions through the
+    -- ingest rebuilds it
+    CONSTRAINT channel_day_pkey PRIMARY KEY (day, channel)
+);
+COMMENT ON TABLE omnichannel.channel_day IS
+    'Rollup: interactions per UTC day and channel by direction, kept by ingest and by the rollup triggers on interaction; rebuilt by channel_day_refresh()';
+COMMENT ON COLUMN omnichannel.channel_day.day IS 'UTC date of occurred_at';
+COMMENT ON COLUMN omnichannel.channel_day.channel IS 'Channel';
+COMMENT ON COLUMN omnichannel.channel_day.inbound IS 'Customer messages';
+COMMENT ON COLUMN omnichannel.channel_day.outbound IS 'Replies to customers';
+COMMENT ON COLUMN omnichannel.channel_day.internal IS 'Internal notes';
+
+-- Rows deleted from or changed in interaction after ingest (restitch, a purge, a
+-- hand-written UPDATE) leave the rollups: their counts are taken out (and
+-- those of the new version put in), and the customers' per-channel rows
+-- rebuilt.  TRUNCATE empties them.
+CREATE FUNCTION omnichannel.rollup_after_change()
+RETURNS trigger
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_customers bigint[];
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        TRUNCATE omnichannel.channel_day, omnichannel.customer_channel;
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        WITH d AS (
+            SELECT (o.occurred_at AT TIME ZONE 'UTC')::date AS day, o.channel,
+                   -count(*) FILTER (WHERE o.direction = 'inbound') AS inbound,
+                   -count(*) FILTER (WHERE o.direction = 'outbound') AS outbound,
+                   -count(*) FILTER (WHERE o.direction = 'internal') AS internal
+              FROM old_rows AS o GROUP BY 1, 2)
+        UPDATE omnichannel.channel_day AS c
+           SET inbound = c.inbound + d.inbound, outbound = c.outbound + d.outbound,
+               internal = c.internal + d.internal
+          FROM d WHERE c.day = d.day AND c.channel = d.channel;
+        SELECT array_agg(DISTINCT o.customer_id) INTO v_customers FROM old_rows AS o;
+    ELSE
+        -- only rows whose customer, channel, direction or time changed
+        WITH ch AS (
+            SELECT o.customer_id AS old_customer, o.channel AS old_channel,
+                   o.direction AS old_direction, o.occurred_at AS old_at,
+                   n.customer_id AS new_customer, n.channel AS new_channel,
+                   n.direction AS new_direction, n.occurred_at AS new_at
+              FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
+             WHERE (o.customer_id, o.channel, o.direction, o.occurred_at)
+                   IS DISTINCT FROM (n.customer_id, n.channel, n.direction, n.occurred_at)),
+        delta AS (
+            SELECT (x.at AT TIME ZONE 'UTC')::date AS day, x.channel,
+                   sum(x.sign) FILTER (WHERE x.direction = 'inbound') AS inbound,
+                   sum(x.sign) FILTER (WHERE x.direction = 'outbound') AS outbound,
+                   sum(x.sign) FILTER (WHERE x.direction = 'internal') AS internal
+              FROM ch CROSS JOIN LATERAL (VALUES (-1, ch.old_at, ch.old_channel, ch.old_direction),
+                                                (1, ch.new_at, ch.new_channel, ch.new_direction))
+                                         AS x(sign, at, channel, direction)
+             GROUP BY 1, 2)
+        INSERT INTO omnichannel.channel_day AS c (day, channel, inbound, outbound, internal)
+        SELECT d.day, d.channel, COALESCE(d.inbound, 0), COALESCE(d.outbound, 0),
+               COALESCE(d.internal, 0)
+          FROM delta AS d ORDER BY 1, 2
+        ON CONFLICT (day, channel) DO UPDATE
+           SET inbound = c.inbound + EXCLUDED.inbound, outbound = c.outbound + EXCLUDED.outbound,
+               internal = c.internal + EXCLUDED.internal;
+        SELECT array_agg(DISTINCT x.customer) INTO v_customers
+          FROM old_rows AS o JOIN new_rows AS n ON n.id = o.id
+         CROSS JOIN LATERAL (VALUES (o.customer_id), (n.customer_id)) AS x(customer)
+         WHERE (o.customer_id, o.channel, o.direction, o.occurred_at)
+               IS DISTINCT FROM (n.customer_id, n.channel, n.direction, n.occurred_at);
+    END IF;
+    IF v_customers IS NOT NULL THEN
+        PERFORM omnichannel.customer_channel_refresh(v_customers);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.rollup_after_change() IS
+    'Trigger: keeps channel_day and customer_channel equal to the history when interactions are deleted, changed (customer, channel, direction or time) or truncated';
+CREATE TRIGGER rollup_after_delete
+    AFTER DELETE ON omnichannel.interaction
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
+CREATE TRIGGER rollup_after_update
+    AFTER UPDATE ON omnichannel.interaction
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
+CREATE TRIGGER rollup_after_truncate
+    AFTER TRUNCATE ON omnichannel.interaction
+    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
+COMMENT ON TRIGGER rollup_after_delete ON omnichannel.interaction IS
+    'Takes deleted interactions out of the rollups (channel_day, customer_channel)';
+COMMENT ON TRIGGER rollup_after_update ON omnichannel.interaction IS
+    'Moves changed interactions (customer, channel, direction, time) in the rollups';
+COMMENT ON TRIGGER rollup_after_truncate ON omnichannel.interaction IS
+    'Empties the rollups with the history';
+
+-- Rebuild channel_day from the whole history (a DBA's repair; reads every interaction).
+CREATE FUNCTION omnichannel.channel_day_refresh()
+RETURNS bigint
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    DELETE FROM omnichannel.channel_day;
+    WITH fresh AS (
+        INSERT INTO omnichannel.channel_day (day, channel, inbound, outbound, internal)
+        SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.channel,
+               count(*) FILTER (WHERE i.direction = 'inbound'),
+               count(*) FILTER (WHERE i.direction = 'outbound'),
+               count(*) FILTER (WHERE i.direction = 'internal')
+          FROM omnichannel.interaction AS i GROUP BY 1, 2 ORDER BY 1, 2
+        RETURNING 1)
+    SELECT count(*) FROM fresh;
+$$;
+COMMENT ON FUNCTION omnichannel.channel_day_refresh() IS
+    'Rebuilds the channel_day rollup from all interactions; returns the rows written';
+REVOKE EXECUTE ON FUNCTION omnichannel.channel_day_refresh() FROM PUBLIC;
 
 CREATE VIEW omnichannel.thread_facts AS
 SELECT t.id                                              AS thread_id,
@@ -47,7 +176,8 @@ SELECT t.id                                              AS thread_id,
        COALESCE(n.channel_switches, 0)                   AS channel_switches,
        t.reopen_count,
        t.reopen_count > 0                                AS reopened,
-       t.status IN ('solved', 'closed') AND COALESCE(n.inbound, 0) <= 1 AND t.reopen_count = 0
+       t.solved_at IS NOT NULL AND t.reopen_count = 0
+           AND t.last_inbound_at IS NOT DISTINCT FROM t.first_inbound_at
                                                          AS first_contact_resolution,
        GREATEST(COALESCE(n.inbound, 0) - 1, 0)           AS repeat_contacts,
        COALESCE(n.inbound, 0) > 0 AND t.first_response_at IS NULL
@@ -109,75 +239,95 @@ COMMENT ON COLUMN omnichannel.thread_facts.internal IS 'Internal notes and trans
 COMMENT ON COLUMN omnichannel.thread_facts.channel_switches IS 'Times a customer-visible interaction came on another channel than the one before it';
 COMMENT ON COLUMN omnichannel.thread_facts.reopen_count IS 'Times it went from solved or closed back to an active status';
 COMMENT ON COLUMN omnichannel.thread_facts.reopened IS 'reopen_count > 0';
-COMMENT ON COLUMN omnichannel.thread_facts.first_contact_resolution IS 'Resolved with at most one customer message and never reopened';
+COMMENT ON COLUMN omnichannel.thread_facts.first_contact_resolution IS 'Resolved, never reopened, and the customer wrote at most once (their latest message is their first)';
 COMMENT ON COLUMN omnichannel.thread_facts.repeat_contacts IS 'Customer messages after the first: times the customer had to come back about it';
 COMMENT ON COLUMN omnichannel.thread_facts.unanswered IS 'The customer wrote and no reply came (yet)';
 
 CREATE VIEW omnichannel.channel_kpis AS
-WITH volume AS (
-    SELECT (i.occurred_at AT TIME ZONE 'UTC')::date AS day, i.channel::text AS channel,
-           pg_catalog.count(*) FILTER (WHERE i.direction = 'inbound')  AS inbound,
-           pg_catalog.count(*) FILTER (WHERE i.direction = 'outbound') AS outbound,
-           pg_catalog.count(*) FILTER (WHERE i.direction = 'internal') AS internal
-      FROM omnichannel.interaction AS i
-     GROUP BY 1, 2),
-cohort AS (
-    SELECT f.opened_day AS day, f.first_channel AS channel,
-           pg_catalog.count(*) AS threads_opened,
-           pg_catalog.count(f.first_response_seconds) AS answered,
-           pg_catalog.avg(f.first_response_seconds) AS first_response_avg_seconds,
-           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY f.first_response_seconds)
-               AS first_response_median_seconds,
-           pg_catalog.percentile_cont(0.9) WITHIN GROUP (ORDER BY f.first_response_seconds)
-               AS first_response_p90_seconds,
-           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY f.first_response_business_seconds)
-               AS first_response_median_business_seconds,
-           pg_catalog.count(f.resolved_at) AS resolved,
-           pg_catalog.avg(f.resolution_seconds) AS resolution_avg_seconds,
-           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolution_seconds)
-               AS resolution_median_seconds,
-           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY f.resolution_business_seconds)
-               AS resolution_median_business_seconds,
-           pg_catalog.count(*) FILTER (WHERE f.reopened) AS reopened,
-           pg_catalog.count(*) FILTER (WHERE f.first_contact_resolution) AS first_contact_resolved,
-           pg_catalog.count(*) FILTER (WHERE f.channel_switches > 0) AS switched_channel,
-           pg_catalog.count(*) FILTER (WHERE f.repeat_contacts > 0) AS repeat_contacted,
-           pg_catalog.count(*) FILTER (WHERE f.inbound > 0) AS customer_wrote,
-           pg_catalog.count(*) FILTER (WHERE f.unanswered) AS unanswered
-      FROM omnichannel.thread_facts AS f
-     GROUP BY 1, 2),
-sla AS (
-    SELECT a.day, a.channel, pg_catalog.sum(a.clocks)::bigint AS sla_clocks,
-           pg_catalog.sum(a.achieved)::bigint AS sla_achieved
-      FROM omnichannel.sla_attainment AS a
-     GROUP BY 1, 2)
-SELECT k.day, k.channel,
-       COALESCE(v.inbound, 0)         AS inbound,
-       COALESCE(v.outbound, 0)        AS outbound,
-       COALESCE(v.internal, 0)        AS internal,
-       COALESCE(c.threads_opened, 0)  AS threads_opened,
-       c.first_response_avg_seconds,
-       c.first_response_median_seconds,
-       c.first_response_p90_seconds,
-       c.first_response_median_business_seconds,
-       COALESCE(c.resolved, 0)        AS resolved,
-       c.resolution_avg_seconds,
-       c.resolution_median_seconds,
-       c.resolution_median_business_seconds,
-       COALESCE(s.sla_clocks, 0)      AS sla_clocks,
-       COALESCE(s.sla_achieved, 0)    AS sla_achieved,
-       s.sla_achieved::float8 / NULLIF(s.sla_clocks, 0)              AS sla_attainment_rate,
-       c.reopened::float8 / NULLIF(c.resolved, 0)                    AS reopen_rate,
-       c.first_contact_resolved::float8 / NULLIF(c.resolved, 0)      AS first_contact_resolution_rate,
-       c.switched_channel::float8 / NULLIF(c.threads_opened, 0)      AS channel_switch_rate,
-       c.repeat_contacted::float8 / NULLIF(c.threads_opened, 0)      AS repeat_contact_rate,
-       c.unanswered::float8 / NULLIF(c.customer_wrote, 0)            AS unanswered_rate
-  FROM (SELECT volume.day, volume.channel FROM volume
-        UNION SELECT cohort.day, cohort.channel FROM cohort
-        UNION SELECT sla.day, sla.channel FROM sla) AS k
-  LEFT JOIN volume AS v ON v.day = k.day AND v.channel = k.channel
-  LEFT JOIN cohort AS c ON c.day = k.day AND c.channel = k.channel
-  LEFT JOIN sla AS s ON s.day = k.day AND s.channel = k.channel;
+SELECT u.day, u.channel,
+       pg_catalog.sum(u.inbound)::bigint                 AS inbound,
+       pg_catalog.sum(u.outbound)::bigint                AS outbound,
+       pg_catalog.sum(u.internal)::bigint                AS internal,
+       pg_catalog.sum(u.threads_opened)::bigint          AS threads_opened,
+       pg_catalog.max(u.first_response_avg_seconds)      AS first_response_avg_seconds,
+       pg_catalog.max(u.first_response_median_seconds)   AS first_response_median_seconds,
+       pg_catalog.max(u.first_response_p90_seconds)      AS first_response_p90_seconds,
+       pg_catalog.max(u.first_response_median_business_seconds) AS first_response_median_business_seconds,
+       pg_catalog.sum(u.resolved)::bigint                AS resolved,
+       pg_catalog.max(u.resolution_avg_seconds)          AS resolution_avg_seconds,
+       pg_catalog.max(u.resolution_median_seconds)       AS resolution_median_seconds,
+       pg_catalog.max(u.resolution_median_business_seconds) AS resolution_median_business_seconds,
+       pg_catalog.sum(u.sla_clocks)::bigint              AS sla_clocks,
+       pg_catalog.sum(u.sla_achieved)::bigint            AS sla_achieved,
+       pg_catalog.sum(u.sla_achieved)::float8 / NULLIF(pg_catalog.sum(u.sla_clocks), 0)
+                                                         AS sla_attainment_rate,
+       pg_catalog.sum(u.reopened)::float8 / NULLIF(pg_catalog.sum(u.resolved), 0)
+                                                         AS reopen_rate,
+       pg_catalog.sum(u.first_contact_resolved)::float8 / NULLIF(pg_catalog.sum(u.resolved), 0)
+                                                         AS first_contact_resolution_rate,
+       pg_catalog.sum(u.switched_channel)::float8 / NULLIF(pg_catalog.sum(u.threads_opened), 0)
+                                                         AS channel_switch_rate,
+       pg_catalog.sum(u.repeat_contacted)::float8 / NULLIF(pg_catalog.sum(u.threads_opened), 0)
+                                                         AS repeat_contact_rate,
+       pg_catalog.sum(u.unanswered)::float8 / NULLIF(pg_catalog.sum(u.customer_wrote), 0)
+                                                         AS unanswered_rate
+  FROM (
+    -- volume: the rollup ingest keeps
+    SELECT d.day, d.channel::text AS channel, d.inbound, d.outbound, d.internal,
+           0 AS threads_opened, NULL::float8 AS first_response_avg_seconds,
+           NULL::float8 AS first_response_median_seconds, NULL::float8 AS first_response_p90_seconds,
+           NULL::float8 AS first_response_median_business_seconds, 0 AS resolved,
+           NULL::float8 AS resolution_avg_seconds, NULL::float8 AS resolution_median_seconds,
+           NULL::float8 AS resolution_median_business_seconds, 0 AS sla_clocks, 0 AS sla_achieved,
+           0 AS reopened, 0 AS first_contact_resolved, 0 AS switched_channel,
+           0 AS repeat_contacted, 0 AS customer_wrote, 0 AS unanswered
+      FROM omnichannel.channel_day AS d
+    UNION ALL
+    -- the cohort: threads opened that day whose first interaction was on the
+    -- channel, from the threads' own columns
+    SELECT (t.opened_at AT TIME ZONE 'UTC')::date, t.channels[1]::text, 0, 0, 0,
+           pg_catalog.count(*),
+           pg_catalog.avg(pg_catalog.date_part('epoch', t.first_response_at - t.first_inbound_at)),
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP
+               (ORDER BY pg_catalog.date_part('epoch', t.first_response_at - t.first_inbound_at)),
+           pg_catalog.percentile_cont(0.9) WITHIN GROUP
+               (ORDER BY pg_catalog.date_part('epoch', t.first_response_at - t.first_inbound_at)),
+           NULL::float8,
+           pg_catalog.count(t.solved_at),
+           pg_catalog.avg(pg_catalog.date_part('epoch', t.solved_at - COALESCE(t.first_inbound_at, t.opened_at))),
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP
+               (ORDER BY pg_catalog.date_part('epoch', t.solved_at - COALESCE(t.first_inbound_at, t.opened_at))),
+           NULL::float8, 0, 0,
+           pg_catalog.count(*) FILTER (WHERE t.solved_at IS NOT NULL AND t.reopen_count > 0),
+           pg_catalog.count(*) FILTER (WHERE t.solved_at IS NOT NULL AND t.reopen_count = 0
+                                         AND t.last_inbound_at IS NOT DISTINCT FROM t.first_inbound_at),
+           pg_catalog.count(*) FILTER (WHERE pg_catalog.cardinality(t.channels) > 1),
+           pg_catalog.count(*) FILTER (WHERE t.last_inbound_at > t.first_inbound_at),
+           pg_catalog.count(t.first_inbound_at),
+           pg_catalog.count(*) FILTER (WHERE t.first_inbound_at IS NOT NULL AND t.first_response_at IS NULL)
+      FROM omnichannel.thread AS t
+     WHERE t.merged_into IS NULL
+     GROUP BY 1, 2
+    UNION ALL
+    -- SLA: clocks started on the channel, decided that day (as in
+    -- sla_attainment), and the business seconds of those stopped
+    SELECT s.day, s.channel, 0, 0, 0, 0, NULL, NULL, NULL,
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_seconds)
+               FILTER (WHERE s.metric = 'first_response' AND s.stopped),
+           0, NULL, NULL,
+           pg_catalog.percentile_cont(0.5) WITHIN GROUP (ORDER BY s.business_seconds)
+               FILTER (WHERE s.metric = 'resolution' AND s.stopped),
+           pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE s.achieved),
+           0, 0, 0, 0, 0, 0
+      FROM (SELECT (CASE WHEN c.outcome = 'achieved' THEN c.stopped_at ELSE c.due_at END
+                    AT TIME ZONE 'UTC')::date AS day,
+                   c.channel::text AS channel, c.metric, c.business_seconds,
+                   c.outcome = 'achieved' AS achieved, c.stopped_at IS NOT NULL AS stopped
+              FROM omnichannel.sla_clock AS c
+             WHERE c.outcome IN ('achieved', 'breached')
+                OR (c.stopped_at IS NULL AND c.due_at <= pg_catalog.now())) AS s
+     GROUP BY 1, 2) AS u
+ GROUP BY u.day, u.channel;
 COMMENT ON VIEW omnichannel.channel_kpis IS
     'Per UTC day and channel: interaction volume, the threads opened there (by their first channel) with their response, resolution and effort indicators, and SLA attainment; standard SQL types only (rates are fractions 0..1, NULL when there is nothing to divide by)';
 COMMENT ON COLUMN omnichannel.channel_kpis.day IS 'UTC date';
@@ -189,18 +339,18 @@ COMMENT ON COLUMN omnichannel.channel_kpis.threads_opened IS 'Threads whose firs
 COMMENT ON COLUMN omnichannel.channel_kpis.first_response_avg_seconds IS 'Cohort: average wall-clock seconds from first customer message to first reply (answered threads)';
 COMMENT ON COLUMN omnichannel.channel_kpis.first_response_median_seconds IS 'Cohort: median wall-clock seconds to the first reply';
 COMMENT ON COLUMN omnichannel.channel_kpis.first_response_p90_seconds IS 'Cohort: 90th percentile of wall-clock seconds to the first reply';
-COMMENT ON COLUMN omnichannel.channel_kpis.first_response_median_business_seconds IS 'Cohort: median business seconds of the stopped first-response SLA clocks';
-COMMENT ON COLUMN omnichannel.channel_kpis.resolved IS 'Cohort: threads now solved or closed';
+COMMENT ON COLUMN omnichannel.channel_kpis.first_response_median_business_seconds IS 'Median business seconds of the first-response SLA clocks started on the channel and stopped (achieved or breached) that day';
+COMMENT ON COLUMN omnichannel.channel_kpis.resolved IS 'Cohort: threads now resolved (solved or closed from an active status)';
 COMMENT ON COLUMN omnichannel.channel_kpis.resolution_avg_seconds IS 'Cohort: average wall-clock seconds from first customer message to resolution';
 COMMENT ON COLUMN omnichannel.channel_kpis.resolution_median_seconds IS 'Cohort: median wall-clock seconds to resolution';
-COMMENT ON COLUMN omnichannel.channel_kpis.resolution_median_business_seconds IS 'Cohort: median business seconds of the stopped resolution SLA clocks';
+COMMENT ON COLUMN omnichannel.channel_kpis.resolution_median_business_seconds IS 'Median business seconds of the resolution SLA clocks started on the channel and stopped that day';
 COMMENT ON COLUMN omnichannel.channel_kpis.sla_clocks IS 'SLA clocks of any metric started on the channel whose outcome was decided that day (as in sla_attainment)';
 COMMENT ON COLUMN omnichannel.channel_kpis.sla_achieved IS 'Of sla_clocks, those achieved';
 COMMENT ON COLUMN omnichannel.channel_kpis.sla_attainment_rate IS 'sla_achieved / sla_clocks';
 COMMENT ON COLUMN omnichannel.channel_kpis.reopen_rate IS 'Cohort: resolved threads ever reopened / resolved threads';
-COMMENT ON COLUMN omnichannel.channel_kpis.first_contact_resolution_rate IS 'Cohort: resolved threads with at most one customer message and no reopening / resolved threads';
-COMMENT ON COLUMN omnichannel.channel_kpis.channel_switch_rate IS 'Cohort: threads that switched channel at least once / threads opened';
-COMMENT ON COLUMN omnichannel.channel_kpis.repeat_contact_rate IS 'Cohort: threads whose customer wrote more than once / threads opened';
+COMMENT ON COLUMN omnichannel.channel_kpis.first_contact_resolution_rate IS 'Cohort: resolved threads never reopened whose customer wrote at most once (latest message = first) / resolved threads';
+COMMENT ON COLUMN omnichannel.channel_kpis.channel_switch_rate IS 'Cohort: threads that used more than one channel / threads opened';
+COMMENT ON COLUMN omnichannel.channel_kpis.repeat_contact_rate IS 'Cohort: threads whose customer wrote again after the first message (latest later than first) / threads opened';
 COMMENT ON COLUMN omnichannel.channel_kpis.unanswered_rate IS 'Cohort: threads with a customer message and no reply yet / threads with a customer message';
 
 -- The reporting views, and who may read them -------------------------------------------

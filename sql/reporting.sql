@@ -83,6 +83,48 @@ SELECT (SELECT sum(inbound + outbound + internal) FROM channel_kpis)
              WHERE t.merged_into IS NULL AND i.direction = 'inbound') AS inbound_match,
        (SELECT sum(sla_clocks) FROM channel_kpis) = (SELECT sum(clocks) FROM sla_attainment) AS sla_matches;
 
+-- The channel_day rollup equals the raw history, after ingest (every test
+-- before this one), a hand-written DELETE and an UPDATE of channel and time.
+CREATE TEMP VIEW day_diff AS
+SELECT count(*) AS differences FROM (
+    (SELECT day, channel, inbound, outbound, internal FROM channel_day
+      WHERE inbound <> 0 OR outbound <> 0 OR internal <> 0
+     EXCEPT
+     SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.channel,
+            count(*) FILTER (WHERE i.direction = 'inbound'), count(*) FILTER (WHERE i.direction = 'outbound'),
+            count(*) FILTER (WHERE i.direction = 'internal')
+       FROM interaction AS i GROUP BY 1, 2)
+    UNION ALL
+    (SELECT (i.occurred_at AT TIME ZONE 'UTC')::date, i.channel,
+            count(*) FILTER (WHERE i.direction = 'inbound'), count(*) FILTER (WHERE i.direction = 'outbound'),
+            count(*) FILTER (WHERE i.direction = 'internal')
+       FROM interaction AS i GROUP BY 1, 2
+     EXCEPT
+     SELECT day, channel, inbound, outbound, internal FROM channel_day)) AS d;
+SELECT differences AS after_ingest FROM day_diff;
+BEGIN;
+DELETE FROM interaction WHERE external_id = 'rep-9';
+SELECT differences AS after_delete FROM day_diff;
+UPDATE interaction SET channel = 'web', occurred_at = occurred_at + interval '1 day'
+ WHERE external_id = 'rep-8';
+SELECT differences AS after_update FROM day_diff;
+SELECT day, channel, inbound FROM channel_kpis WHERE day BETWEEN '2024-03-05' AND '2024-03-06'
+   AND channel IN ('sms', 'web') ORDER BY 1, 2;
+ROLLBACK;
+-- the KPI cohorts add up to the thread facts
+SELECT (SELECT round(sum(first_contact_resolution_rate * resolved)) FROM channel_kpis WHERE resolved > 0)
+         = (SELECT count(*) FROM thread_facts WHERE first_contact_resolution) AS fcr_matches,
+       (SELECT round(sum(reopen_rate * resolved)) FROM channel_kpis WHERE resolved > 0)
+         = (SELECT count(*) FROM thread_facts WHERE reopened AND resolved_at IS NOT NULL) AS reopened_match,
+       (SELECT round(sum(channel_switch_rate * threads_opened)) FROM channel_kpis WHERE threads_opened > 0)
+         = (SELECT count(*) FROM thread_facts WHERE channel_count > 1) AS switched_match,
+       (SELECT round(sum(unanswered_rate * x.wrote)) FROM channel_kpis AS k
+          JOIN (SELECT opened_day, first_channel, count(*) FILTER (WHERE inbound > 0) AS wrote
+                  FROM thread_facts GROUP BY 1, 2) AS x
+            ON x.opened_day = k.day AND x.first_channel = k.channel
+         WHERE x.wrote > 0)
+         = (SELECT count(*) FROM thread_facts WHERE unanswered) AS unanswered_match;
+
 -- Standard SQL types only, and every column commented.
 SELECT c.table_name, c.column_name, c.data_type
   FROM information_schema.columns AS c

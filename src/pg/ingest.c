@@ -174,6 +174,7 @@ typedef struct IngestCache
 	SPIPlanPtr	touch_threads;
 	SPIPlanPtr	sla_active;
 	SPIPlanPtr	count_channels;
+	SPIPlanPtr	count_days;
 	SPIPlanPtr	sla_ingest;
 	SPIPlanPtr	upsert_key;
 	SPIPlanPtr	drop_empty_thread;
@@ -260,7 +261,7 @@ free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
 		&cache.new_customer, &cache.new_bare_customer, &cache.drop_customer,
-		&cache.new_threads, &cache.touch_threads, &cache.sla_active, &cache.count_channels,
+		&cache.new_threads, &cache.touch_threads, &cache.sla_active, &cache.count_channels, &cache.count_days,
 		&cache.sla_ingest, &cache.upsert_key,
 		&cache.drop_empty_thread, &cache.upsert_subject, &cache.add_pending,
 		&cache.drop_pending, &cache.late_merge,
@@ -740,6 +741,23 @@ ensure_cache(Relation rel)
 			"       last_at = GREATEST(c.last_at, EXCLUDED.last_at), "
 			"       last_inbound_at = GREATEST(c.last_inbound_at, EXCLUDED.last_inbound_at)",
 			8, ct);
+	}
+
+	/* ... and per UTC day (days since 2000-01-01 in $1) and channel */
+	{
+		Oid			dt[5] = {INT8ARRAYOID, cache.channel_array_type, INT8ARRAYOID, INT8ARRAYOID,
+		INT8ARRAYOID};
+
+		cache.count_days = prepare_plan(
+			"INSERT INTO omnichannel.channel_day AS c (day, channel, inbound, outbound, internal) "
+			"SELECT '2000-01-01'::date OPERATOR(pg_catalog.+) u.d::pg_catalog.int4, u.ch, u.i, u.o, u.n "
+			"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
+			"                  pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(d, ch, i, o, n) "
+			"ON CONFLICT (day, channel) DO UPDATE "
+			"   SET inbound = c.inbound OPERATOR(pg_catalog.+) EXCLUDED.inbound, "
+			"       outbound = c.outbound OPERATOR(pg_catalog.+) EXCLUDED.outbound, "
+			"       internal = c.internal OPERATOR(pg_catalog.+) EXCLUDED.internal",
+			5, dt);
 	}
 
 	/* is any SLA clock running, or could one start? */
@@ -2063,7 +2081,7 @@ cols_alloc(int ncols, int nrows)
  */
 static int
 read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
-			Snapshot snap, oc_qf_event **events_out, FlushRow **rows_out)
+			HTAB *day_counts, Snapshot snap, oc_qf_event **events_out, FlushRow **rows_out)
 {
 	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
 	int			max_events = 256;
@@ -2098,6 +2116,9 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
 		at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
 		channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
 		count_channel(counts, customer, channel, d, at);
+		/* the UTC day: days since 2000-01-01, as a date is stored */
+		count_channel(day_counts, at >= 0 ? at / USECS_PER_DAY : -((-at - 1) / USECS_PER_DAY) - 1,
+					  channel, d, at);
 		if (d == OC_QF_INTERNAL || !(f->known || f->is_new))
 			continue;
 		id = DatumGetInt64(slot_getattr(slot, cache.att_id, &isnull));
@@ -2157,9 +2178,12 @@ channel_count_cmp(const void *a, const void *b)
 	return x->key.channel < y->key.channel ? -1 : x->key.channel > y->key.channel;
 }
 
-/* Add the statement's rows to customer_channel: one INSERT ... ON CONFLICT. */
+/*
+ * Add the statement's rows to a rollup (customer_channel, or channel_day: the
+ * key's first part is then the day): one INSERT ... ON CONFLICT.
+ */
 static void
-write_channel_counts(HTAB *counts)
+write_channel_counts(HTAB *counts, SPIPlanPtr plan)
 {
 	long		n = hash_get_num_entries(counts);
 	ChannelCount **all;
@@ -2194,7 +2218,7 @@ write_channel_counts(HTAB *counts)
 	for (int k = 0; k < 8; k++)
 		args[k] = make_array(cols.v + k * n, cols.n + k * n, (int) n,
 							 types[k] == InvalidOid ? cache.channel_type : types[k]);
-	run_plan(cache.count_channels, args, NULL, SPI_OK_INSERT);
+	run_plan(plan, args, NULL, SPI_OK_INSERT);
 }
 
 /* The statement's classified events, as the arguments of sla_ingest(). */
@@ -2349,6 +2373,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	HTAB	   *threads;
 	HTAB	   *counts;
+	HTAB	   *day_counts;
 	HASH_SEQ_STATUS seq;
 	ThreadFlush *f;
 	ThreadFlush **all;
@@ -2370,6 +2395,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 
 	threads = blob_hash("omnichannel thread flush", sizeof(int64), sizeof(ThreadFlush), cxt);
 	counts = blob_hash("omnichannel channel counts", sizeof(ChannelKey), sizeof(ChannelCount), cxt);
+	day_counts = blob_hash("omnichannel day counts", sizeof(ChannelKey), sizeof(ChannelCount), cxt);
 
 	/* the activity recorded by the rows, and the threads they opened */
 	if (table != NULL)
@@ -2388,7 +2414,7 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	/* the stored rows' events, classified per thread */
 	snap = oc_probe_snapshot();
 	if (store != NULL)
-		nevents = read_events(store, desc, threads, counts, snap, &events, &rows);
+		nevents = read_events(store, desc, threads, counts, day_counts, snap, &events, &rows);
 	oc_qf_sort(events, nevents);
 	for (int i = 0; i < nevents;)
 	{
@@ -2517,8 +2543,9 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		args[THREAD_COLS] = BoolGetDatum(dues);
 		run_plan(cache.touch_threads, args, NULL, SPI_OK_UPDATE);
 	}
-	/* 4. the customers' per-channel counts (customer_channel), in key order */
-	write_channel_counts(counts);
+	/* 4. the rollups: per customer and channel, per UTC day and channel, in key order */
+	write_channel_counts(counts, cache.count_channels);
+	write_channel_counts(day_counts, cache.count_days);
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec);
 
