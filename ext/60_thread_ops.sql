@@ -691,8 +691,6 @@ BEGIN
     FOR r IN SELECT t.id FROM omnichannel.thread AS t WHERE t.customer_id = v_customer LOOP
         PERFORM omnichannel.refresh_thread(r.id);
     END LOOP;
-    -- the interactions were stored again: their per-channel counts too
-    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_customer]);
 
     SELECT count(DISTINCT i.thread_id) INTO v_after
       FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;

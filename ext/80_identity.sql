@@ -245,8 +245,6 @@ BEGIN
     -- no chains
     UPDATE omnichannel.customer AS c SET merged_into = v_keep
      WHERE c.id = v_absorb OR c.merged_into = v_absorb;
-    -- the per-channel counts follow the interactions (ext/87_customer_360.sql)
-    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_keep, v_absorb]);
     RETURN v_event;
 END
 $$;
@@ -380,7 +378,6 @@ BEGIN
                                'interactions_split_off', v_split))
     RETURNING id INTO v_undo;
     UPDATE omnichannel.identity_event AS ev SET undone_by = v_undo WHERE ev.id = v_event;
-    PERFORM omnichannel.customer_channel_refresh(ARRAY[v_keep, v_absorb]);
     RETURN v_undo;
 END
 $$;

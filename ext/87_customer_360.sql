@@ -66,7 +66,7 @@ AS $$
     SELECT count(*) FROM fresh;
 $$;
 COMMENT ON FUNCTION omnichannel.customer_channel_refresh(bigint[]) IS
-    'Rebuilds the customer_channel rollup of the given customers from their interactions (merge_customers and unmerge call it); returns the rows written';
+    'Rebuilds the customer_channel rollup of the given customers from their interactions (the rollup triggers on interaction call it for the customers of changed or deleted rows); returns the rows written';
 
 -- The 360-degree view ---------------------------------------------------------------
 
