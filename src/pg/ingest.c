@@ -167,6 +167,7 @@ typedef struct IngestCache
 	Oid			channel_oid[32];	/* channel labels ... */
 	oc_stitch_windows channel_windows[32];	/* ... and their built-in windows */
 	bool		channel_live[32];	/* ... and whether agents take them live */
+	NameData	channel_label[32];	/* ... and their labels */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_bare_customer;
 	SPIPlanPtr	drop_customer;
@@ -328,9 +329,20 @@ cache_enum_labels(Oid status_type, Oid channel_type)
 		cache.channel_windows[cache.nchannels] =
 			oc_stitch_default_windows(NameStr(en->enumlabel));
 		cache.channel_live[cache.nchannels] = oc_qf_live_channel(NameStr(en->enumlabel));
+		cache.channel_label[cache.nchannels] = en->enumlabel;
 		cache.nchannels++;
 	}
 	ReleaseSysCacheList(list);
+}
+
+/* The label of a channel (cached; a label the cache lacks is looked up). */
+static const char *
+channel_label(Oid channel)
+{
+	for (int c = 0; c < cache.nchannels; c++)
+		if (cache.channel_oid[c] == channel)
+			return NameStr(cache.channel_label[c]);
+	return DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(channel)));
 }
 
 /* Thread state of a thread_status value. */
@@ -2297,9 +2309,7 @@ thread_args(ThreadFlush **all, int n, const FlushRow *rows, Datum *args)
 			{
 				if (k > 0)
 					appendStringInfoChar(&chans, ',');
-				appendStringInfoString(&chans,
-									   DatumGetCString(DirectFunctionCall1(enum_out,
-																		   ObjectIdGetDatum(t->channels[k]))));
+				appendStringInfoString(&chans, channel_label(t->channels[k]));
 			}
 			COL(5)[i] = CStringGetTextDatum(chans.data);
 		}
