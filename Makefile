@@ -1,5 +1,9 @@
-# omnichannel: PGXS build.  One shared library from many objects; the
-# install script is assembled from the parts in ext/ (in name order).
+# omnichannel: PGXS build.  One shared library from many objects; the SQL
+# scripts are assembled from the parts in ext/ (see ext/README.md):
+#   install  omnichannel--V.sql      = ext/schema/*.sql, then ext/[1-9]*.sql
+#   update   omnichannel--A--V.sql   = ext/updates/omnichannel--A--V.sql, then ext/[1-9]*.sql,
+#                                      then ext/updates/omnichannel--A--V.post.sql if any
+#   released scripts of earlier versions, frozen: ext/released/*.sql
 #
 #   make test    install what is missing, build, install, run every suite
 #   make demo    same set-up, then a throwaway cluster with a sample
@@ -14,8 +18,13 @@ PG_SRCS     = $(sort $(wildcard src/pg/*.c))
 # The one C++ object: the extern "C" shim over libphonenumber (src/core/phone.h).
 PHONE_SHIM  = src/core/phone_shim.cpp
 OBJS        = $(CORE_SRCS:.c=.o) $(PG_SRCS:.c=.o) $(PHONE_SHIM:.cpp=.o)
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard ext/updates/$(EXTENSION)--*--*.sql)
+# the tables, types and other objects created once (changed only by update scripts)
+SCHEMA_SQL  = $(sort $(wildcard ext/schema/[0-9]*.sql))
+# functions, views, triggers, grants: CREATE OR REPLACE, run by install and update alike
+OBJECT_SQL  = $(sort $(wildcard ext/[1-9]*.sql))
+UPDATES     = $(notdir $(wildcard ext/updates/$(EXTENSION)--*--$(EXTVERSION).sql))
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql $(UPDATES)
+DATA        = $(wildcard ext/released/$(EXTENSION)--*.sql)
 PGFILEDESC  = "omnichannel - cross-channel customer interaction history"
 
 # Suites (run by scripts/test.sh against throwaway clusters; also usable as
@@ -26,7 +35,7 @@ ISOLATION    = ingest_same_contact ingest_duplicate_delivery thread_ops_concurre
 ISOLATION_OPTS = --encoding=UTF8 --no-locale
 TAP_TESTS    = 1
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -DOC_EXTVERSION='"$(EXTVERSION)"'
 PG_CFLAGS   = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers $(OC_WERROR)
 PG_CXXFLAGS = -std=c++17 -Wall -Wextra $(OC_WERROR)
 SHLIB_LINK  = -licui18n -licuuc -licudata -lphonenumber -lstdc++
@@ -43,8 +52,11 @@ endif
 # dependencies unless the server was configured with --enable-depend).
 $(OBJS): $(wildcard src/core/*.h src/pg/*.h)
 
-$(EXTENSION)--$(EXTVERSION).sql: $(sort $(wildcard ext/[0-9]*.sql))
+$(EXTENSION)--$(EXTVERSION).sql: ext/00_header.sql $(SCHEMA_SQL) $(OBJECT_SQL)
 	cat $^ > $@
+
+$(UPDATES): $(EXTENSION)--%.sql: ext/00_header.sql ext/updates/$(EXTENSION)--%.sql $(OBJECT_SQL) $(wildcard ext/updates/*.post.sql)
+	cat ext/00_header.sql ext/updates/$(EXTENSION)--$*.sql $(OBJECT_SQL) $(wildcard ext/updates/$(EXTENSION)--$*.post.sql) > $@
 
 # ---- server-free core: unit tests and fuzz-corpus replays -------------------
 UNIT_CC     ?= gcc

@@ -1,63 +1,31 @@
 -- ---------------------------------------------------------------------------
--- Stitching settings and helpers (rules: docs/stitching.md).
---
--- The built-in recency windows live in the C core; stitch_setting holds only
--- the DBA's overrides (so pg_dump carries exactly those and a restore never
--- collides with seeded rows), and the stitch_settings view shows what is in
--- force.
+-- The functions, views and triggers of ext/schema/25_stitching.sql (what it is for is
+-- written there).  CREATE OR REPLACE: the install script and every update
+-- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
-CREATE DOMAIN omnichannel.stitch_window AS interval
-    CONSTRAINT stitch_window_check
-    CHECK (VALUE >= interval '0'
-           AND pg_catalog.date_part('month', VALUE) = 0
-           AND pg_catalog.date_part('year', VALUE) = 0);
-COMMENT ON DOMAIN omnichannel.stitch_window IS
-    'A stitching window: zero (the rule is off) or positive elapsed time, without months or years (days are 24 hours)';
-
-CREATE TABLE omnichannel.stitch_setting (
-    channel         omnichannel.channel PRIMARY KEY,
-    recency_window  omnichannel.stitch_window,
-    subject_window  omnichannel.stitch_window,
-    reopen_window   omnichannel.stitch_window,
-    updated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    updated_by      text NOT NULL DEFAULT CURRENT_USER
-);
-COMMENT ON TABLE omnichannel.stitch_setting IS
-    'DBA overrides of the stitching windows per channel; channels without a row use the built-in defaults (see view stitch_settings)';
-COMMENT ON COLUMN omnichannel.stitch_setting.channel IS 'The channel of the new interaction the setting applies to';
-COMMENT ON COLUMN omnichannel.stitch_setting.recency_window IS
-    'How close to a still-open thread''s activity a new interaction of this channel must be to join it by recency; 0 turns the rule off, NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.subject_window IS
-    'How close to an open thread''s activity a new interaction of this channel with the same base subject must be to join it; 0 turns the rule off, NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.reopen_window IS
-    'How long after its last activity a solved thread is still joined (and reopened) by a reference, token or business key; later, a new thread follows it up. NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.updated_at IS 'When the override was written';
-COMMENT ON COLUMN omnichannel.stitch_setting.updated_by IS 'Who wrote it';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.stitch_setting', '');
-
-CREATE FUNCTION omnichannel.default_recency_window(channel omnichannel.channel)
+CREATE OR REPLACE FUNCTION omnichannel.default_recency_window(channel omnichannel.channel)
 RETURNS interval
 AS 'MODULE_PATHNAME', 'oc_default_recency_window'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.default_recency_window(omnichannel.channel) IS
     'Built-in recency window of a channel (0: the recency rule is off for it)';
 
-CREATE FUNCTION omnichannel.default_subject_window(channel omnichannel.channel)
+CREATE OR REPLACE FUNCTION omnichannel.default_subject_window(channel omnichannel.channel)
 RETURNS interval
 AS 'MODULE_PATHNAME', 'oc_default_subject_window'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.default_subject_window(omnichannel.channel) IS
     'Built-in subject window of a channel: 30 days for mail-like channels (email, web, forum), 0 (rule off) for the others';
 
-CREATE FUNCTION omnichannel.default_reopen_window(channel omnichannel.channel)
+CREATE OR REPLACE FUNCTION omnichannel.default_reopen_window(channel omnichannel.channel)
 RETURNS interval
 AS 'MODULE_PATHNAME', 'oc_default_reopen_window'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.default_reopen_window(omnichannel.channel) IS
     'Built-in reopen window of a channel: 7 days';
 
-CREATE VIEW omnichannel.stitch_settings AS
+CREATE OR REPLACE VIEW omnichannel.stitch_settings AS
 SELECT c.channel,
        COALESCE(s.recency_window, omnichannel.default_recency_window(c.channel)) AS recency_window,
        COALESCE(s.subject_window, omnichannel.default_subject_window(c.channel)) AS subject_window,
@@ -79,85 +47,14 @@ COMMENT ON COLUMN omnichannel.stitch_settings.default_subject_window IS 'Built-i
 COMMENT ON COLUMN omnichannel.stitch_settings.default_reopen_window IS 'Built-in default reopen window';
 COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting has a row for the channel (its NULL columns still take the defaults)';
 
--- Business keys --------------------------------------------------------------
+CREATE OR REPLACE FUNCTION omnichannel.lookup_key(value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'oc_lookup_key'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.lookup_key(text) IS
+    'The form in which ingest indexes a sender''s value (external_id, references, business keys, base subjects): the value itself up to 1024 bytes, else omnichannel:sha256: and its SHA-256 in hex; equal forms mean equal values';
 
-CREATE TABLE omnichannel.business_key_pattern (
-    name        text PRIMARY KEY
-                CONSTRAINT business_key_pattern_name_check
-                CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
-    pattern     text NOT NULL
-                CONSTRAINT business_key_pattern_compiles
-                CHECK (('' OPERATOR(pg_catalog.~) pattern) IS NOT NULL),
-    enabled     boolean NOT NULL DEFAULT true,
-    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE omnichannel.business_key_pattern IS
-    'Named regular expressions that find business keys (order numbers, claim ids, ...) in subjects and bodies at ingest; none are predefined';
-COMMENT ON COLUMN omnichannel.business_key_pattern.name IS 'Key name, e.g. order (lower case, digits, underscores)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
-    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern))';
-COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it';
-COMMENT ON COLUMN omnichannel.business_key_pattern.created_at IS 'When the pattern was added';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern', '');
-
-CREATE TABLE omnichannel.thread_key (
-    customer_id     bigint NOT NULL,
-    name            text NOT NULL,
-    value           text NOT NULL,
-    thread_id       bigint NOT NULL,
-    first_seen_at   timestamptz NOT NULL,
-    PRIMARY KEY (customer_id, name, value, thread_id),
-    FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
-        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
-);
-COMMENT ON TABLE omnichannel.thread_key IS
-    'Which threads of a customer carry which business key: the look-up behind the business_key stitching rule (maintained by ingest)';
-COMMENT ON COLUMN omnichannel.thread_key.customer_id IS 'The customer';
-COMMENT ON COLUMN omnichannel.thread_key.name IS 'Key name (order, claim, ...)';
-COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
-COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
-COMMENT ON COLUMN omnichannel.thread_key.first_seen_at IS 'occurred_at of the interaction that first recorded it for the thread (written once)';
--- Derived from interaction (ingest records it for restored rows too): not
--- dumped, so a restore neither duplicates nor conflicts with it.
-
--- Subjects ---------------------------------------------------------------------
-
-CREATE TABLE omnichannel.thread_subject (
-    customer_id     bigint NOT NULL,
-    subject_key     text NOT NULL,
-    thread_id       bigint NOT NULL,
-    first_seen_at   timestamptz NOT NULL,
-    PRIMARY KEY (customer_id, subject_key, thread_id),
-    FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
-        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
-);
-COMMENT ON TABLE omnichannel.thread_subject IS
-    'Which threads of a customer carried which base subject on a channel with a subject window: the look-up behind the subject stitching rule (maintained by ingest)';
-COMMENT ON COLUMN omnichannel.thread_subject.customer_id IS 'The customer';
-COMMENT ON COLUMN omnichannel.thread_subject.subject_key IS 'normalize_subject() of an interaction''s subject';
-COMMENT ON COLUMN omnichannel.thread_subject.thread_id IS 'A thread of the customer whose interactions carried it';
-COMMENT ON COLUMN omnichannel.thread_subject.first_seen_at IS 'occurred_at of the interaction that first recorded it for the thread (written once)';
--- Derived from interaction (ingest records it for restored rows too): not
--- dumped, so a restore neither duplicates nor conflicts with it.
-
--- References that found nothing yet ------------------------------------------------
-
-CREATE TABLE omnichannel.pending_reference (
-    external_id     text NOT NULL,
-    customer_id     bigint NOT NULL,
-    interaction_id  bigint NOT NULL,
-    created_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (external_id, customer_id, interaction_id)
-);
-COMMENT ON TABLE omnichannel.pending_reference IS
-    'References (in_reply_to, refs) that named no stored interaction when they arrived: when the named message arrives, it joins the referring interaction''s thread (late and out-of-order arrival); resolved rows are deleted';
-COMMENT ON COLUMN omnichannel.pending_reference.external_id IS 'The external id named, not yet stored';
-COMMENT ON COLUMN omnichannel.pending_reference.customer_id IS 'Customer of the referring interaction';
-COMMENT ON COLUMN omnichannel.pending_reference.interaction_id IS 'The referring interaction';
-COMMENT ON COLUMN omnichannel.pending_reference.created_at IS 'When the reference was recorded';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.pending_reference', '');
-
-CREATE FUNCTION omnichannel.thread_token(thread bigint)
+CREATE OR REPLACE FUNCTION omnichannel.thread_token(thread bigint)
 RETURNS text
 AS 'MODULE_PATHNAME', 'oc_thread_token'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

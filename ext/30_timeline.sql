@@ -8,7 +8,7 @@
 -- With before_id NULL, "before" alone means "strictly older than before".
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION omnichannel.timeline(
+CREATE OR REPLACE FUNCTION omnichannel.timeline(
     customer  bigint,
     before    timestamptz DEFAULT NULL,
     lim       integer DEFAULT 50,

@@ -5,7 +5,7 @@
 -- between interactions of one customer.  Rules: docs/subjects.md.
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION omnichannel.normalize_subject(subject pg_catalog.text)
+CREATE OR REPLACE FUNCTION omnichannel.normalize_subject(subject pg_catalog.text)
     RETURNS pg_catalog.text
     AS 'MODULE_PATHNAME', 'oc_normalize_subject'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

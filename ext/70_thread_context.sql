@@ -7,7 +7,7 @@
 -- is included as it is.  See docs/stitching.md "Thread context".
 -- ---------------------------------------------------------------------------
 
-CREATE FUNCTION omnichannel.thread_context(thread bigint)
+CREATE OR REPLACE FUNCTION omnichannel.thread_context(thread bigint)
 RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp

@@ -1,50 +1,16 @@
 -- ---------------------------------------------------------------------------
--- The universal queue: agents with capacity in per-channel units, the queue
--- view (open work, SLA state), and dispatch: claim_next(agent) gives an
--- agent the most urgent thread it may take within its spare capacity,
--- release() and reassign() give it back or to someone else.  Every
--- assignment is a row in thread_assignment, at most one open per thread.
---
--- Concurrency: a claim locks the agent row first (claims of one agent and
--- changes to its status or capacity run one after the other, so capacity
--- is never exceeded), then tries candidate threads one at a time with
--- FOR NO KEY UPDATE SKIP LOCKED inside a subtransaction; a candidate that
--- turns out to be taken or no longer eligible once locked is given back by
--- rolling the subtransaction back, so a claim holds no thread lock but the
--- one it returns.  See docs/queue.md.
+-- The functions, views and triggers of ext/schema/86_queue.sql (what it is for is
+-- written there).  CREATE OR REPLACE: the install script and every update
+-- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
-CREATE TABLE omnichannel.agent (
-    id                text PRIMARY KEY CHECK (id <> ''),
-    display_name      text,
-    queues            text[] NOT NULL DEFAULT '{}',
-    skills            text[] NOT NULL DEFAULT '{}',
-    languages         text[] NOT NULL DEFAULT '{}',
-    capacity          real NOT NULL DEFAULT 1
-                      CHECK (capacity > 0 AND capacity <= 100),
-    status            text NOT NULL DEFAULT 'offline'
-                      CHECK (status IN ('available', 'busy', 'away', 'offline')),
-    status_changed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    created_at        timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE omnichannel.agent IS
-    'Agents who claim threads from the universal queue; agent.id is what thread.assignee and interaction.agent hold';
-COMMENT ON COLUMN omnichannel.agent.id IS 'Agent key (a login name or employee id)';
-COMMENT ON COLUMN omnichannel.agent.display_name IS 'Name to show';
-COMMENT ON COLUMN omnichannel.agent.queues IS 'Queues the agent serves (thread.queue); empty: every queue';
-COMMENT ON COLUMN omnichannel.agent.skills IS 'Skills the agent has; a thread''s required_skills must all be among them';
-COMMENT ON COLUMN omnichannel.agent.languages IS 'Languages the agent serves (thread.language); empty: any';
-COMMENT ON COLUMN omnichannel.agent.capacity IS 'Work the agent can hold at once, in channel units (channel_units): 1 is one call, or three chats, or ten e-mails by default';
-COMMENT ON COLUMN omnichannel.agent.status IS 'available (may claim), busy, away or offline';
-COMMENT ON COLUMN omnichannel.agent.status_changed_at IS 'When status last changed';
-COMMENT ON COLUMN omnichannel.agent.created_at IS 'When the row was created';
-
-CREATE FUNCTION omnichannel.agent_touch()
+CREATE OR REPLACE FUNCTION omnichannel.agent_touch()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM omnichannel.check_trigger_table('agent_touch', TG_RELID, 'agent');
     IF NEW.status IS DISTINCT FROM OLD.status THEN
         NEW.status_changed_at := pg_catalog.now();
     END IF;
@@ -52,13 +18,13 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.agent_touch() IS 'Trigger: keeps agent.status_changed_at current';
-CREATE TRIGGER agent_touch BEFORE UPDATE ON omnichannel.agent
+CREATE OR REPLACE TRIGGER agent_touch BEFORE UPDATE ON omnichannel.agent
     FOR EACH ROW EXECUTE FUNCTION omnichannel.agent_touch();
 COMMENT ON TRIGGER agent_touch ON omnichannel.agent IS 'Keeps status_changed_at current';
 
 -- Capacity units per channel -------------------------------------------------------
 
-CREATE FUNCTION omnichannel.default_channel_units(channel omnichannel.channel)
+CREATE OR REPLACE FUNCTION omnichannel.default_channel_units(channel omnichannel.channel)
 RETURNS real
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN CASE channel
@@ -69,18 +35,7 @@ RETURN CASE channel
 COMMENT ON FUNCTION omnichannel.default_channel_units(omnichannel.channel) IS
     'Built-in share of an agent''s capacity a thread of this channel takes: 1 for live voice, video and face to face, 0.34 for chat, 0.25 for messaging apps, 0.2 for SMS and social, 0.1 for e-mail, web and forum';
 
-CREATE TABLE omnichannel.channel_load (
-    channel     omnichannel.channel PRIMARY KEY,
-    units       real NOT NULL CHECK (units > 0 AND units <= 100),
-    updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE omnichannel.channel_load IS
-    'DBA overrides of default_channel_units per channel (see view channel_units)';
-COMMENT ON COLUMN omnichannel.channel_load.channel IS 'The channel';
-COMMENT ON COLUMN omnichannel.channel_load.units IS 'Capacity units one thread of this channel takes from its assignee';
-COMMENT ON COLUMN omnichannel.channel_load.updated_at IS 'When the override was written';
-
-CREATE VIEW omnichannel.channel_units AS
+CREATE OR REPLACE VIEW omnichannel.channel_units AS
 SELECT c.channel::text AS channel,
        COALESCE(l.units, omnichannel.default_channel_units(c.channel)) AS units,
        l.units IS NOT NULL AS overridden
@@ -91,7 +46,7 @@ COMMENT ON COLUMN omnichannel.channel_units.channel IS 'The channel';
 COMMENT ON COLUMN omnichannel.channel_units.units IS 'Units one thread of this channel takes from its assignee''s capacity';
 COMMENT ON COLUMN omnichannel.channel_units.overridden IS 'Whether channel_load overrides the default';
 
-CREATE FUNCTION omnichannel.channel_units(channel omnichannel.channel)
+CREATE OR REPLACE FUNCTION omnichannel.channel_units(channel omnichannel.channel)
 RETURNS real
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -102,21 +57,7 @@ $$;
 COMMENT ON FUNCTION omnichannel.channel_units(omnichannel.channel) IS
     'Capacity units a thread of this channel takes (the override, else the default; NULL counts as other)';
 
--- Dispatch settings ----------------------------------------------------------------
-
-CREATE TABLE omnichannel.dispatch_setting (
-    singleton            boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    previous_agent_wait  omnichannel.stitch_window NOT NULL DEFAULT interval '5 minutes',
-    updated_at           timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE omnichannel.dispatch_setting IS
-    'Dispatch tuning, at most one row; without a row the defaults apply (see dispatch_settings())';
-COMMENT ON COLUMN omnichannel.dispatch_setting.singleton IS 'Always true: the table holds one row';
-COMMENT ON COLUMN omnichannel.dispatch_setting.previous_agent_wait IS
-    'How long a returning customer''s thread waits for the agent of their previous thread, while that agent is available, before any agent may claim it; 0 turns the preference off';
-COMMENT ON COLUMN omnichannel.dispatch_setting.updated_at IS 'When the row was written';
-
-CREATE FUNCTION omnichannel.dispatch_settings(OUT previous_agent_wait interval)
+CREATE OR REPLACE FUNCTION omnichannel.dispatch_settings(OUT previous_agent_wait interval)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -125,66 +66,8 @@ AS $$
 $$;
 COMMENT ON FUNCTION omnichannel.dispatch_settings() IS 'The dispatch settings in force';
 
--- Assignments --------------------------------------------------------------------------
-
-CREATE TABLE omnichannel.thread_assignment (
-    id           bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    customer_id  bigint NOT NULL,
-    thread_id    bigint NOT NULL,
-    agent        text NOT NULL,
-    assigned_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
-    how          text NOT NULL CHECK (how IN ('claim', 'reassign')),
-    released_at  timestamptz,
-    released_how text CHECK (released_how IN ('release', 'reassign', 'solved', 'closed')),
-    reason       text,
-    CONSTRAINT thread_assignment_thread_fkey FOREIGN KEY (customer_id, thread_id)
-        REFERENCES omnichannel.thread (customer_id, id) ON UPDATE CASCADE,
-    CONSTRAINT thread_assignment_released CHECK ((released_at IS NULL) = (released_how IS NULL))
-);
--- one open assignment per thread: a double assignment cannot be stored
-CREATE UNIQUE INDEX thread_assignment_open_key
-    ON omnichannel.thread_assignment (thread_id) WHERE released_at IS NULL;
-CREATE INDEX thread_assignment_agent_idx ON omnichannel.thread_assignment (agent, assigned_at);
-COMMENT ON TABLE omnichannel.thread_assignment IS
-    'Every assignment of a thread to an agent (claim or reassign) and its end; at most one open per thread';
-COMMENT ON COLUMN omnichannel.thread_assignment.id IS 'Assignment key';
-COMMENT ON COLUMN omnichannel.thread_assignment.customer_id IS 'The thread''s customer';
-COMMENT ON COLUMN omnichannel.thread_assignment.thread_id IS 'The thread';
-COMMENT ON COLUMN omnichannel.thread_assignment.agent IS 'The agent (agent.id)';
-COMMENT ON COLUMN omnichannel.thread_assignment.assigned_at IS 'When the agent got it';
-COMMENT ON COLUMN omnichannel.thread_assignment.how IS 'claim (claim_next) or reassign (reassign)';
-COMMENT ON COLUMN omnichannel.thread_assignment.released_at IS 'When it ended (NULL: current)';
-COMMENT ON COLUMN omnichannel.thread_assignment.released_how IS 'release, reassign, solved or closed';
-COMMENT ON COLUMN omnichannel.thread_assignment.reason IS 'Free-text reason given to reassign or release';
-
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.agent', '');
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.channel_load', '');
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.dispatch_setting', '');
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_assignment', '');
-SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('omnichannel.thread_assignment', 'id'), '');
-
--- Dispatch order: what claim_next walks.
-CREATE INDEX thread_dispatch_idx
-    ON omnichannel.thread (priority DESC, sla_due_at, waiting_since, id)
-    WHERE status = 'open' AND assignee IS NULL;
--- The head of each queue ('' for threads with none), for agents serving
--- some queues.
-CREATE INDEX thread_queue_dispatch_idx
-    ON omnichannel.thread ((COALESCE(queue, '')), priority DESC, sla_due_at, waiting_since, id)
-    WHERE status = 'open' AND assignee IS NULL;
--- An agent's load.
--- the previous agent of a returning customer (ingest, preferred_agent): the
--- latest earlier assigned thread of the customer, found without reading the
--- unassigned ones (a customer may have thousands of threads)
-CREATE INDEX thread_customer_assigned_idx
-    ON omnichannel.thread (customer_id, id) WHERE assignee IS NOT NULL;
-COMMENT ON INDEX omnichannel.thread_customer_assigned_idx IS
-    'A customer''s assigned threads, for the previous agent of a new thread';
-CREATE INDEX thread_assignee_open_idx
-    ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';
-
 -- Ends a thread's open assignment, if any (release, reassign, solved, closed).
-CREATE FUNCTION omnichannel.end_assignment(thread bigint, how text, reason text)
+CREATE OR REPLACE FUNCTION omnichannel.end_assignment(thread bigint, how text, reason text)
 RETURNS void
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -200,7 +83,7 @@ COMMENT ON FUNCTION omnichannel.end_assignment(bigint, text, text) IS
     'Internal: ends the thread''s open assignment (released_how = how; release and reassign record reason), if it has one';
 
 -- Locks an unsolved thread for an assignment change, or says why not.
-CREATE FUNCTION omnichannel.lock_unsolved_thread(thread bigint)
+CREATE OR REPLACE FUNCTION omnichannel.lock_unsolved_thread(thread bigint)
 RETURNS omnichannel.thread
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -227,20 +110,21 @@ COMMENT ON FUNCTION omnichannel.lock_unsolved_thread(bigint) IS
     'Internal: locks the thread (FOR NO KEY UPDATE) and returns it; refuses an unknown, solved or closed thread';
 
 -- Solved or closed ends the open assignment (the assignee stays on the thread).
-CREATE FUNCTION omnichannel.assignment_on_status()
+CREATE OR REPLACE FUNCTION omnichannel.assignment_on_status()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM omnichannel.check_trigger_table('assignment_on_status', TG_RELID, 'thread');
     PERFORM omnichannel.end_assignment(NEW.id, NEW.status::text, NULL);
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION omnichannel.assignment_on_status() IS
     'Trigger: a thread solved or closed ends its open assignment';
-CREATE TRIGGER assignment_on_status
+CREATE OR REPLACE TRIGGER assignment_on_status
     AFTER UPDATE OF status ON omnichannel.thread
     FOR EACH ROW
     WHEN (NEW.status IN ('solved', 'closed') AND OLD.status NOT IN ('solved', 'closed')
@@ -250,7 +134,7 @@ COMMENT ON TRIGGER assignment_on_status ON omnichannel.thread IS
     'Ends the open assignment of a thread that is solved or closed';
 
 -- An agent's current load in capacity units.
-CREATE FUNCTION omnichannel.agent_load(agent text)
+CREATE OR REPLACE FUNCTION omnichannel.agent_load(agent text)
 RETURNS numeric
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -263,7 +147,7 @@ COMMENT ON FUNCTION omnichannel.agent_load(text) IS
     'Capacity units the agent''s open assigned threads take (pending, on-hold and solved threads take none)';
 
 -- Whether an agent is available (the previous agent's turn).
-CREATE FUNCTION omnichannel.agent_available(agent text)
+CREATE OR REPLACE FUNCTION omnichannel.agent_available(agent text)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -277,7 +161,7 @@ COMMENT ON FUNCTION omnichannel.agent_available(text) IS
 -- channel that fits its spare capacity (fits: the channels whose units fit,
 -- computed once per claim), and no available previous agent still owed it
 -- (waiting since after cutoff = now() - previous_agent_wait).
-CREATE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
+CREATE OR REPLACE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
                                           fits omnichannel.channel[], cutoff timestamptz)
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -299,7 +183,7 @@ COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.a
 
 -- claim_next -------------------------------------------------------------------------
 
-CREATE FUNCTION omnichannel.claim_next(agent text)
+CREATE OR REPLACE FUNCTION omnichannel.claim_next(agent text)
 RETURNS SETOF omnichannel.thread
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 ROWS 1
@@ -417,7 +301,7 @@ $$;
 COMMENT ON FUNCTION omnichannel.claim_next(text) IS
     'Gives the agent the most urgent open unassigned thread it may take (its queues, skills and languages; fits its spare capacity) in the order priority, SLA due time, waiting since; returns it, or no row when there is none; never a thread another claim holds';
 
-CREATE FUNCTION omnichannel.release(thread bigint, reason text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION omnichannel.release(thread bigint, reason text DEFAULT NULL)
 RETURNS omnichannel.thread
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -440,7 +324,7 @@ $$;
 COMMENT ON FUNCTION omnichannel.release(bigint, text) IS
     'Gives an assigned thread back to the queue; returns the thread';
 
-CREATE FUNCTION omnichannel.reassign(thread bigint, agent text, reason text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION omnichannel.reassign(thread bigint, agent text, reason text DEFAULT NULL)
 RETURNS omnichannel.thread
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -478,7 +362,7 @@ COMMENT ON FUNCTION omnichannel.reassign(bigint, text, text) IS
 
 -- The queue view ---------------------------------------------------------------------------
 
-CREATE VIEW omnichannel.queue AS
+CREATE OR REPLACE VIEW omnichannel.queue AS
 SELECT t.id                                              AS thread_id,
        t.customer_id,
        t.status::text                                    AS status,
@@ -493,12 +377,12 @@ SELECT t.id                                              AS thread_id,
        c.metric::text                                    AS due_metric,
        CASE WHEN t.sla_due_at IS NOT NULL THEN
             pg_catalog.date_part('epoch', omnichannel.business_time_between(
-                omnichannel.sla_calendar_of(t.sla_policy_id), pg_catalog.now(), t.sla_due_at)) END
+                COALESCE(b.hours, omnichannel.always_open()), pg_catalog.now(), t.sla_due_at)) END
                                                          AS business_seconds_left,
        CASE WHEN t.sla_paused THEN 'paused'
             WHEN t.sla_due_at IS NULL THEN 'none'
             WHEN t.sla_due_at <= pg_catalog.now() THEN 'breached'
-            WHEN omnichannel.business_time_between(omnichannel.sla_calendar_of(t.sla_policy_id),
+            WHEN omnichannel.business_time_between(COALESCE(b.hours, omnichannel.always_open()),
                      pg_catalog.now(), t.sla_due_at)
                  <= c.target::interval * (1 - p.warning_ratio) THEN 'warning'
             ELSE 'ok' END                                AS sla_state,
@@ -508,6 +392,9 @@ SELECT t.id                                              AS thread_id,
        t.preferred_agent
   FROM omnichannel.thread AS t
   LEFT JOIN omnichannel.sla_policy AS p ON p.id = t.sla_policy_id
+  -- the view reads the policy's calendar with its owner's rights: its readers
+  -- need no privilege on sla_policy and business_calendar
+  LEFT JOIN omnichannel.business_calendar AS b ON b.name = p.calendar
   LEFT JOIN LATERAL (SELECT k.metric, k.target
                        FROM omnichannel.sla_clock AS k
                       WHERE k.thread_id = t.id AND k.stopped_at IS NULL

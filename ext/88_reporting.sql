@@ -1,43 +1,14 @@
 -- ---------------------------------------------------------------------------
--- Reporting: views a BI tool reads over JDBC, ODBC or psycopg, with standard
--- SQL types only (text for enums, float8 seconds for durations, date for
--- days, no extension types), every view and column commented, and a function
--- that grants a reporting login exactly these views.  See docs/reporting.md.
---
---   thread_facts   one row per thread (merged threads left out): what
---                  happened to it, to pivot;
---   channel_kpis   per UTC day and channel: volume, threads opened and their
---                  response, resolution and effort indicators, SLA
---                  attainment.
---
--- channel_kpis reads rollups: interactions per UTC day and channel
--- (channel_day, kept by ingest and by the DML triggers below) and the threads'
--- own columns; a filter on day reaches every part.
+-- The functions, views and triggers of ext/schema/88_reporting.sql (what it is for is
+-- written there).  CREATE OR REPLACE: the install script and every update
+-- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
-
-CREATE TABLE omnichannel.channel_day (
-    day             date NOT NULL,
-    channel         omnichannel.channel NOT NULL,
-    inbound         bigint NOT NULL DEFAULT 0,
-    outbound        bigint NOT NULL DEFAULT 0,
-    internal        bigint NOT NULL DEFAULT 0,
-    -- derived data, not dumped: restoring the interactions through the
-    -- ingest rebuilds it
-    CONSTRAINT channel_day_pkey PRIMARY KEY (day, channel)
-);
-COMMENT ON TABLE omnichannel.channel_day IS
-    'Rollup: interactions per UTC day and channel by direction, kept by ingest and by the rollup triggers on interaction; rebuilt by channel_day_refresh()';
-COMMENT ON COLUMN omnichannel.channel_day.day IS 'UTC date of occurred_at';
-COMMENT ON COLUMN omnichannel.channel_day.channel IS 'Channel';
-COMMENT ON COLUMN omnichannel.channel_day.inbound IS 'Customer messages';
-COMMENT ON COLUMN omnichannel.channel_day.outbound IS 'Replies to customers';
-COMMENT ON COLUMN omnichannel.channel_day.internal IS 'Internal notes';
 
 -- Rows deleted from or changed in interaction after ingest (restitch, a purge, a
 -- hand-written UPDATE) leave the rollups: their counts are taken out (and
 -- those of the new version put in), and the customers' per-channel rows
 -- rebuilt.  TRUNCATE empties them.
-CREATE FUNCTION omnichannel.rollup_after_change()
+CREATE OR REPLACE FUNCTION omnichannel.rollup_after_change()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -46,6 +17,7 @@ AS $$
 DECLARE
     v_customers bigint[];
 BEGIN
+    PERFORM omnichannel.check_trigger_table('rollup_after_change', TG_RELID, 'interaction');
     IF TG_OP = 'TRUNCATE' THEN
         TRUNCATE omnichannel.channel_day, omnichannel.customer_channel;
         RETURN NULL;
@@ -102,15 +74,15 @@ END
 $$;
 COMMENT ON FUNCTION omnichannel.rollup_after_change() IS
     'Trigger: keeps channel_day and customer_channel equal to the history when interactions are deleted, changed (customer, channel, direction or time) or truncated';
-CREATE TRIGGER rollup_after_delete
+CREATE OR REPLACE TRIGGER rollup_after_delete
     AFTER DELETE ON omnichannel.interaction
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
-CREATE TRIGGER rollup_after_update
+CREATE OR REPLACE TRIGGER rollup_after_update
     AFTER UPDATE ON omnichannel.interaction
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
-CREATE TRIGGER rollup_after_truncate
+CREATE OR REPLACE TRIGGER rollup_after_truncate
     AFTER TRUNCATE ON omnichannel.interaction
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.rollup_after_change();
 COMMENT ON TRIGGER rollup_after_delete ON omnichannel.interaction IS
@@ -121,7 +93,7 @@ COMMENT ON TRIGGER rollup_after_truncate ON omnichannel.interaction IS
     'Empties the rollups with the history';
 
 -- Rebuild channel_day from the whole history (a DBA's repair; reads every interaction).
-CREATE FUNCTION omnichannel.channel_day_refresh()
+CREATE OR REPLACE FUNCTION omnichannel.channel_day_refresh()
 RETURNS bigint
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -142,7 +114,7 @@ COMMENT ON FUNCTION omnichannel.channel_day_refresh() IS
     'Rebuilds the channel_day rollup from all interactions; returns the rows written';
 REVOKE EXECUTE ON FUNCTION omnichannel.channel_day_refresh() FROM PUBLIC;
 
-CREATE VIEW omnichannel.thread_facts AS
+CREATE OR REPLACE VIEW omnichannel.thread_facts AS
 SELECT t.id                                              AS thread_id,
        t.customer_id,
        t.status::text                                    AS status,
@@ -243,7 +215,7 @@ COMMENT ON COLUMN omnichannel.thread_facts.first_contact_resolution IS 'Resolved
 COMMENT ON COLUMN omnichannel.thread_facts.repeat_contacts IS 'Customer messages after the first: times the customer had to come back about it';
 COMMENT ON COLUMN omnichannel.thread_facts.unanswered IS 'The customer wrote and no reply came (yet)';
 
-CREATE VIEW omnichannel.channel_kpis AS
+CREATE OR REPLACE VIEW omnichannel.channel_kpis AS
 SELECT u.day, u.channel,
        pg_catalog.sum(u.inbound)::bigint                 AS inbound,
        pg_catalog.sum(u.outbound)::bigint                AS outbound,
@@ -355,7 +327,7 @@ COMMENT ON COLUMN omnichannel.channel_kpis.unanswered_rate IS 'Cohort: threads w
 
 -- The reporting views, and who may read them -------------------------------------------
 
-CREATE FUNCTION omnichannel.reporting_views()
+CREATE OR REPLACE FUNCTION omnichannel.reporting_views()
 RETURNS SETOF regclass
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -365,7 +337,7 @@ $$;
 COMMENT ON FUNCTION omnichannel.reporting_views() IS
     'The views a reporting login may read: channel_kpis, thread_facts, sla_attainment (no message bodies, subjects or contact points)';
 
-CREATE FUNCTION omnichannel.grant_reporting(grantee regrole)
+CREATE OR REPLACE FUNCTION omnichannel.grant_reporting(grantee regrole)
 RETURNS SETOF regclass
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -383,7 +355,7 @@ $$;
 COMMENT ON FUNCTION omnichannel.grant_reporting(regrole) IS
     'Grants a role USAGE on the schema and SELECT on the reporting views, and nothing else; returns the views granted. The caller must be allowed to grant them (the extension owner or a superuser)';
 
-CREATE FUNCTION omnichannel.revoke_reporting(grantee regrole)
+CREATE OR REPLACE FUNCTION omnichannel.revoke_reporting(grantee regrole)
 RETURNS SETOF regclass
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp

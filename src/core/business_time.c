@@ -224,7 +224,18 @@ typedef struct walk
 	oc_zone    *z;
 	int64_t		exc_from;		/* next_exc is valid for days in */
 	int64_t		exc_next;		/* [exc_from, exc_next] */
+	uint32_t	steps;			/* for check_interrupts */
 } walk;
+
+/* One more step of a walk: let the caller cancel it now and then. */
+static inline void
+walk_step(walk *w)
+{
+	const oc_zone_oracle *o = &w->z->oracle;
+
+	if (++w->steps % OC_BT_CHECK_EVERY == 0 && o->check_interrupts != NULL)
+		o->check_interrupts(o->ctx);
+}
 
 /* Smallest day >= D that is a holiday, shift or break day (or INT64_MAX). */
 static int64_t
@@ -417,6 +428,7 @@ walk_init(walk *w, const oc_bh_view *v, oc_zone *z)
 	w->z = z;
 	w->exc_from = 1;
 	w->exc_next = 0;			/* empty cache */
+	w->steps = 0;
 }
 
 /*
@@ -492,6 +504,7 @@ walk_forward(walk *w, int64_t u, int64_t b, int mode, int64_t d,
 		int32_t		n,
 					i;
 
+		walk_step(w);
 		while (pi < np && P[pi].hi <= u)
 			pi++;
 		if (pi < np && P[pi].lo <= u)
@@ -633,6 +646,7 @@ walk_backward(walk *w, int64_t u, int64_t m, const oc_bt_pause *P,
 		int32_t		n,
 					i;
 
+		walk_step(w);
 		while (pi >= 0 && P[pi].lo >= u)
 			pi--;
 		if (pi >= 0 && P[pi].hi >= u)

@@ -57,7 +57,16 @@ typedef struct oc_zone_oracle
 	int			(*next_transition) (void *ctx, int64_t utc_seconds,
 									int64_t *when, int32_t *before,
 									int32_t *after);
+	/*
+	 * Optional (NULL: none): called every OC_BT_CHECK_EVERY steps of a long
+	 * walk, so that the server can cancel it; it may not return (the walks
+	 * hold nothing that would leak).
+	 */
+	void		(*check_interrupts) (void *ctx);
 } oc_zone_oracle;
+
+/* Walk steps (days, or whole weeks) between two check_interrupts calls. */
+#define OC_BT_CHECK_EVERY	1024
 
 /* A span of constant offset: [lo, hi) in UTC seconds. */
 typedef struct oc_tz_seg

@@ -25,6 +25,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -106,6 +107,13 @@ pg_next(void *ctx, int64_t t, int64_t *when, int32_t *before, int32_t *after)
 	return 1;
 }
 
+/* Zone oracle: a long walk can be cancelled (statement_timeout, a cancel). */
+static void
+pg_check_interrupts(void *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
 /* The backend-wide zone for a name (validated again against pg_tz). */
 static oc_zone *
 zone_for(const char *name)
@@ -129,6 +137,7 @@ zone_for(const char *name)
 	oracle.ctx = tz;
 	oracle.utc_offset = pg_offset;
 	oracle.next_transition = pg_next;
+	oracle.check_interrupts = pg_check_interrupts;
 	oc_zone_init(&e->zone, &oracle);
 	e->next = zones;
 	zones = e;

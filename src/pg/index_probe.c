@@ -20,6 +20,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "access/genam.h"
 #include "access/nbtree.h"
 #include "access/table.h"
@@ -101,6 +103,7 @@ oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	while (n < maxrows &&
 		   index_getnext_slot(scan, backward ? BackwardScanDirection : ForwardScanDirection, slot))
 	{
+		CHECK_FOR_INTERRUPTS();
 		for (int a = 0; a < natts; a++)
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, atts[a] - 1);

@@ -90,6 +90,7 @@
 #include "core/stitch.h"
 #include "core/subject.h"
 #include "pg/index_probe.h"
+#include "pg/lookup_key.h"
 #include "pg/omnichannel.h"
 
 PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
@@ -108,7 +109,6 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_row);
 typedef struct IngestCache
 {
 	Oid			relid;			/* omnichannel.interaction it was built for */
-	Oid			owner;			/* its owner, who runs the statement's bookkeeping */
 	Oid			customer_seq;	/* sequence behind customer.id */
 	Oid			thread_seq;		/* sequence behind thread.id */
 	Oid			contact_type;
@@ -117,6 +117,7 @@ typedef struct IngestCache
 	AttrNumber	att_thread;
 	AttrNumber	att_channel;
 	AttrNumber	att_occurred;
+	AttrNumber	att_ended;
 	AttrNumber	att_contact;
 	AttrNumber	att_subject;
 	AttrNumber	att_external;
@@ -439,6 +440,7 @@ ensure_cache(Relation rel)
 	if (cache.relid == RelationGetRelid(rel))
 		return;
 
+	oc_check_sql_version();
 	free_plans();
 	cache.relid = InvalidOid;
 
@@ -446,6 +448,7 @@ ensure_cache(Relation rel)
 	cache.att_thread = column(tupdesc, "thread_id");
 	cache.att_channel = column(tupdesc, "channel");
 	cache.att_occurred = column(tupdesc, "occurred_at");
+	cache.att_ended = column(tupdesc, "ended_at");
 	cache.att_contact = column(tupdesc, "contact");
 	cache.att_subject = column(tupdesc, "subject");
 	cache.att_external = column(tupdesc, "external_id");
@@ -762,7 +765,7 @@ ensure_cache(Relation rel)
 
 		cache.count_days = prepare_plan(
 			"INSERT INTO omnichannel.channel_day AS c (day, channel, inbound, outbound, internal) "
-			"SELECT '2000-01-01'::date OPERATOR(pg_catalog.+) u.d::pg_catalog.int4, u.ch, u.i, u.o, u.n "
+			"SELECT '2000-01-01'::pg_catalog.date OPERATOR(pg_catalog.+) u.d::pg_catalog.int4, u.ch, u.i, u.o, u.n "
 			"  FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), "
 			"                  pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(d, ch, i, o, n) "
 			"ON CONFLICT (day, channel) DO UPDATE "
@@ -792,7 +795,6 @@ ensure_cache(Relation rel)
 			13, et);
 	}
 
-	cache.owner = rel->rd_rel->relowner;
 	cache.relid = RelationGetRelid(rel);
 }
 
@@ -1081,6 +1083,37 @@ typedef struct RefKey
 	int			position;
 } RefKey;
 
+/* The look-up form of a text datum, as a C string (lookup_key.c). */
+static char *
+lookup_text(Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+
+	return oc_lookup_key_cstring(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+}
+
+/*
+ * occurred_at and ended_at must be finite: infinity would count in no day
+ * of the rollups and in no business hours.
+ */
+static void
+check_times(HeapTuple tuple, TupleDesc tupdesc)
+{
+	AttrNumber	atts[2] = {cache.att_occurred, cache.att_ended};
+
+	for (int i = 0; i < 2; i++)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, atts[i], tupdesc, &isnull);
+
+		if (!isnull && TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(d)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("%s of an interaction must be a finite time", i == 0 ? "occurred_at" : "ended_at"),
+					 errdetail("It is %s.", TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(d)) ? "-infinity" : "infinity")));
+	}
+}
+
 /* Collect in_reply_to and the latest refs as look-up keys. */
 static int
 collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
@@ -1092,7 +1125,7 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
 	d = heap_getattr(tuple, cache.att_in_reply_to, tupdesc, &isnull);
 	if (!isnull)
 	{
-		keys[n].value = TextDatumGetCString(d);
+		keys[n].value = lookup_text(d);
 		keys[n].via = OC_VIA_IN_REPLY_TO;
 		keys[n].position = 0;
 		n++;
@@ -1113,7 +1146,7 @@ collect_refs(HeapTuple tuple, TupleDesc tupdesc, RefKey *keys)
 		{
 			if (enulls[i])
 				continue;
-			keys[n].value = TextDatumGetCString(elems[i]);
+			keys[n].value = lookup_text(elems[i]);
 			keys[n].via = OC_VIA_REFS;
 			keys[n].position = i;
 			n++;
@@ -1343,7 +1376,7 @@ collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 			while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
 			{
 				if (tok == WJB_KEY)
-					name = pnstrdup(jv.val.string.val, jv.val.string.len);
+					name = oc_lookup_key_cstring(jv.val.string.val, jv.val.string.len);
 				else if (tok == WJB_VALUE && name != NULL && n < OC_MAX_KEYS &&
 						 (jv.type == jbvString || jv.type == jbvNumeric))
 				{
@@ -1351,6 +1384,8 @@ collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 						pnstrdup(jv.val.string.val, jv.val.string.len) :
 						DatumGetCString(DirectFunctionCall1(numeric_out,
 															NumericGetDatum(jv.val.numeric)));
+
+					value = oc_lookup_key_cstring(value, strlen(value));
 
 					if (value[0] != '\0' && !has_key(keys, n, name))
 					{
@@ -1389,6 +1424,7 @@ collect_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 			value = pattern_match(texts[w], key_patterns[p].pattern);
 			if (value != NULL && value[0] != '\0')
 			{
+				value = oc_lookup_key_cstring(value, strlen(value));
 				keys[n].name = key_patterns[p].name;
 				keys[n].value = value;
 				n++;
@@ -1738,6 +1774,7 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool 
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" must be fired %s INSERT for each %s",
 						name, before ? "BEFORE" : "AFTER", row ? "row" : "statement")));
+	oc_check_own_table(trigdata, "interaction", name);
 	return trigdata;
 }
 
@@ -2124,6 +2161,8 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
 		bool		inbound[2];
 		int			k;
 
+		CHECK_FOR_INTERRUPTS();
+
 		f->has_row = true;
 		at = DatumGetTimestampTz(slot_getattr(slot, cache.att_occurred, &isnull));
 		channel = DatumGetObjectId(slot_getattr(slot, cache.att_channel, &isnull));
@@ -2370,9 +2409,8 @@ is_discarded(int64 thread)
  *      clocks;
  *   3. the other threads it touched: one UPDATE with their activity, queue
  *      facts and, when clocks run, due times (those of the new threads too).
- * The facts, clocks and due times are written as the interaction table's
- * owner, like the checks of a foreign key: the writer needs no rights on
- * the clock tables.
+ * Like all of ingest, this runs as the interaction table's owner (the
+ * trigger entry points switch, see extension.c).
  */
 static void
 flush_threads(Tuplestorestate *store, TupleDesc desc)
@@ -2399,8 +2437,6 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	Datum	   *reopen_ids;
 	Datum	   *reopen_ats;
 	bool		dues = false;
-	Oid			save_userid;
-	int			save_sec;
 	Snapshot	snap;
 
 	threads = blob_hash("omnichannel thread flush", sizeof(int64), sizeof(ThreadFlush), cxt);
@@ -2493,9 +2529,6 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 		}
 	}
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(cache.owner,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 	SPI_connect();
 
 	/* 1. the new threads */
@@ -2557,7 +2590,6 @@ flush_threads(Tuplestorestate *store, TupleDesc desc)
 	write_channel_counts(counts, cache.count_channels);
 	write_channel_counts(day_counts, cache.count_days);
 	SPI_finish();
-	SetUserIdAndSecContext(save_userid, save_sec);
 
 	/* the statement's activity is written */
 	if (table != NULL)
@@ -2841,7 +2873,7 @@ subject_key_of(HeapTuple tuple, TupleDesc tupdesc)
 	if (oc_subject_normalize(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), out, sizeof(out),
 							 &len, NULL) != OC_SUBJ_OK || len == 0)
 		return NULL;
-	return pnstrdup(out, len);
+	return oc_lookup_key_cstring(out, len);
 }
 
 /* Late arrival: what earlier interactions' references to this one found. */
@@ -3004,9 +3036,9 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	StringInfoData evidence;
 	RefKey	   *keys;
 	int			nkeys;
-	int			cols[6];
-	Datum		vals[6];
-	bool		nulls[6];
+	int			cols[7];
+	Datum		vals[7];
+	bool		nulls[7];
 	int			ncols = 0;
 	Snapshot	snap;
 	BizKey		bizkeys[OC_MAX_KEYS];
@@ -3018,7 +3050,11 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	oc_stitch_windows windows;
 	LateArrival late;
 	Stitched	st;
+	OcOwnerContext owner;
+	HeapTuple	result;
 
+	/* everything below runs as the table's owner, as a foreign key's check does */
+	oc_owner_enter(&owner, rel->rd_rel->relowner);
 	initStringInfo(&evidence);
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
 	stmt_cache_bypass = false;	/* in case an error left it set */
@@ -3029,7 +3065,6 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		ensure_cache(rel);
 		SPI_finish();
 	}
-	cache.owner = rel->rd_rel->relowner;
 	snap = oc_probe_snapshot();
 
 	customer = heap_getattr(tuple, cache.att_customer, tupdesc, &cust_null);
@@ -3038,6 +3073,16 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	external = heap_getattr(tuple, cache.att_external, tupdesc, &ext_null);
 	channel = heap_getattr(tuple, cache.att_channel, tupdesc, &channel_null);
 	(void) heap_getattr(tuple, cache.att_reason, tupdesc, &reason_null);
+	check_times(tuple, tupdesc);
+
+	/* an over-long external id is stored (and found) as its look-up form */
+	if (!ext_null && oc_lookup_key_differs(external))
+	{
+		external = oc_lookup_key_datum(external);
+		cols[ncols] = cache.att_external;
+		vals[ncols] = external;
+		nulls[ncols++] = false;
+	}
 
 	/* 1. a retried delivery: borrow the stored row's customer and thread */
 	if (!ext_null)
@@ -3297,8 +3342,9 @@ done:
 		ncols++;
 	}
 
-	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, tupdesc, ncols,
-													 cols, vals, nulls));
+	result = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, vals, nulls);
+	oc_owner_leave(&owner);
+	return PointerGetDatum(result);
 }
 
 /*
@@ -3348,8 +3394,11 @@ Datum
 oc_interaction_after_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_row", false, true);
+	OcOwnerContext owner;
 
+	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
 	flush_statement(trigdata, "interaction_after_row");
+	oc_owner_leave(&owner);
 	PG_RETURN_POINTER(NULL);
 }
 
@@ -3363,7 +3412,9 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_statement", false, false);
 	Snapshot	snap;
+	OcOwnerContext owner;
 
+	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
 	flush_statement(trigdata, "interaction_after_statement");
 	flushed_forget();
 	flush_lookups();
@@ -3373,6 +3424,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 		cache.relid != RelationGetRelid(trigdata->tg_relation))
 	{
 		opened.n = 0;
+		oc_owner_leave(&owner);
 		PG_RETURN_POINTER(NULL);
 	}
 
@@ -3393,5 +3445,6 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 	}
 	UnregisterSnapshot(snap);
 	opened.n = 0;
+	oc_owner_leave(&owner);
 	PG_RETURN_POINTER(NULL);
 }

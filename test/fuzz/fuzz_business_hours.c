@@ -69,7 +69,7 @@ engine(const oc_bh_view *v, const uint8_t *data, size_t size)
 
 	if (!zone_ready)
 	{
-		oc_zone_oracle o = {NULL, fixed_offset, no_transition};
+		oc_zone_oracle o = {NULL, fixed_offset, no_transition, NULL};
 
 		oc_zone_init(&zone, &o);
 		zone_ready = 1;

@@ -101,6 +101,15 @@ static oc_zone *zcache[16];
 static char zname[16][64];
 static int	nz = 0;
 
+/* check_interrupts of the zone oracle: counts the calls. */
+static long checks = 0;
+
+static void
+count_check(void *ctx __attribute__((unused)))
+{
+	checks++;
+}
+
 /* The oc_zone of a zone name (built once). */
 static oc_zone *
 zone(const char *name)
@@ -115,6 +124,7 @@ zone(const char *name)
 	o.ctx = zname[nz];
 	o.utc_offset = g_offset;
 	o.next_transition = g_next;
+	o.check_interrupts = count_check;
 	zcache[nz] = malloc(sizeof(oc_zone));
 	oc_zone_init(zcache[nz], &o);
 	return zcache[nz++];
@@ -563,6 +573,24 @@ test_properties(void)
 	CHECK_INT(n, 6000, "property cases run");
 }
 
+/* A long walk lets the caller cancel it: check_interrupts is called. */
+static void
+test_interrupts(void)
+{
+	cal			c = mk("{\"time_zone\": \"Europe/Warsaw\", \"hours\": {\"mon\": [[\"09:00\", \"10:00\"]]},"
+					   " \"holidays\": [\"2026-12-28\", \"2027-01-04\"]}");
+	int64_t		r;
+
+	checks = 0;
+	r = add(&c, T("2026-11-30 12:00"), 1 * H);
+	CHECK_INT(checks, 0, "a short walk is not interrupted");
+	CHECK(r > 0, "a short walk finishes");
+	r = add(&c, T("3000-01-01 00:00"), -((int64_t) 40000) * H);
+	CHECK(checks > 0, "a walk over centuries offers to be cancelled");
+	CHECK(r > 0, "and still finishes when not cancelled");
+	free(c.bin);
+}
+
 int
 main(void)
 {
@@ -572,6 +600,7 @@ main(void)
 	test_dst();
 	test_pauses();
 	test_properties();
+	test_interrupts();
 	while (nz > 0)
 		free(zcache[--nz]);
 	return unit_done();
