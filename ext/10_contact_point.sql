@@ -40,6 +40,13 @@ CREATE OR REPLACE FUNCTION omnichannel.to_contact_point(input pg_catalog.text, r
 COMMENT ON FUNCTION omnichannel.to_contact_point(pg_catalog.text, pg_catalog.text) IS
     'Normalizes kind:value, a bare e-mail address or a bare phone number like the input function, reading a national phone number in the given region ('' for none) instead of omnichannel.default_region';
 
+CREATE OR REPLACE FUNCTION omnichannel.try_contact_point(input pg_catalog.text)
+    RETURNS omnichannel.contact_point
+    AS 'MODULE_PATHNAME', 'oc_try_contact_point'
+    LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omnichannel.try_contact_point(pg_catalog.text) IS
+    'The text input of a contact point (national phone numbers in omnichannel.default_region), or NULL where the input would be refused: for values a sender wrote, which may not fail their row';
+
 CREATE OR REPLACE FUNCTION omnichannel.phone_info(number pg_catalog.text)
     RETURNS pg_catalog.jsonb
     AS 'MODULE_PATHNAME', 'oc_phone_info_jsonb'

@@ -433,19 +433,16 @@ DECLARE
     v_contact  omnichannel.contact_point;
     v_owner    bigint;
 BEGIN
+    -- a sender wrote these (a web form, a chat widget): what is not an array
+    -- of valid contact points is ignored, never an error that fails the row
+    -- (the interaction keeps it in attributes)
     IF jsonb_typeof(identifiers) <> 'array' THEN
-        RAISE EXCEPTION 'invalid attributes->''identifiers'': %', identifiers::text
-            USING ERRCODE = 'invalid_text_representation',
-                  DETAIL = 'attributes->''identifiers'' must be a JSON array of contact points.',
-                  HINT = 'Write e.g. {"identifiers": ["ana@example.ro", "+40 721 234 567", "crm:ACME-42"]}.';
+        RETURN;
     END IF;
     FOR v_item IN SELECT x FROM jsonb_array_elements(identifiers) AS x LOOP
-        IF jsonb_typeof(v_item) <> 'string' THEN
-            RAISE EXCEPTION 'invalid identifier %', v_item::text
-                USING ERRCODE = 'invalid_text_representation',
-                      DETAIL = 'Every element of attributes->''identifiers'' must be a string.';
-        END IF;
-        v_contact := (v_item #>> '{}')::omnichannel.contact_point;
+        CONTINUE WHEN jsonb_typeof(v_item) <> 'string';
+        v_contact := omnichannel.try_contact_point(v_item #>> '{}');
+        CONTINUE WHEN v_contact IS NULL;
         CONTINUE WHEN omnichannel.identity_blocked(v_contact);
         SELECT i.customer_id INTO v_owner
           FROM omnichannel.customer_identifier AS i WHERE i.contact OPERATOR(omnichannel.=) v_contact;
@@ -473,7 +470,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.link_identifiers(bigint, jsonb, bigint) IS
-    'Internal to ingest: links the unknown identifiers of attributes->''identifiers'' to the interaction''s customer; one of another customer becomes an identity_link_request; blocked ones are ignored';
+    'Internal to ingest: links the unknown identifiers of attributes->''identifiers'' to the interaction''s customer; one of another customer becomes an identity_link_request; blocked and invalid ones (and a value that is not an array of strings) are ignored';
 
 CREATE OR REPLACE FUNCTION omnichannel.apply_identity_links(max_requests integer DEFAULT 1000)
 RETURNS jsonb

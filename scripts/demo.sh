@@ -50,7 +50,7 @@ LOAD_SECONDS=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')
 \pset null ''
 \pset footer off
 SET TimeZone = 'Europe/Warsaw';
-SET search_path = public, omnichannel;   -- the contact_point operators
+SET search_path = "$user", omnichannel, public;   -- the contact_point operators
 
 \echo
 \echo 'omnichannel demo: one customer history across every channel'

@@ -191,16 +191,25 @@ VALUES ('web', 'inbound', '2026-07-04 09:00+00', 'crm:ES-88', 'crm-88', '{"ident
 SELECT apply_identity_links() AS applied;
 SELECT state, decision->>'refused' AS refused FROM identity_link_request
  WHERE contact = 'email:shared.es@example.es';
--- bad input changes nothing
+-- identifiers a sender wrote that are not valid contact points are ignored:
+-- the interactions are stored (a web form's bad field may not lose the
+-- message), nothing else is linked, ana@example.ro is not taken from its owner
 \set VERBOSITY terse
 INSERT INTO interaction (channel, direction, contact, external_id, attributes)
 VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-1', '{"identifiers": "ana@example.ro"}');
 INSERT INTO interaction (channel, direction, contact, external_id, attributes)
-VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-2', '{"identifiers": [42]}');
+VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-2', '{"identifiers": [42, {"a": 1}, null]}');
 INSERT INTO interaction (channel, direction, contact, external_id, attributes)
-VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-3', '{"identifiers": ["not a contact"]}');
+VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-3',
+        '{"identifiers": ["not a contact", "+48 12", "tel:+40721999777"]}');
+-- other bad input still changes nothing
 SELECT apply_identity_links(0);
 INSERT INTO identity_block (pattern) VALUES ('(unclosed');
 \set VERBOSITY default
 SELECT count(*) AS bad_rows FROM interaction WHERE external_id LIKE 'bad-%';
-SELECT count(*) AS bad_customer FROM customer_identifier WHERE contact = 'email:bad.input@example.es';
+SELECT contact, source FROM customer_identifier
+ WHERE customer_id = (SELECT customer_id FROM customer_identifier
+                       WHERE contact = 'email:bad.input@example.es')
+ ORDER BY contact;
+SELECT count(*) AS link_requests FROM identity_link_request AS r
+  JOIN interaction AS i ON i.id = r.interaction_id WHERE i.external_id LIKE 'bad-%';

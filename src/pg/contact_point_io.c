@@ -50,6 +50,7 @@ PG_FUNCTION_INFO_V1(oc_contact_point_value);
 PG_FUNCTION_INFO_V1(oc_contact_point_make);
 PG_FUNCTION_INFO_V1(oc_contact_point_make_region);
 PG_FUNCTION_INFO_V1(oc_to_contact_point);
+PG_FUNCTION_INFO_V1(oc_try_contact_point);
 PG_FUNCTION_INFO_V1(oc_phone_info_jsonb);
 PG_FUNCTION_INFO_V1(oc_contact_point_normalizer_version);
 
@@ -181,9 +182,12 @@ memo_slot(const char *s, size_t len, const char *region)
 	return &cp_memo[h % OC_CP_MEMO_SLOTS];
 }
 
-/* Normalize input bytes into a datum with a default region, or ereport. */
+/*
+ * Normalize input bytes into a datum with a default region; invalid input
+ * is reported (ereport), or with raise false gives (Datum) 0.
+ */
 static Datum
-normalize_to_datum(const char *s, size_t len, const char *region)
+normalize_or_not(const char *s, size_t len, const char *region, bool raise)
 {
 	char		out[OC_CP_BUFSIZE];
 	size_t		outlen;
@@ -200,6 +204,9 @@ normalize_to_datum(const char *s, size_t len, const char *region)
 	{
 		char		shown[OC_CP_QUOTE_BUFSIZE];
 
+		if (!raise)
+			return (Datum) 0;
+
 		oc_cp_quote(s, len, shown, sizeof(shown));
 		report(shown, &err);
 	}
@@ -212,6 +219,13 @@ normalize_to_datum(const char *s, size_t len, const char *region)
 		memcpy(m->out, out, outlen);
 	}
 	return make_datum(out, outlen);
+}
+
+/* Normalize input bytes into a datum with a default region, or ereport. */
+static Datum
+normalize_to_datum(const char *s, size_t len, const char *region)
+{
+	return normalize_or_not(s, len, region, true);
 }
 
 /* contact_point_in(cstring): text input; national phone numbers are read
@@ -357,6 +371,23 @@ oc_to_contact_point(PG_FUNCTION_ARGS)
 
 	return normalize_to_datum(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input),
 							  region);
+}
+
+/*
+ * try_contact_point(input text): the text input, or NULL where the input
+ * function would raise an error (for values a sender wrote, which may not
+ * fail the row that carries them).
+ */
+Datum
+oc_try_contact_point(PG_FUNCTION_ARGS)
+{
+	text	   *input = PG_GETARG_TEXT_PP(0);
+	Datum		d = normalize_or_not(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input),
+									 default_region(), false);
+
+	if (d == (Datum) 0)
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(d);
 }
 
 /* The "reason" of phone_info for a status of the libphonenumber shim. */

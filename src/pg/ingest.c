@@ -2189,7 +2189,9 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
 		}
 		rows[nrows].customer = customer;
 		rows[nrows].channel = channel;
-		rows[nrows].queue = queue_null ? NULL : DatumGetTextPCopy(queue);
+		/* (an over-long queue name is kept in look-up form: it is indexed) */
+		rows[nrows].queue = queue_null ? NULL :
+			DatumGetTextPCopy(oc_lookup_key_datum(queue));
 		for (int i = 0; i < k; i++)
 		{
 			oc_qf_event *e;
