@@ -23,7 +23,7 @@
  *	  owner, as PostgreSQL's own foreign-key triggers do, so that a writer
  *	  needs only INSERT on omnichannel.interaction.  Everything run that way
  *	  (saved plans, and the functions they call) runs under
- *	  search_path = pg_catalog, pg_temp and names every object with its
+ *	  a search path of pg_catalog alone and names every object with its
  *	  schema, so that nothing the writer can create (a temporary type or
  *	  table, a function in a schema of its own) is ever resolved by it,
  *	  however warm the plan cache.  See docs/security.md.
@@ -36,6 +36,8 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
 #include "commands/trigger.h"
@@ -46,16 +48,13 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
-#include "utils/guc.h"
+#include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
 #include "pg/omnichannel.h"
 
 PG_FUNCTION_INFO_V1(oc_check_trigger_table);
-
-/* The search_path of everything run with the owner's rights. */
-#define OC_PINNED_SEARCH_PATH "pg_catalog, pg_temp"
 
 /* The schema of the installed extension, as last looked up (or invalid). */
 static Oid	extension_nsp = InvalidOid;
@@ -203,25 +202,36 @@ oc_check_sql_version(void)
  * Run as owner from here on: its user id (local to this code, with row
  * security not forced, as for the checks of a foreign key; not a
  * security-restricted operation, which could not queue the deferred
- * foreign-key checks of the rows written) and the pinned search_path.  Undone by oc_owner_leave, or by
- * the abort of the (sub)transaction on an error.
+ * foreign-key checks of the rows written) and the pinned search path:
+ * pg_catalog alone, the temporary schema not even after it.  The path is
+ * pushed as an override (namespace.c), which costs a list copy instead of
+ * a search_path setting's parse and recomputation on every row; while it
+ * is in force the SET search_path of the functions called is not applied,
+ * and every one of them names all it uses with its schema anyway.  Undone
+ * by oc_owner_leave, or by the abort of the (sub)transaction on an error.
  */
 void
 oc_owner_enter(OcOwnerContext *ctx, Oid owner)
 {
+	static OverrideSearchPath pinned = {NIL, false, false};
+
+	if (pinned.schemas == NIL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		pinned.schemas = list_make1_oid(PG_CATALOG_NAMESPACE);
+		MemoryContextSwitchTo(old);
+	}
 	GetUserIdAndSecContext(&ctx->userid, &ctx->sec_context);
 	SetUserIdAndSecContext(owner, ctx->sec_context | SECURITY_LOCAL_USERID_CHANGE |
 						   SECURITY_NOFORCE_RLS);
-	ctx->guc_nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", OC_PINNED_SEARCH_PATH,
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE,
-							 true, 0, false);
+	PushOverrideSearchPath(&pinned);
 }
 
-/* Back to the caller's user id and search_path. */
+/* Back to the caller's user id and search path. */
 void
 oc_owner_leave(OcOwnerContext *ctx)
 {
-	AtEOXact_GUC(true, ctx->guc_nest);
+	PopOverrideSearchPath();
 	SetUserIdAndSecContext(ctx->userid, ctx->sec_context);
 }

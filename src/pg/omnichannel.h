@@ -22,7 +22,6 @@ typedef struct OcOwnerContext
 {
 	Oid			userid;			/* the caller's, restored on leave */
 	int			sec_context;
-	int			guc_nest;		/* GUC nest level of the pinned search_path */
 } OcOwnerContext;
 
 extern bool oc_is_own_table(Relation rel, const char *table);
