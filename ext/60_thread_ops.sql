@@ -58,6 +58,50 @@ COMMENT ON TRIGGER thread_event_append_only ON omnichannel.thread_event IS
 
 -- Shared helpers -----------------------------------------------------------------
 
+-- A thread's queue facts from all its interactions, by the server-free
+-- core's rules (src/pg/queue_facts.c): the one definition ingest applies as
+-- rows arrive, applied again after anything that rewrites a history.
+CREATE OR REPLACE FUNCTION omnichannel.thread_queue_facts(threads bigint[])
+RETURNS TABLE (thread_id bigint, first_inbound_at timestamptz, first_response_at timestamptz,
+               last_inbound_at timestamptz, last_outbound_at timestamptz,
+               waiting_since timestamptz, waiting_channel omnichannel.channel, queue text)
+AS 'MODULE_PATHNAME', 'oc_thread_queue_facts'
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION omnichannel.thread_queue_facts(bigint[]) IS
+    'The queue-fact columns of threads (first and last customer message and reply, first response, waiting since, waiting channel, queue) recomputed from all their interactions by the rules ingest applies; a row per thread that has interactions';
+
+CREATE OR REPLACE FUNCTION omnichannel.refresh_queue_facts(threads bigint[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH f AS (
+        SELECT u.id, f.first_inbound_at, f.first_response_at, f.last_inbound_at,
+               f.last_outbound_at, f.waiting_since, f.waiting_channel, f.queue
+          FROM (SELECT DISTINCT x.id FROM pg_catalog.unnest($1) AS x(id)) AS u
+          LEFT JOIN omnichannel.thread_queue_facts($1) AS f ON f.thread_id = u.id),
+    changed AS (
+        UPDATE omnichannel.thread AS t
+           SET first_inbound_at = f.first_inbound_at, first_response_at = f.first_response_at,
+               last_inbound_at = f.last_inbound_at, last_outbound_at = f.last_outbound_at,
+               -- a solved or closed thread waits for nobody (sla_status_change)
+               waiting_since = CASE WHEN t.status IN ('solved', 'closed') THEN NULL
+                                    ELSE f.waiting_since END,
+               waiting_channel = f.waiting_channel, queue = f.queue
+          FROM f
+         WHERE t.id = f.id
+           AND (t.first_inbound_at, t.first_response_at, t.last_inbound_at, t.last_outbound_at,
+                t.waiting_since, t.waiting_channel, t.queue)
+               IS DISTINCT FROM
+               (f.first_inbound_at, f.first_response_at, f.last_inbound_at, f.last_outbound_at,
+                CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.waiting_since END,
+                f.waiting_channel, f.queue)
+        RETURNING t.id)
+    SELECT pg_catalog.count(*) FROM changed
+$$;
+COMMENT ON FUNCTION omnichannel.refresh_queue_facts(bigint[]) IS
+    'Writes thread_queue_facts() into the threads whose stored facts differ (a solved or closed thread waits for nobody); returns how many changed (ingest calls it for threads a late row reached; refresh_thread for every operator change)';
+
 CREATE OR REPLACE FUNCTION omnichannel.refresh_thread(thread bigint)
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -103,43 +147,13 @@ BEGIN
         RAISE EXCEPTION 'thread % does not exist', v_thread
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    -- the queue facts (ext/85_sla.sql) from the customer-visible messages;
+    -- the queue facts, recomputed by the rules ingest applies (the C core);
     -- the SLA clocks are left as they ran
-    UPDATE omnichannel.thread AS t
-       SET first_inbound_at = f.first_in, last_inbound_at = f.last_in,
-           last_outbound_at = f.last_out,
-           first_response_at = r.first_reply,
-           waiting_since = CASE WHEN f.last_in > COALESCE(f.last_out, '-infinity') THEN w.streak END,
-           waiting_channel = COALESCE(f.last_in_channel, t.waiting_channel),
-           queue = COALESCE(f.last_queue, t.queue)
-      FROM (SELECT min(i.occurred_at) FILTER (WHERE i.direction = 'inbound') AS first_in,
-                   max(i.occurred_at) FILTER (WHERE i.direction = 'inbound') AS last_in,
-                   max(i.occurred_at) FILTER (WHERE i.direction = 'outbound') AS last_out,
-                   (array_agg(i.channel ORDER BY i.occurred_at DESC, i.id DESC)
-                        FILTER (WHERE i.direction = 'inbound'))[1] AS last_in_channel,
-                   (array_agg(i.queue ORDER BY i.occurred_at DESC, i.id DESC)
-                        FILTER (WHERE i.direction = 'inbound' AND i.queue IS NOT NULL))[1] AS last_queue
-              FROM omnichannel.interaction AS i
-             WHERE i.thread_id = v_thread) AS f,
-           LATERAL (SELECT min(o.occurred_at) AS first_reply
-                      FROM omnichannel.interaction AS o
-                     WHERE o.thread_id = v_thread AND o.direction = 'outbound'
-                       AND o.occurred_at >= f.first_in) AS r,
-           LATERAL (SELECT min(i.occurred_at) AS streak
-                      FROM omnichannel.interaction AS i
-                     WHERE i.thread_id = v_thread AND i.direction = 'inbound'
-                       AND i.occurred_at > COALESCE(f.last_out, '-infinity')) AS w
-     WHERE t.id = v_thread
-       AND (t.first_inbound_at, t.last_inbound_at, t.last_outbound_at, t.first_response_at,
-            t.waiting_since, t.waiting_channel, t.queue)
-           IS DISTINCT FROM
-           (f.first_in, f.last_in, f.last_out, r.first_reply,
-            CASE WHEN f.last_in > COALESCE(f.last_out, '-infinity') THEN w.streak END,
-            COALESCE(f.last_in_channel, t.waiting_channel), COALESCE(f.last_queue, t.queue));
+    PERFORM omnichannel.refresh_queue_facts(ARRAY[v_thread]);
 END
 $$;
 COMMENT ON FUNCTION omnichannel.refresh_thread(bigint) IS
-    'Recomputes a thread''s opened_at, last_activity_at, channels, subject and queue facts (first and last customer message, first reply, waiting since) from its interactions (an empty thread keeps its times and subject); SLA clocks are not re-derived';
+    'Recomputes a thread''s opened_at, last_activity_at, channels, subject and queue facts (refresh_queue_facts) from its interactions (an empty thread keeps its times and subject); SLA clocks are not re-derived';
 
 -- Takes the operation lock and checks the isolation level (internal).
 CREATE OR REPLACE FUNCTION omnichannel.thread_ops_lock()

@@ -158,3 +158,28 @@ oc_qf_classify(oc_qf_event *ev, size_t n, const oc_qf_prior *prior, oc_qf_facts 
 		}
 	}
 }
+
+/*
+ * The columns of a thread whose whole history the facts cover.  A reply
+ * before the first customer message (a thread the company opened) answers
+ * nothing; the customer waits when it spoke last, since the message that
+ * began its current streak.
+ */
+void
+oc_qf_columns_of(const oc_qf_facts *f, oc_qf_columns *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->has_first_in = f->has_first_in;
+	c->first_in = f->first_in;
+	c->has_first_response = f->has_first_reply && f->has_first_in &&
+		f->first_reply >= f->first_in;
+	c->first_response = c->has_first_response ? f->first_reply : 0;
+	c->has_last_in = f->has_last_in;
+	c->last_in = f->last_in;
+	c->has_last_out = f->has_last_out;
+	c->last_out = f->last_out;
+	c->waiting = !f->ends_with_reply && f->has_streak_start;
+	c->waiting_since = c->waiting ? f->streak_start : 0;
+	c->waiting_row = f->last_in_row;
+	c->queue_row = f->last_queue_row;
+}

@@ -85,11 +85,36 @@ typedef struct oc_qf_facts
 	int32_t		last_queue_row; /* row of the latest one naming a queue, or -1 */
 } oc_qf_facts;
 
+/*
+ * A thread's queue-fact columns, from the facts of its whole history (its
+ * events classified against an empty prior): what omnichannel.thread holds
+ * in first_inbound_at, first_response_at, last_inbound_at,
+ * last_outbound_at, waiting_since, and which rows give waiting_channel and
+ * queue.  The one definition of those columns (docs/sla.md): ingest writes
+ * new threads with it, and thread_queue_facts() recomputes any thread.
+ */
+typedef struct oc_qf_columns
+{
+	bool		has_first_in;
+	int64_t		first_in;		/* first_inbound_at */
+	bool		has_first_response;
+	int64_t		first_response; /* first_response_at: the first reply to a waiting customer */
+	bool		has_last_in;
+	int64_t		last_in;		/* last_inbound_at */
+	bool		has_last_out;
+	int64_t		last_out;		/* last_outbound_at */
+	bool		waiting;
+	int64_t		waiting_since;	/* the start of the customer's current wait */
+	int32_t		waiting_row;	/* row of the latest customer message (waiting_channel), or -1 */
+	int32_t		queue_row;		/* row of the latest one naming a queue (queue), or -1 */
+} oc_qf_columns;
+
 extern bool oc_qf_live_channel(const char *channel);
 extern int	oc_qf_row_events(oc_qf_direction direction, bool live_session,
 							 int64_t at, const oc_qf_prior *prior, bool inbound[2]);
 extern void oc_qf_sort(oc_qf_event *events, size_t n);
 extern void oc_qf_classify(oc_qf_event *events, size_t n, const oc_qf_prior *prior,
 						   oc_qf_facts *facts);
+extern void oc_qf_columns_of(const oc_qf_facts *facts, oc_qf_columns *columns);
 
 #endif							/* OC_QUEUE_FACTS_H */

@@ -1,0 +1,279 @@
+/*-------------------------------------------------------------------------
+ *
+ * ingest_settings.c
+ *	  The DBA's settings ingest applies, read once per transaction: the
+ *	  stitching windows per channel (stitch_setting over the built-in
+ *	  defaults), the enabled business-key patterns, the identity block list.
+ *
+ * A change to them applies to transactions that start after it commits
+ * (docs/stitching.md).  They are read at their first use in a transaction
+ * into one object in the transaction's memory, forgotten when it ends
+ * (ingest_state.c calls oc_ingest_settings_forget from its callback).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "pg/ingest.h"
+#include "pg/lookup_key.h"
+
+/* An enabled business-key pattern. */
+typedef struct KeyPattern
+{
+	char	   *name;
+	text	   *pattern;
+} KeyPattern;
+
+typedef struct IngestSettings
+{
+	MemoryContext cxt;			/* all of it, a child of the transaction's memory */
+	bool		have_windows;
+	oc_stitch_windows windows[OC_MAX_CHANNELS]; /* per oc_ingest.channel_oid */
+	int64		max_recency;	/* the largest recency window of any channel */
+	bool		have_patterns;
+	KeyPattern *patterns;
+	int			npatterns;
+	bool		have_blocks;
+	text	  **blocks;			/* identity_blocklist patterns */
+	int			nblocks;
+} IngestSettings;
+
+static IngestSettings *settings = NULL;
+
+/* The transaction's settings object (its parts are read when first used). */
+static IngestSettings *
+current(void)
+{
+	if (settings == NULL)
+	{
+		MemoryContext cxt = AllocSetContextCreate(TopTransactionContext,
+												  "omnichannel settings",
+												  ALLOCSET_SMALL_SIZES);
+
+		settings = MemoryContextAllocZero(cxt, sizeof(IngestSettings));
+		settings->cxt = cxt;
+	}
+	return settings;
+}
+
+/* The transaction ended: its memory, and the settings in it, are gone. */
+void
+oc_ingest_settings_forget(void)
+{
+	settings = NULL;
+}
+
+/* Microseconds of a window interval (months are refused by the table's CHECK). */
+static int64
+interval_usecs(Interval *iv)
+{
+	return iv->time + (int64) iv->day * USECS_PER_DAY + (int64) iv->month * 30 * USECS_PER_DAY;
+}
+
+/* The stitching windows in force per channel: the overrides over the defaults. */
+static IngestSettings *
+load_windows(void)
+{
+	IngestSettings *s = current();
+
+	if (s->have_windows)
+		return s;
+	memcpy(s->windows, oc_ingest.channel_windows, sizeof(s->windows));
+	SPI_connect();
+	if (SPI_execute("SELECT channel, recency_window, subject_window, reopen_window "
+					"  FROM omnichannel.stitch_setting", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.stitch_setting");
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Oid			channel = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+
+		for (int i = 0; i < oc_ingest.nchannels; i++)
+		{
+			Datum		d;
+
+			if (oc_ingest.channel_oid[i] != channel)
+				continue;
+			d = SPI_getbinval(tup, desc, 2, &isnull);
+			if (!isnull)
+				s->windows[i].recency = interval_usecs(DatumGetIntervalP(d));
+			d = SPI_getbinval(tup, desc, 3, &isnull);
+			if (!isnull)
+				s->windows[i].subject = interval_usecs(DatumGetIntervalP(d));
+			d = SPI_getbinval(tup, desc, 4, &isnull);
+			if (!isnull)
+				s->windows[i].reopen = interval_usecs(DatumGetIntervalP(d));
+		}
+	}
+	SPI_finish();
+	s->max_recency = 0;
+	for (int i = 0; i < oc_ingest.nchannels; i++)
+		s->max_recency = Max(s->max_recency, s->windows[i].recency);
+	s->have_windows = true;
+	return s;
+}
+
+/* Stitching windows of a channel in this transaction. */
+oc_stitch_windows
+oc_ingest_windows(Datum channel)
+{
+	IngestSettings *s = load_windows();
+	oc_stitch_windows none = {0, 0, OC_STITCH_REOPEN_WINDOW};
+
+	for (int i = 0; i < oc_ingest.nchannels; i++)
+		if (oc_ingest.channel_oid[i] == DatumGetObjectId(channel))
+			return s->windows[i];
+	return none;
+}
+
+/* The largest recency window of any channel in this transaction. */
+int64
+oc_ingest_max_recency(void)
+{
+	return load_windows()->max_recency;
+}
+
+/*
+ * Does the contact point match the block list (identity_blocklist: the
+ * built-in patterns and the DBA's)?  A blocked one never links customers.
+ */
+bool
+oc_ingest_contact_blocked(Datum contact)
+{
+	IngestSettings *s = current();
+
+	if (!s->have_blocks)
+	{
+		MemoryContext old;
+
+		SPI_connect();
+		if (SPI_execute("SELECT pattern FROM omnichannel.identity_blocklist", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read omnichannel.identity_blocklist");
+		old = MemoryContextSwitchTo(s->cxt);
+		s->blocks = palloc(sizeof(text *) * Max(SPI_processed, 1));
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+
+			s->blocks[i] = DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+														   SPI_tuptable->tupdesc, 1, &isnull));
+		}
+		s->nblocks = (int) SPI_processed;
+		MemoryContextSwitchTo(old);
+		SPI_finish();
+		s->have_blocks = true;
+	}
+	/* the stored contact point is its text form, kind:value */
+	for (int i = 0; i < s->nblocks; i++)
+		if (DatumGetBool(DirectFunctionCall2Coll(texticregexeq, DEFAULT_COLLATION_OID, contact,
+												 PointerGetDatum(s->blocks[i]))))
+			return true;
+	return false;
+}
+
+/* The enabled business-key patterns, in name order. */
+static IngestSettings *
+load_patterns(void)
+{
+	IngestSettings *s = current();
+	MemoryContext old;
+
+	if (s->have_patterns)
+		return s;
+	SPI_connect();
+	if (SPI_execute("SELECT name, pattern FROM omnichannel.business_key_pattern "
+					" WHERE enabled ORDER BY name", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.business_key_pattern");
+	old = MemoryContextSwitchTo(s->cxt);
+	s->patterns = palloc0(sizeof(KeyPattern) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		s->patterns[i].name = TextDatumGetCString(SPI_getbinval(SPI_tuptable->vals[i],
+																SPI_tuptable->tupdesc, 1, &isnull));
+		s->patterns[i].pattern = DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
+																 SPI_tuptable->tupdesc, 2, &isnull));
+	}
+	s->npatterns = (int) SPI_processed;
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	s->have_patterns = true;
+	return s;
+}
+
+/* substring(s FROM pattern): the first group or the whole match, or NULL. */
+static char *
+pattern_match(Datum s, text *pattern)
+{
+	LOCAL_FCINFO(fcinfo, 2);
+	Datum		result;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 2, DEFAULT_COLLATION_OID, NULL, NULL);
+	fcinfo->args[0].value = s;
+	fcinfo->args[0].isnull = false;
+	fcinfo->args[1].value = PointerGetDatum(pattern);
+	fcinfo->args[1].isnull = false;
+	result = textregexsubstr(fcinfo);
+	if (fcinfo->isnull)
+		return NULL;
+	return TextDatumGetCString(result);
+}
+
+/* Is name already among the first n keys? */
+bool
+oc_ingest_has_key(const BizKey *keys, int n, const char *name)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Add to keys[0..n) the first match of each enabled pattern whose name is
+ * not there yet, in the first of texts[] (NULL entries skipped) that has
+ * one; at most OC_MAX_KEYS in all.  Values are in their look-up form.
+ * Returns the new count.
+ */
+int
+oc_ingest_pattern_keys(Datum *texts, int ntexts, BizKey *keys, int n)
+{
+	IngestSettings *s = load_patterns();
+
+	for (int p = 0; p < s->npatterns && n < OC_MAX_KEYS; p++)
+	{
+		if (oc_ingest_has_key(keys, n, s->patterns[p].name))
+			continue;
+		for (int w = 0; w < ntexts; w++)
+		{
+			char	   *value;
+
+			if (texts[w] == (Datum) 0)
+				continue;
+			value = pattern_match(texts[w], s->patterns[p].pattern);
+			if (value != NULL && value[0] != '\0')
+			{
+				keys[n].name = s->patterns[p].name;
+				keys[n].value = oc_lookup_key_cstring(value, strlen(value));
+				n++;
+				break;
+			}
+		}
+	}
+	return n;
+}
+
+/* Are any business-key patterns enabled in this transaction? */
+bool
+oc_ingest_have_patterns(void)
+{
+	return load_patterns()->npatterns > 0;
+}
