@@ -157,6 +157,43 @@ test_waiting_thread(void)
 	CHECK(!f.ends_with_reply && f.first_in_row == -1, "no events, no facts");
 }
 
+/* A whole history's columns (oc_qf_columns_of). */
+static void
+test_columns(void)
+{
+	oc_qf_prior p = prior_none();
+	oc_qf_facts f;
+	oc_qf_columns c;
+	oc_qf_event a[4];
+
+	/* the company writes first, the customer twice, then a reply, then again */
+	a[0] = ev(1, 5, false, 0);
+	a[1] = ev(2, 10, true, 0);
+	a[2] = ev(3, 20, false, 0);
+	a[3] = ev(4, 30, true, 0);
+	oc_qf_classify(a, 4, &p, &f);
+	oc_qf_columns_of(&f, &c);
+	CHECK(c.has_first_in && c.first_in == 10 * MIN, "first customer message");
+	CHECK(c.has_first_response && c.first_response == 20 * MIN,
+		  "first response: the reply after it, not the company's opening message");
+	CHECK(c.waiting && c.waiting_since == 30 * MIN, "waiting since the unanswered message");
+	CHECK_INT(c.waiting_row, 4, "waiting channel from the latest customer message");
+
+	/* a reply before any customer message answers nothing */
+	oc_qf_classify(a, 1, &p, &f);
+	oc_qf_columns_of(&f, &c);
+	CHECK(!c.has_first_in && !c.has_first_response && !c.waiting,
+		  "a thread the company opened: no first response, nobody waits");
+
+	/* a live session is answered */
+	a[0] = ev(1, 10, true, 0);
+	a[1] = ev(1, 10, false, 1);
+	oc_qf_classify(a, 2, &p, &f);
+	oc_qf_columns_of(&f, &c);
+	CHECK(c.has_first_response && c.first_response == 10 * MIN && !c.waiting,
+		  "a call an agent took is answered at once");
+}
+
 int
 main(void)
 {
@@ -164,5 +201,6 @@ main(void)
 	test_sort();
 	test_conversation();
 	test_waiting_thread();
+	test_columns();
 	return unit_done();
 }
