@@ -4,38 +4,55 @@
 -- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
--- Append-only audit tables (thread_event here, sla_event in ext/85_sla.sql):
--- the trigger's arguments are the refusal's message and hint.
+-- Append-only audit tables (thread_event, sla_event, identity_event,
+-- erasure_event): one trigger function.  Its arguments are the refusal's
+-- message and hint, then the changes the table allows (its allow-list):
+--   move    only customer_id changes (merge_customers moves events)
+--   undo    undone_by is set, once, and nothing else (unmerge)
+--   redact  the privacy redaction of an erased customer's event, by the
+--           table's owner (forget_customer runs as it): reason cleared,
+--           details replaced by privacy_redact_jsonb(details), nothing else
+-- Everything else, and every DELETE, is refused.
 CREATE OR REPLACE FUNCTION omnichannel.audit_append_only()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_new   jsonb;
+    v_old   jsonb;
+    v_allow text[];
 BEGIN
-    PERFORM omnichannel.check_trigger_table('audit_append_only', TG_RELID, 'thread_event', 'sla_event');
-    -- the only change allowed is customer_id (customers merged)
-    IF TG_OP = 'UPDATE'
-       AND pg_catalog.to_jsonb(NEW) - 'customer_id' = pg_catalog.to_jsonb(OLD) - 'customer_id'
-    THEN
-        RETURN NEW;
-    END IF;
-    -- ... and the privacy redaction of an erased customer's event (see
-    -- ext/89_privacy.sql): only by the table's owner (forget_customer runs
-    -- as it, SECURITY DEFINER), reason cleared and details replaced by
-    -- privacy_redact_jsonb(details), nothing else changed
-    -- (the owner test first and on its own: other roles may not read customer)
-    IF TG_OP = 'UPDATE'
-       AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
-              FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
-    THEN
-        IF pg_catalog.to_jsonb(NEW) - 'reason' - 'details' = pg_catalog.to_jsonb(OLD) - 'reason' - 'details'
-           AND coalesce(pg_catalog.to_jsonb(NEW) -> 'reason', 'null'::jsonb) = 'null'::jsonb
-           AND (pg_catalog.to_jsonb(NEW) -> 'details')
-               IS NOT DISTINCT FROM omnichannel.privacy_redact_jsonb(pg_catalog.to_jsonb(OLD) -> 'details')
-           AND EXISTS (SELECT FROM omnichannel.customer AS c
-                        WHERE c.id = OLD.customer_id AND c.erased_at IS NOT NULL)
-        THEN
+    PERFORM omnichannel.check_trigger_table('audit_append_only', TG_RELID,
+                                            'thread_event', 'sla_event', 'identity_event', 'erasure_event');
+    IF TG_OP = 'UPDATE' THEN
+        v_new := pg_catalog.to_jsonb(NEW);
+        v_old := pg_catalog.to_jsonb(OLD);
+        v_allow := TG_ARGV[2:];
+        IF 'move' = ANY (v_allow) AND v_new - 'customer_id' = v_old - 'customer_id' THEN
             RETURN NEW;
+        END IF;
+        IF 'undo' = ANY (v_allow) AND v_old -> 'undone_by' = 'null'::jsonb
+           AND v_new -> 'undone_by' <> 'null'::jsonb
+           AND v_new - 'undone_by' = v_old - 'undone_by' THEN
+            RETURN NEW;
+        END IF;
+        -- (the owner test first and on its own: other roles may not read customer)
+        IF 'redact' = ANY (v_allow)
+           AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
+                  FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
+        THEN
+            IF v_new - 'reason' - 'details' = v_old - 'reason' - 'details'
+               AND coalesce(v_new -> 'reason', 'null'::jsonb) = 'null'::jsonb
+               AND (v_new -> 'details')
+                   IS NOT DISTINCT FROM omnichannel.privacy_redact_jsonb(v_old -> 'details')
+               AND EXISTS (SELECT FROM omnichannel.customer AS c
+                            WHERE c.id IN ((v_old ->> 'customer_id')::bigint,
+                                           (v_old ->> 'other_customer_id')::bigint)
+                              AND c.erased_at IS NOT NULL)
+            THEN
+                RETURN NEW;
+            END IF;
         END IF;
     END IF;
     RAISE EXCEPTION '%', TG_ARGV[0]
@@ -46,13 +63,14 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.audit_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on an audit table (except changing customer_id when customers are merged, and the privacy redaction of an erased customer''s event by the table''s owner: reason cleared, details redacted); arguments: the message and the hint';
+    'Trigger: refuses UPDATE and DELETE on an audit table except the changes its arguments allow after the message and the hint: move (only customer_id changes), undo (undone_by set once), redact (the privacy redaction of an erased customer''s event by the table''s owner)';
 
 CREATE OR REPLACE TRIGGER thread_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.thread_event
     FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
         'thread events are append-only',
-        'Record a correcting operation (move_interaction, split_thread, merge_threads) instead.');
+        'Record a correcting operation (move_interaction, split_thread, merge_threads) instead.',
+        'move', 'redact');
 COMMENT ON TRIGGER thread_event_append_only ON omnichannel.thread_event IS
     'Keeps the audit trail append-only';
 

@@ -4,57 +4,12 @@
 -- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION omnichannel.identity_event_append_only()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    PERFORM omnichannel.check_trigger_table('identity_event_append_only', TG_RELID, 'identity_event');
-    -- the only change allowed is recording, once, the unmerge that undid a merge
-    IF TG_OP = 'UPDATE' AND OLD.undone_by IS NULL AND NEW.undone_by IS NOT NULL
-       AND (NEW.id, NEW.occurred_at, NEW.actor, NEW.action, NEW.customer_id,
-            NEW.other_customer_id, NEW.reason, NEW.details)
-           IS NOT DISTINCT FROM
-           (OLD.id, OLD.occurred_at, OLD.actor, OLD.action, OLD.customer_id,
-            OLD.other_customer_id, OLD.reason, OLD.details)
-    THEN
-        RETURN NEW;
-    END IF;
-    -- ... and the privacy redaction of an event of an erased customer (see
-    -- ext/89_privacy.sql): only by the table's owner (forget_customer runs
-    -- as it, SECURITY DEFINER), reason cleared and details replaced by
-    -- privacy_redact_jsonb(details), nothing else changed
-    -- (the owner test first and on its own: other roles may not read customer)
-    IF TG_OP = 'UPDATE'
-       AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
-              FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
-    THEN
-        IF NEW.reason IS NULL
-           AND (NEW.id, NEW.occurred_at, NEW.actor, NEW.action, NEW.customer_id,
-                NEW.other_customer_id, NEW.undone_by)
-               IS NOT DISTINCT FROM
-               (OLD.id, OLD.occurred_at, OLD.actor, OLD.action, OLD.customer_id,
-                OLD.other_customer_id, OLD.undone_by)
-           AND NEW.details IS NOT DISTINCT FROM omnichannel.privacy_redact_jsonb(OLD.details)
-           AND EXISTS (SELECT FROM omnichannel.customer AS c
-                        WHERE c.id IN (OLD.customer_id, OLD.other_customer_id)
-                          AND c.erased_at IS NOT NULL)
-        THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    RAISE EXCEPTION 'identity events are append-only'
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s of event %s of omnichannel.identity_event was refused.', TG_OP, OLD.id),
-              HINT = 'Undo a merge with omnichannel.unmerge(event).';
-END
-$$;
-COMMENT ON FUNCTION omnichannel.identity_event_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on identity_event, except setting undone_by once, and the privacy redaction of an erased customer''s event by the table''s owner (reason cleared, details redacted)';
 CREATE OR REPLACE TRIGGER identity_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.identity_event
-    FOR EACH ROW EXECUTE FUNCTION omnichannel.identity_event_append_only();
+    FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
+        'identity events are append-only',
+        'Undo a merge with omnichannel.unmerge(event).',
+        'undo', 'redact');
 COMMENT ON TRIGGER identity_event_append_only ON omnichannel.identity_event IS
     'Keeps the identity log append-only';
 

@@ -38,11 +38,44 @@ CREATE OR REPLACE TRIGGER sla_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.sla_event
     FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
         'SLA events are append-only',
-        'Change the policy or the calendar and run omnichannel.recompute_sla() instead.');
+        'Change the policy or the calendar and run omnichannel.recompute_sla() instead.',
+        'move', 'redact');
 COMMENT ON TRIGGER sla_event_append_only ON omnichannel.sla_event IS
     'Keeps the SLA log append-only';
 
 -- Helpers ---------------------------------------------------------------------------
+
+-- The one definition of which policy applies: the first active match in
+-- position order.  No SET clause, so that the set-wise callers (sla_ingest,
+-- recompute_sla) get it inlined; every name and operator is qualified.
+CREATE OR REPLACE FUNCTION omnichannel.sla_policy_match(channel omnichannel.channel,
+                                                        priority omnichannel.priority,
+                                                        customer_attributes jsonb)
+RETURNS TABLE (policy_id integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p.id
+      FROM omnichannel.sla_policy AS p
+     WHERE p.active
+       AND (p.channels IS NULL OR $1 OPERATOR(pg_catalog.=) ANY (p.channels))
+       AND (p.priorities IS NULL OR $2 OPERATOR(pg_catalog.=) ANY (p.priorities))
+       AND (p.customer_match IS NULL
+            OR COALESCE($3, '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.@>) p.customer_match)
+     ORDER BY p.position, p.id
+     LIMIT 1
+$$;
+COMMENT ON FUNCTION omnichannel.sla_policy_match(omnichannel.channel, omnichannel.priority, jsonb) IS
+    'The SLA policy that applies, as a row (none: no row): the first active policy in position order whose channels, priorities and customer_match hold; the one definition sla_policy_for, ingest and recompute_sla use';
+
+-- Is any policy active?  (Ingest moves clocks only then, or while some run.)
+CREATE OR REPLACE FUNCTION omnichannel.sla_any_policy_active()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT EXISTS (SELECT FROM omnichannel.sla_policy AS p WHERE p.active)
+$$;
+COMMENT ON FUNCTION omnichannel.sla_any_policy_active() IS
+    'Whether any SLA policy is active (ingest starts clocks only then)';
 
 CREATE OR REPLACE FUNCTION omnichannel.sla_policy_for(channel omnichannel.channel,
                                           priority omnichannel.priority,
@@ -51,14 +84,7 @@ RETURNS integer
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT p.id
-      FROM omnichannel.sla_policy AS p
-     WHERE p.active
-       AND (p.channels IS NULL OR $1 = ANY (p.channels))
-       AND (p.priorities IS NULL OR $2 = ANY (p.priorities))
-       AND (p.customer_match IS NULL OR COALESCE($3, '{}'::jsonb) @> p.customer_match)
-     ORDER BY p.position, p.id
-     LIMIT 1
+    SELECT m.policy_id FROM omnichannel.sla_policy_match($1, $2, $3) AS m
 $$;
 COMMENT ON FUNCTION omnichannel.sla_policy_for(omnichannel.channel, omnichannel.priority, jsonb) IS
     'The SLA policy that applies to a thread started on channel, with priority, for a customer with these attributes: the first active match in position order, or NULL';
@@ -492,7 +518,7 @@ DECLARE
     v_any_policy boolean;
     v_clocks boolean;
 BEGIN
-    v_any_policy := EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.active);
+    v_any_policy := omnichannel.sla_any_policy_active();
     v_clocks := v_any_policy OR EXISTS (
         SELECT 1 FROM omnichannel.sla_clock AS c
          WHERE c.thread_id = ANY (e_thread) AND c.stopped_at IS NULL);
@@ -573,12 +599,9 @@ BEGIN
     pol AS MATERIALIZED (
         SELECT f.thread, t.status,
                COALESCE(t.sla_policy_id,
-                        (SELECT p.id FROM omnichannel.sla_policy AS p
-                          WHERE p.active
-                            AND (p.channels IS NULL OR f.first_channel = ANY (p.channels))
-                            AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
-                            AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
-                          ORDER BY p.position, p.id LIMIT 1)) AS policy
+                        (SELECT m.policy_id
+                           FROM omnichannel.sla_policy_match(f.first_channel, t.priority,
+                                                             cu.attributes) AS m)) AS policy
           FROM (SELECT DISTINCT ON (s.thread) s.thread, s.first_channel FROM starts AS s) AS f
           JOIN omnichannel.thread AS t ON t.id = f.thread
           JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
@@ -706,13 +729,10 @@ BEGIN
     IF recompute_sla.rematch THEN
         WITH m AS (
             SELECT t.id,
-                   (SELECT p.id FROM omnichannel.sla_policy AS p
-                     WHERE p.active
-                       AND (p.channels IS NULL
-                            OR COALESCE(fc.channel, t.waiting_channel, t.channels[1]) = ANY (p.channels))
-                       AND (p.priorities IS NULL OR t.priority = ANY (p.priorities))
-                       AND (p.customer_match IS NULL OR cu.attributes @> p.customer_match)
-                     ORDER BY p.position, p.id LIMIT 1) AS new_policy
+                   (SELECT m.policy_id
+                      FROM omnichannel.sla_policy_match(
+                               COALESCE(fc.channel, t.waiting_channel, t.channels[1]),
+                               t.priority, cu.attributes) AS m) AS new_policy
               FROM omnichannel.thread AS t
               JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
               -- the channel of the message that started the first clock

@@ -40,24 +40,11 @@ $$;
 COMMENT ON FUNCTION omnichannel.privacy_redact_jsonb(jsonb) IS
     'Redacts JSON evidence (stitch_evidence, audit details): keeps its shape, object keys, numbers, booleans and the strings of the keys via, follow_up_via, previous_reason, absorbed_status, action, by, token and key; every other string becomes null';
 
-CREATE OR REPLACE FUNCTION omnichannel.erasure_event_append_only()
-RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    PERFORM omnichannel.check_trigger_table('erasure_event_append_only', TG_RELID, 'erasure_event');
-    RAISE EXCEPTION 'erasure events are append-only'
-        USING ERRCODE = 'object_not_in_prerequisite_state',
-              DETAIL = pg_catalog.format('%s of event %s of omnichannel.erasure_event was refused.', TG_OP, OLD.id),
-              HINT = 'The erasure log records what was erased; it is never changed.';
-END
-$$;
-COMMENT ON FUNCTION omnichannel.erasure_event_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on erasure_event';
 CREATE OR REPLACE TRIGGER erasure_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.erasure_event
-    FOR EACH ROW EXECUTE FUNCTION omnichannel.erasure_event_append_only();
+    FOR EACH ROW EXECUTE FUNCTION omnichannel.audit_append_only(
+        'erasure events are append-only',
+        'The erasure log records what was erased; it is never changed.');
 COMMENT ON TRIGGER erasure_event_append_only ON omnichannel.erasure_event IS
     'Keeps the erasure log append-only';
 

@@ -29,3 +29,8 @@ UPDATE omnichannel.thread_subject AS s
 UPDATE omnichannel.pending_reference AS p
    SET external_id = omnichannel.lookup_key(p.external_id)
  WHERE p.external_id IS DISTINCT FROM omnichannel.lookup_key(p.external_id);
+
+-- The append-only triggers of identity_event and erasure_event now use
+-- audit_append_only() with their allow-lists: the functions of 0.1.0 go.
+DROP FUNCTION omnichannel.identity_event_append_only();
+DROP FUNCTION omnichannel.erasure_event_append_only();

@@ -568,7 +568,7 @@ oc_ingest_ensure_cache(Relation rel)
 
 	/* is any SLA clock running, or could one start? */
 	oc_ingest.sla_active = prepare_plan(
-		"SELECT EXISTS (SELECT FROM omnichannel.sla_policy AS p WHERE p.active) "
+		"SELECT omnichannel.sla_any_policy_active() "
 		"    OR EXISTS (SELECT FROM omnichannel.sla_clock AS c WHERE c.stopped_at IS NULL)",
 		0, NULL);
 
