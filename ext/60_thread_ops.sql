@@ -586,20 +586,22 @@ BEGIN
     DELETE FROM omnichannel.thread_subject AS k WHERE k.customer_id = v_customer;
     DELETE FROM omnichannel.pending_reference AS p WHERE p.customer_id = v_customer;
     DELETE FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;
-    FOR r IN SELECT * FROM unnest(v_rows) AS u ORDER BY u.occurred_at, u.id LOOP
-        INSERT INTO omnichannel.interaction
-               (id, customer_id, thread_id, channel, direction, occurred_at, ended_at, contact,
-                agent, queue, subject, body, external_id, in_reply_to, refs, attributes,
-                stitch_reason, stitch_evidence, created_at)
-        VALUES (r.id, r.customer_id,
-                CASE WHEN r.stitch_reason = 'manual' THEN r.thread_id END,
-                r.channel, r.direction, r.occurred_at, r.ended_at, r.contact,
-                r.agent, r.queue, r.subject, r.body, r.external_id, r.in_reply_to, r.refs,
-                r.attributes,
-                CASE WHEN r.stitch_reason = 'manual' THEN 'manual' END,
-                CASE WHEN r.stitch_reason = 'manual' THEN r.stitch_evidence END,
-                r.created_at);
-    END LOOP;
+    -- one statement, in time order: each row sees the rows before it, as
+    -- row by row, and ingest's statement state is made once
+    INSERT INTO omnichannel.interaction
+           (id, customer_id, thread_id, channel, direction, occurred_at, ended_at, contact,
+            agent, queue, subject, body, external_id, in_reply_to, refs, attributes,
+            stitch_reason, stitch_evidence, created_at)
+    SELECT u.id, u.customer_id,
+           CASE WHEN u.stitch_reason = 'manual' THEN u.thread_id END,
+           u.channel, u.direction, u.occurred_at, u.ended_at, u.contact,
+           u.agent, u.queue, u.subject, u.body, u.external_id, u.in_reply_to, u.refs,
+           u.attributes,
+           CASE WHEN u.stitch_reason = 'manual' THEN 'manual' END,
+           CASE WHEN u.stitch_reason = 'manual' THEN u.stitch_evidence END,
+           u.created_at
+      FROM unnest(v_rows) AS u
+     ORDER BY u.occurred_at, u.id;
 
     -- A thread ingest opened now takes the id of the old thread that held
     -- its earliest interaction, when that one holds nothing but manual
