@@ -497,7 +497,7 @@ COMMENT ON FUNCTION omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[
 
 -- Ingest: the statement's customer-visible interactions move the clocks ---------------
 
--- The ingest statement trigger (interaction_after_statement, src/pg/ingest.c)
+-- The ingest statement trigger (interaction_after_statement, src/pg/ingest_write.c)
 -- classifies the statement's customer-visible interactions per thread
 -- (src/core/queue_facts.c: awaiting, first customer message, the reply that
 -- follows) and hands them here, in (thread, occurred_at, id) order, with the

@@ -4,7 +4,7 @@
 -- threads with their SLA state and effort, the latest interactions, the
 -- handoff context for the next agent).  Every part is an index-driven read;
 -- the per-channel counts come from customer_channel, a rollup the ingest
--- trigger keeps current (src/pg/ingest.c, flush_threads), so that a
+-- trigger keeps current (src/pg/ingest_write.c), so that a
 -- customer with 100,000 interactions is not counted row by row.  See
 -- docs/360.md.
 -- ---------------------------------------------------------------------------
