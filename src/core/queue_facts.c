@@ -55,6 +55,26 @@ oc_qf_row_events(oc_qf_direction direction, bool live_session, int64_t at,
 	return direction == OC_QF_INBOUND && live_session ? 2 : 1;
 }
 
+/* Fill the k events (oc_qf_row_events) of one interaction, inputs only. */
+void
+oc_qf_fill_events(oc_qf_event *out, int k, const bool inbound[2], int64_t thread,
+				  int64_t id, int64_t at, bool has_queue, int32_t row)
+{
+	for (int i = 0; i < k; i++)
+	{
+		oc_qf_event *e = &out[i];
+
+		memset(e, 0, sizeof(*e));
+		e->thread = thread;
+		e->at = at;
+		e->id = id;
+		e->seq = i;
+		e->inbound = inbound[i];
+		e->has_queue = has_queue;
+		e->row = row;
+	}
+}
+
 static int
 cmp_i64(int64_t a, int64_t b)
 {

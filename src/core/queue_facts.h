@@ -112,6 +112,8 @@ typedef struct oc_qf_columns
 extern bool oc_qf_live_channel(const char *channel);
 extern int	oc_qf_row_events(oc_qf_direction direction, bool live_session,
 							 int64_t at, const oc_qf_prior *prior, bool inbound[2]);
+extern void oc_qf_fill_events(oc_qf_event *out, int k, const bool inbound[2], int64_t thread,
+							  int64_t id, int64_t at, bool has_queue, int32_t row);
 extern void oc_qf_sort(oc_qf_event *events, size_t n);
 extern void oc_qf_classify(oc_qf_event *events, size_t n, const oc_qf_prior *prior,
 						   oc_qf_facts *facts);

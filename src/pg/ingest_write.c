@@ -254,25 +254,13 @@ read_events(Tuplestorestate *store, TupleDesc desc, HTAB *threads, HTAB *counts,
 		/* (an over-long queue name is kept in look-up form: it is indexed) */
 		rows[nrows].queue = queue_null ? NULL :
 			DatumGetTextPCopy(oc_lookup_key_datum(queue));
-		for (int i = 0; i < k; i++)
+		if (nevents + k > max_events)
 		{
-			oc_qf_event *e;
-
-			if (nevents == max_events)
-			{
-				max_events *= 2;
-				events = repalloc(events, sizeof(oc_qf_event) * max_events);
-			}
-			e = &events[nevents++];
-			memset(e, 0, sizeof(*e));
-			e->thread = thread;
-			e->at = at;
-			e->id = id;
-			e->seq = i;
-			e->inbound = inbound[i];
-			e->has_queue = !queue_null;
-			e->row = nrows;
+			max_events *= 2;
+			events = repalloc(events, sizeof(oc_qf_event) * max_events);
 		}
+		oc_qf_fill_events(&events[nevents], k, inbound, thread, id, at, !queue_null, nrows);
+		nevents += k;
 		nrows++;
 	}
 	tuplestore_select_read_pointer(store, 0);

@@ -167,19 +167,8 @@ oc_thread_queue_facts(PG_FUNCTION_ARGS)
 				rows[nrows].queue = datumCopy(oc_lookup_key_datum(queue), false, -1);
 				MemoryContextSwitchTo(old);
 			}
-			for (int i = 0; i < k; i++)
-			{
-				oc_qf_event *e = &events[nevents++];
-
-				memset(e, 0, sizeof(*e));
-				e->thread = t;
-				e->at = at;
-				e->id = id;
-				e->seq = i;
-				e->inbound = who[i];
-				e->has_queue = !queue_null;
-				e->row = nrows;
-			}
+			oc_qf_fill_events(&events[nevents], k, who, t, id, at, !queue_null, nrows);
+			nevents += k;
 			nrows++;
 		}
 		SPI_freetuptable(SPI_tuptable);
