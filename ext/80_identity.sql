@@ -377,55 +377,50 @@ COMMENT ON FUNCTION omnichannel.identity_blocked(omnichannel.contact_point) IS
     'Whether a contact point is on the block list (it never links customers)';
 
 -- Called by the ingest trigger for an interaction with attributes->'identifiers'.
-CREATE OR REPLACE FUNCTION omnichannel.link_identifiers(customer bigint, identifiers jsonb, interaction bigint)
+CREATE OR REPLACE FUNCTION omnichannel.link_identifiers(contacts omnichannel.contact_point[],
+                                                        customers bigint[],
+                                                        interactions bigint[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_customer bigint := link_identifiers.customer;
-    v_item     jsonb;
-    v_contact  omnichannel.contact_point;
-    v_owner    bigint;
+    r       record;
+    v_owner bigint;
 BEGIN
-    -- a sender wrote these (a web form, a chat widget): what is not an array
-    -- of valid contact points is ignored, never an error that fails the row
-    -- (the interaction keeps it in attributes)
-    IF jsonb_typeof(identifiers) <> 'array' THEN
-        RETURN;
-    END IF;
-    FOR v_item IN SELECT x FROM jsonb_array_elements(identifiers) AS x LOOP
-        CONTINUE WHEN jsonb_typeof(v_item) <> 'string';
-        v_contact := omnichannel.try_contact_point(v_item #>> '{}');
-        CONTINUE WHEN v_contact IS NULL;
-        CONTINUE WHEN omnichannel.identity_blocked(v_contact);
+    -- in the order the statement's rows carried them
+    FOR r IN SELECT u.contact, u.customer, u.interaction
+               FROM ROWS FROM (unnest(contacts), unnest(customers), unnest(interactions))
+                    WITH ORDINALITY AS u(contact, customer, interaction, n)
+              ORDER BY u.n
+    LOOP
         SELECT i.customer_id INTO v_owner
-          FROM omnichannel.customer_identifier AS i WHERE i.contact OPERATOR(omnichannel.=) v_contact;
+          FROM omnichannel.customer_identifier AS i WHERE i.contact OPERATOR(omnichannel.=) r.contact;
         IF v_owner IS NULL THEN
             INSERT INTO omnichannel.customer_identifier (contact, customer_id)
-            VALUES (v_contact, v_customer)
+            VALUES (r.contact, r.customer)
             ON CONFLICT (contact) DO NOTHING
             RETURNING customer_id INTO v_owner;
             IF v_owner IS NOT NULL THEN
                 INSERT INTO omnichannel.identity_event (action, customer_id, details)
-                VALUES ('link', v_customer,
-                        jsonb_build_object('contact', v_contact::text, 'interaction_id', interaction,
+                VALUES ('link', r.customer,
+                        jsonb_build_object('contact', r.contact::text, 'interaction_id', r.interaction,
                                            'via', 'attributes.identifiers'));
                 CONTINUE;
             END IF;
             SELECT i.customer_id INTO v_owner   -- linked concurrently
-              FROM omnichannel.customer_identifier AS i WHERE i.contact OPERATOR(omnichannel.=) v_contact;
+              FROM omnichannel.customer_identifier AS i WHERE i.contact OPERATOR(omnichannel.=) r.contact;
         END IF;
-        CONTINUE WHEN v_owner = v_customer;
+        CONTINUE WHEN v_owner = r.customer;
         INSERT INTO omnichannel.identity_link_request
                (contact, customer_id, other_customer_id, interaction_id)
-        VALUES (v_contact, v_customer, v_owner, interaction)
+        VALUES (r.contact, r.customer, v_owner, r.interaction)
         ON CONFLICT DO NOTHING;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.link_identifiers(bigint, jsonb, bigint) IS
-    'Internal to ingest: links the unknown identifiers of attributes->''identifiers'' to the interaction''s customer; one of another customer becomes an identity_link_request; blocked and invalid ones (and a value that is not an array of strings) are ignored';
+COMMENT ON FUNCTION omnichannel.link_identifiers(omnichannel.contact_point[], bigint[], bigint[]) IS
+    'Internal to ingest, once per statement: links the identifiers its rows carried in attributes->''identifiers'' (valid, not blocked; ingest read them) to the rows'' customers, each logged; one of another customer becomes an identity_link_request';
 
 CREATE OR REPLACE FUNCTION omnichannel.apply_identity_links(max_requests integer DEFAULT 1000)
 RETURNS jsonb

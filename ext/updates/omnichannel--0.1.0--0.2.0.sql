@@ -55,3 +55,7 @@ ALTER TABLE omnichannel.interaction
     ADD CONSTRAINT interaction_times_finite
         CHECK (pg_catalog.isfinite(occurred_at)
                AND (ended_at IS NULL OR pg_catalog.isfinite(ended_at)));
+
+-- Ingest links the identifiers carried in attributes once per statement,
+-- with contact_point[] arguments: the per-row jsonb version goes.
+DROP FUNCTION omnichannel.link_identifiers(bigint, jsonb, bigint);

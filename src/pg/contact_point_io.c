@@ -36,6 +36,7 @@
 
 #include "core/contact_point.h"
 #include "core/phone.h"
+#include "pg/contact_point_io.h"
 #include "pg/omnichannel.h"
 
 /* First byte of the binary form; bump it if the format ever changes. */
@@ -373,6 +374,13 @@ oc_to_contact_point(PG_FUNCTION_ARGS)
 							  region);
 }
 
+/* The contact point of s[0..len), or (Datum) 0 where the input would raise. */
+Datum
+oc_contact_point_try(const char *s, size_t len)
+{
+	return normalize_or_not(s, len, default_region(), false);
+}
+
 /*
  * try_contact_point(input text): the text input, or NULL where the input
  * function would raise an error (for values a sender wrote, which may not
@@ -382,8 +390,7 @@ Datum
 oc_try_contact_point(PG_FUNCTION_ARGS)
 {
 	text	   *input = PG_GETARG_TEXT_PP(0);
-	Datum		d = normalize_or_not(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input),
-									 default_region(), false);
+	Datum		d = oc_contact_point_try(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input));
 
 	if (d == (Datum) 0)
 		PG_RETURN_NULL();

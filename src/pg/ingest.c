@@ -354,7 +354,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 				 subject_key, &st, reopen, snap);
 
 	/* more identifiers of the customer, carried in attributes */
-	oc_ingest_link_identifiers(tuple, tupdesc, customer);
+	oc_ingest_link_identifiers(tuple, tupdesc, customer, snap);
 
 	/* other customers' threads that named it are linked as related */
 	for (int i = 0; i < late.nstrangers; i++)
@@ -443,6 +443,7 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
 	oc_ingest_write_statement(trigdata, "interaction_after_statement");
 	oc_ingest_write_lookups();
+	oc_ingest_write_links();
 	stmt = oc_ingest_statement(false);
 	if (stmt != NULL && stmt->opened.n > 0)
 	{

@@ -232,6 +232,12 @@ typedef struct IngestStatement
 	ThreadList	opened;			/* new threads written before its end (a late merge) */
 	ThreadList	discarded;		/* new threads of rows ON CONFLICT skipped */
 	Tuplestorestate *written;	/* transition table whose threads are written */
+	/* identifiers its rows carried in attributes, linked at its end */
+	int			n_links;
+	int			max_links;
+	Datum	   *link_contacts;
+	Datum	   *link_customers;
+	Datum	   *link_interactions;
 } IngestStatement;
 
 extern bool oc_ingest_bypass_caches;
@@ -257,7 +263,9 @@ extern void oc_ingest_lookup_add(bool subject, int64 customer, const char *name,
 
 extern int64 oc_ingest_resolve_customer(Datum contact, Snapshot snap, bool *created);
 extern void oc_ingest_lock_customer(Datum customer, Snapshot snap);
-extern void oc_ingest_link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer);
+extern void oc_ingest_link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer,
+									   Snapshot snap);
+extern void oc_ingest_write_links(void);
 
 /* ---- ingest_stitch.c ---------------------------------------------------- */
 

@@ -345,9 +345,9 @@ oc_ingest_ensure_cache(Relation rel)
 		"SELECT omnichannel.late_arrival_merge($1, $2, $3)",
 		3, argtypes);
 
-	argtypes[0] = INT8OID;		/* customer */
-	argtypes[1] = JSONBOID;		/* attributes->'identifiers' */
-	argtypes[2] = INT8OID;		/* interaction */
+	argtypes[0] = get_array_type(oc_ingest.contact_type);	/* identifiers */
+	argtypes[1] = INT8ARRAYOID;	/* their customers */
+	argtypes[2] = INT8ARRAYOID;	/* the interactions that carried them */
 	oc_ingest.link_identifiers = prepare_plan(
 		"SELECT omnichannel.link_identifiers($1, $2, $3)",
 		3, argtypes);

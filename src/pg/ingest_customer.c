@@ -17,9 +17,11 @@
 
 #include "access/htup_details.h"
 #include "commands/sequence.h"
+#include "catalog/pg_type.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
 
+#include "pg/contact_point_io.h"
 #include "pg/ingest.h"
 
 /* The customer linked to a contact point, if any. */
@@ -103,18 +105,26 @@ oc_ingest_lock_customer(Datum customer, Snapshot snap)
 
 /*
  * attributes->'identifiers': more identifiers of the interaction's customer
- * (a web form's e-mail and phone, a CRM id), linked by link_identifiers().
+ * (a web form's e-mail and phone, a CRM id).  A sender wrote them: what is
+ * not a valid contact point, and a blocked one, is ignored.  One nobody
+ * owns is the customer's from now on for the rest of the statement (a later
+ * row from that address finds it), one of another customer files a merge
+ * request; both are written at the statement's end by one call of
+ * omnichannel.link_identifiers (ext/80_identity.sql), which also settles an
+ * identifier another session linked meanwhile.
  */
 void
-oc_ingest_link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer)
+oc_ingest_link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer, Snapshot snap)
 {
 	bool		isnull;
 	Datum		attrs = heap_getattr(tuple, oc_ingest.att_attributes, tupdesc, &isnull);
+	Datum		interaction;
 	Jsonb	   *jb;
 	JsonbValue	k;
 	JsonbValue *v;
-	Datum		args[3];
-	bool		id_null;
+	JsonbIterator *it;
+	JsonbValue	jv;
+	JsonbIteratorToken tok;
 
 	if (isnull)
 		return;
@@ -123,12 +133,70 @@ oc_ingest_link_identifiers(HeapTuple tuple, TupleDesc tupdesc, Datum customer)
 	k.val.string.val = "identifiers";
 	k.val.string.len = strlen("identifiers");
 	v = findJsonbValueFromContainer(&jb->root, JB_FOBJECT, &k);
-	if (v == NULL || v->type == jbvNull)
+	if (v == NULL || v->type != jbvBinary || !JsonContainerIsArray(v->val.binary.data))
 		return;
-	args[0] = customer;
-	args[1] = JsonbPGetDatum(JsonbValueToJsonb(v));
-	args[2] = heap_getattr(tuple, oc_ingest.att_id, tupdesc, &id_null);
+	interaction = heap_getattr(tuple, oc_ingest.att_id, tupdesc, &isnull);
+	if (isnull)
+		return;
+
+	it = JsonbIteratorInit(v->val.binary.data);
+	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+	{
+		Datum		contact;
+		int64		owner;
+		IngestStatement *stmt;
+		MemoryContext old;
+
+		if (tok != WJB_ELEM || jv.type != jbvString)
+			continue;
+		contact = oc_contact_point_try(jv.val.string.val, jv.val.string.len);
+		if (contact == (Datum) 0 || oc_ingest_contact_blocked(contact))
+			continue;
+		if (customer_of_contact(contact, snap, &owner))
+		{
+			if (owner == DatumGetInt64(customer))
+				continue;		/* already the customer's */
+		}
+		else
+			oc_ingest_cache_contact(contact, DatumGetInt64(customer));
+
+		stmt = oc_ingest_statement(true);
+		old = MemoryContextSwitchTo(stmt->cxt);
+		if (stmt->n_links == stmt->max_links)
+		{
+			stmt->max_links = Max(16, stmt->max_links * 2);
+			stmt->link_contacts = stmt->link_contacts == NULL ?
+				palloc(sizeof(Datum) * stmt->max_links) :
+				repalloc(stmt->link_contacts, sizeof(Datum) * stmt->max_links);
+			stmt->link_customers = stmt->link_customers == NULL ?
+				palloc(sizeof(Datum) * stmt->max_links) :
+				repalloc(stmt->link_customers, sizeof(Datum) * stmt->max_links);
+			stmt->link_interactions = stmt->link_interactions == NULL ?
+				palloc(sizeof(Datum) * stmt->max_links) :
+				repalloc(stmt->link_interactions, sizeof(Datum) * stmt->max_links);
+		}
+		stmt->link_contacts[stmt->n_links] = PointerGetDatum(PG_DETOAST_DATUM_COPY(contact));
+		stmt->link_customers[stmt->n_links] = customer;
+		stmt->link_interactions[stmt->n_links] = interaction;
+		stmt->n_links++;
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/* Write the identifiers the statement's rows carried: one call. */
+void
+oc_ingest_write_links(void)
+{
+	IngestStatement *stmt = oc_ingest_statement(false);
+	Datum		args[3];
+
+	if (stmt == NULL || stmt->n_links == 0)
+		return;
+	args[0] = oc_ingest_array(stmt->link_contacts, NULL, stmt->n_links, oc_ingest.contact_type);
+	args[1] = oc_ingest_array(stmt->link_customers, NULL, stmt->n_links, INT8OID);
+	args[2] = oc_ingest_array(stmt->link_interactions, NULL, stmt->n_links, INT8OID);
 	SPI_connect();
-	oc_ingest_run(oc_ingest.link_identifiers, args, id_null ? "  n" : NULL, SPI_OK_SELECT);
+	oc_ingest_run(oc_ingest.link_identifiers, args, NULL, SPI_OK_SELECT);
 	SPI_finish();
+	stmt->n_links = 0;
 }
