@@ -338,7 +338,42 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_status_change() IS
     'Trigger: moves a thread''s SLA clocks when its status changes (pause, resume, achieve resolution, cancel, reopen) or its priority does (policy matched again)';
 
--- Re-derive threads' running clocks (recompute_sla, priority changes, reopening).
+-- One place writes breach events.  A clock breaches when it passes its due
+-- time while running (sla_sweep), is stopped after it (a late reply, a
+-- solve: sla_stop_clocks; a history ingested late: sla_ingest) or is
+-- stopped by a recompute past it (sla_rederive); each of them sets the
+-- clock's breached_at and then calls this, which logs one breach event per
+-- clock however often it is called: at the due time, with the target as the
+-- business seconds and the wall-clock time from start to due.
+CREATE OR REPLACE FUNCTION omnichannel.sla_log_breaches(clocks bigint[], details jsonb)
+RETURNS integer
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH ins AS (
+        INSERT INTO omnichannel.sla_event
+               (clock_id, customer_id, thread_id, metric, event, at, due_at,
+                business_seconds, wall_seconds, details)
+        SELECT c.id, c.customer_id, c.thread_id, c.metric, 'breach', c.breached_at, c.breached_at,
+               pg_catalog.date_part('epoch', c.target::interval),
+               pg_catalog.date_part('epoch', c.breached_at - c.started_at),
+               COALESCE(sla_log_breaches.details, '{}')
+          FROM omnichannel.sla_clock AS c
+         WHERE c.id = ANY (sla_log_breaches.clocks) AND c.breached_at IS NOT NULL
+           -- a reopened clock that breached before keeps its one breach event
+           AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
+                            WHERE e.thread_id = c.thread_id AND e.clock_id = c.id
+                              AND e.event = 'breach')
+         ORDER BY c.breached_at, c.id
+        RETURNING 1)
+    SELECT count(*)::integer FROM ins
+$$;
+COMMENT ON FUNCTION omnichannel.sla_log_breaches(bigint[], jsonb) IS
+    'Internal: logs one breach event (at the due time, with the target''s business seconds) for each of the given clocks that has breached and has none yet; the only writer of breach events; returns the events written';
+-- called by the SLA functions, which run as the extension's owner
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_log_breaches(bigint[], jsonb) FROM PUBLIC;
+
+-- Re-derive threads running clocks (recompute_sla, priority changes, reopening).
 CREATE OR REPLACE FUNCTION omnichannel.sla_rederive(threads bigint[], policies integer[],
                                         statuses omnichannel.thread_status[], details jsonb)
 RETURNS integer
@@ -347,7 +382,11 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_n integer;
+    v_n          integer;
+    v_ids        bigint[];
+    v_old_due    timestamptz[];
+    v_old_policy integer[];
+    v_breached   bigint[];
 BEGIN
     -- the caller holds the threads' row locks, so nobody else moves these
     -- clocks meanwhile
@@ -397,25 +436,31 @@ BEGIN
                 OR c.target::interval IS DISTINCT FROM cur.target
                 OR c.paused_since IS DISTINCT FROM cur.paused_since
                 OR c.due_at IS DISTINCT FROM cur.new_due)
-        RETURNING c.*, cur.old_due, cur.old_policy),
-    ev AS (
-        INSERT INTO omnichannel.sla_event
-               (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
-        SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
-               CASE x.event WHEN 'breach' THEN u.due_at ELSE pg_catalog.now() END, u.due_at,
-               sla_rederive.details
-               || jsonb_build_object('previous_due_at', u.old_due, 'previous_policy', u.old_policy,
-                                     'policy', u.policy_id)
-          FROM upd AS u
-         CROSS JOIN LATERAL (VALUES (1, 'breach'),
-                                    (2, CASE WHEN u.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END))
-                            AS x(n, event)
-         WHERE x.n = 2 OR (u.outcome = 'breached' AND NOT EXISTS (
-                   SELECT 1 FROM omnichannel.sla_event AS e
-                    WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach'))
-         ORDER BY u.id, x.n
-        RETURNING clock_id)
-    SELECT count(DISTINCT ev.clock_id) INTO v_n FROM ev;
+        RETURNING c.id, c.outcome, cur.old_due, cur.old_policy)
+    SELECT array_agg(u.id ORDER BY u.id), array_agg(u.old_due ORDER BY u.id),
+           array_agg(u.old_policy ORDER BY u.id),
+           array_agg(u.id ORDER BY u.id) FILTER (WHERE u.outcome = 'breached')
+      INTO v_ids, v_old_due, v_old_policy, v_breached
+      FROM upd AS u;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- a clock stopped past its due time: its breach first, then the stop
+    IF v_breached IS NOT NULL THEN
+        PERFORM omnichannel.sla_log_breaches(v_breached, sla_rederive.details);
+    END IF;
+    INSERT INTO omnichannel.sla_event
+           (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
+    SELECT c.id, c.customer_id, c.thread_id, c.metric,
+           CASE WHEN c.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END,
+           pg_catalog.now(), c.due_at,
+           sla_rederive.details
+           || jsonb_build_object('previous_due_at', x.old_due, 'previous_policy', x.old_policy,
+                                 'policy', c.policy_id)
+      FROM unnest(v_ids, v_old_due, v_old_policy) AS x(id, old_due, old_policy)
+      JOIN omnichannel.sla_clock AS c ON c.id = x.id
+     ORDER BY c.id;
+    v_n := cardinality(v_ids);
     RETURN v_n;
 END
 $$;
@@ -439,7 +484,8 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_n integer;
+    v_n   integer;
+    v_ids bigint[];
 BEGIN
     WITH s AS (
         SELECT s.id, GREATEST(s.at, c.started_at) AS at, s.by, s.achieves,
@@ -466,29 +512,25 @@ BEGIN
                wall_seconds = pg_catalog.date_part('epoch', t.at - c.started_at)
           FROM t
          WHERE c.id = t.id
-        RETURNING c.*, c.breached_at IS NOT NULL AND NOT EXISTS (
-                  SELECT 1 FROM omnichannel.sla_event AS e
-                   WHERE e.thread_id = c.thread_id AND e.clock_id = c.id AND e.event = 'breach') AS new_breach),
-    ev AS (
-        INSERT INTO omnichannel.sla_event
-               (clock_id, customer_id, thread_id, metric, event, at, due_at,
-                business_seconds, wall_seconds, details)
-        SELECT u.id, u.customer_id, u.thread_id, u.metric, x.event,
-               CASE x.event WHEN 'breach' THEN u.due_at ELSE u.stopped_at END, u.due_at,
-               CASE x.event WHEN 'breach' THEN pg_catalog.date_part('epoch', u.target::interval)
-                            ELSE u.business_seconds END,
-               CASE x.event WHEN 'breach' THEN pg_catalog.date_part('epoch', u.due_at - u.started_at)
-                            ELSE u.wall_seconds END,
-               details
-          FROM upd AS u
-          JOIN t AS s_achieves ON s_achieves.id = u.id
-         CROSS JOIN LATERAL (VALUES (1, 'breach'),
-                                    (2, CASE WHEN s_achieves.achieves THEN 'achieve' ELSE 'cancel' END))
-                            AS x(n, event)
-         WHERE x.n = 2 OR u.new_breach
-         ORDER BY u.id, x.n
-        RETURNING 1)
-    SELECT count(*) INTO v_n FROM upd;
+        RETURNING c.id)
+    SELECT array_agg(upd.id ORDER BY upd.id) INTO v_ids FROM upd;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- a clock stopped late breached at its due time, logged before its stop
+    PERFORM omnichannel.sla_log_breaches(v_ids, details);
+    INSERT INTO omnichannel.sla_event
+           (clock_id, customer_id, thread_id, metric, event, at, due_at,
+            business_seconds, wall_seconds, details)
+    SELECT c.id, c.customer_id, c.thread_id, c.metric,
+           CASE WHEN a.achieves THEN 'achieve' ELSE 'cancel' END,
+           c.stopped_at, c.due_at, c.business_seconds, c.wall_seconds, details
+      FROM omnichannel.sla_clock AS c
+      JOIN (SELECT DISTINCT ON (x.id) x.id, x.achieves
+              FROM unnest(ids, achieves) AS x(id, achieves)) AS a ON a.id = c.id
+     WHERE c.id = ANY (v_ids)
+     ORDER BY c.id;
+    v_n := cardinality(v_ids);
     RETURN v_n;
 END
 $$;
@@ -517,6 +559,7 @@ DECLARE
     v_stop_ids bigint[]; v_stop_at timestamptz[]; v_stop_by bigint[];
     v_any_policy boolean;
     v_clocks boolean;
+    v_stopped bigint[];
 BEGIN
     v_any_policy := omnichannel.sla_any_policy_active();
     v_clocks := v_any_policy OR EXISTS (
@@ -651,27 +694,31 @@ BEGIN
                pg_catalog.date_part('epoch', d.stop_at - d.at)
           FROM due AS d
          ORDER BY d.thread, d.at, d.id, d.metric
-        RETURNING c.*)
-    INSERT INTO omnichannel.sla_event
-           (clock_id, customer_id, thread_id, metric, event, at, due_at,
-            business_seconds, wall_seconds, details)
-    SELECT i.id, i.customer_id, i.thread_id, i.metric, x.event,
-           CASE x.event WHEN 'start' THEN i.started_at WHEN 'breach' THEN i.breached_at
-                        ELSE i.stopped_at END,
-           i.due_at,
-           CASE x.event WHEN 'start' THEN 0
-                        WHEN 'breach' THEN pg_catalog.date_part('epoch', i.target::interval)
-                        ELSE i.business_seconds END,
-           CASE x.event WHEN 'start' THEN 0
-                        WHEN 'breach' THEN pg_catalog.date_part('epoch', i.breached_at - i.started_at)
-                        ELSE i.wall_seconds END,
-           CASE x.event WHEN 'start'
-                THEN jsonb_build_object('policy', i.policy_id, 'interaction', i.started_by)
-                ELSE jsonb_build_object('via', 'reply', 'interaction', i.stopped_by) END
-      FROM ins AS i
-     CROSS JOIN LATERAL (VALUES (1, 'start'), (2, 'breach'), (3, 'achieve')) AS x(n, event)
-     WHERE x.n = 1 OR (x.n = 2 AND i.breached_at IS NOT NULL) OR (x.n = 3 AND i.stopped_at IS NOT NULL)
-     ORDER BY i.id, x.n;
+        RETURNING c.*),
+    started AS (
+        INSERT INTO omnichannel.sla_event
+               (clock_id, customer_id, thread_id, metric, event, at, due_at,
+                business_seconds, wall_seconds, details)
+        SELECT i.id, i.customer_id, i.thread_id, i.metric, 'start', i.started_at, i.due_at, 0, 0,
+               jsonb_build_object('policy', i.policy_id, 'interaction', i.started_by)
+          FROM ins AS i
+         ORDER BY i.id)
+    SELECT array_agg(i.id ORDER BY i.id) FILTER (WHERE i.stopped_at IS NOT NULL)
+      INTO v_stopped
+      FROM ins AS i;
+    -- clocks whose stop came in the same statement: a late one breached
+    IF v_stopped IS NOT NULL THEN
+        PERFORM omnichannel.sla_log_breaches(v_stopped, '{"via": "reply"}');
+        INSERT INTO omnichannel.sla_event
+               (clock_id, customer_id, thread_id, metric, event, at, due_at,
+                business_seconds, wall_seconds, details)
+        SELECT c.id, c.customer_id, c.thread_id, c.metric, 'achieve', c.stopped_at, c.due_at,
+               c.business_seconds, c.wall_seconds,
+               jsonb_build_object('via', 'reply', 'interaction', c.stopped_by)
+          FROM omnichannel.sla_clock AS c
+         WHERE c.id = ANY (v_stopped)
+         ORDER BY c.id;
+    END IF;
     RETURN true;
 END
 $$;
@@ -785,7 +832,7 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_n integer;
+    v_ids bigint[];
 BEGIN
     IF max_clocks IS NULL OR max_clocks < 1 THEN
         RAISE EXCEPTION 'max_clocks must be positive'
@@ -808,21 +855,12 @@ BEGIN
           FROM due
          WHERE c.id = due.id AND due.thread_id IN (SELECT locked.id FROM locked)
            AND c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < pg_catalog.now()
-        RETURNING c.*)
-    INSERT INTO omnichannel.sla_event
-           (clock_id, customer_id, thread_id, metric, event, at, due_at,
-            business_seconds, wall_seconds, details)
-    SELECT u.id, u.customer_id, u.thread_id, u.metric, 'breach', u.due_at, u.due_at,
-           pg_catalog.date_part('epoch', u.target::interval),
-           pg_catalog.date_part('epoch', u.due_at - u.started_at),
-           '{"via": "sweep"}'
-      FROM upd AS u
-     -- a reopened clock that breached before keeps its one breach event
-     WHERE NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
-                        WHERE e.thread_id = u.thread_id AND e.clock_id = u.id AND e.event = 'breach')
-     ORDER BY u.due_at, u.id;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    RETURN v_n;
+        RETURNING c.id)
+    SELECT array_agg(upd.id) INTO v_ids FROM upd;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN omnichannel.sla_log_breaches(v_ids, '{"via": "sweep"}');
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_sweep(integer) IS

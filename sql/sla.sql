@@ -234,6 +234,10 @@ SELECT metric, due_at FROM pg_temp.clocks('holiday');
 UPDATE sla_policy SET resolution = NULL WHERE name = 'urgent';
 SELECT recompute_sla(policy => (SELECT id FROM sla_policy WHERE name = 'urgent')) AS changed;
 SELECT metric, stopped_at IS NOT NULL AS stopped, outcome FROM pg_temp.clocks('policy change');
+-- its breach is logged first, at the due time, with the target as its
+-- business seconds, like every other breach (one writer: sla_log_breaches)
+SELECT metric, event, at = due_at AS at_due_time, due_at, business_s
+  FROM pg_temp.events('policy change') WHERE metric = 'resolution' AND event IN ('breach', 'cancel');
 
 -- 9. Merged threads' clocks are cancelled (breached, had they been due).
 INSERT INTO customer (display_name, attributes) VALUES ('Gold Merge', '{"tier": "gold"}')
@@ -353,11 +357,28 @@ UPDATE sla_event SET at = now() WHERE id = (SELECT min(id) FROM sla_event);
 DELETE FROM sla_event WHERE id = (SELECT min(id) FROM sla_event);
 \set VERBOSITY default
 SELECT count(*) AS policies FROM sla_policy;
+-- every breach this file caused, whichever way (sweep, late reply, solve,
+-- recompute, a late history in one statement), is logged once, at its due
+-- time, with the target's business seconds and the wall time to the due
+-- time, and before the event that stopped its clock
+SELECT count(*) FILTER (WHERE c.breached_at IS NOT NULL) AS breached_clocks,
+       count(*) FILTER (WHERE b.n = 1) AS with_one_breach_event,
+       count(*) FILTER (WHERE b.n = 1 AND b.at = c.breached_at AND b.due_at = c.breached_at
+                          AND b.business_seconds = date_part('epoch', c.target::interval)
+                          AND b.wall_seconds = date_part('epoch', c.breached_at - c.started_at)
+                          AND NOT EXISTS (SELECT 1 FROM sla_event AS s
+                                           WHERE s.clock_id = c.id AND s.event IN ('achieve', 'cancel')
+                                             AND s.id < b.first_id)) AS agreeing,
+       count(*) FILTER (WHERE c.breached_at IS NULL AND b.n > 0) AS breach_events_without_breach
+  FROM sla_clock AS c
+  LEFT JOIN LATERAL (SELECT count(*) AS n, min(e.id) AS first_id, min(e.at) AS at, min(e.due_at) AS due_at,
+                            min(e.business_seconds) AS business_seconds, min(e.wall_seconds) AS wall_seconds
+                       FROM sla_event AS e WHERE e.clock_id = c.id AND e.event = 'breach') AS b ON true;
 -- the internal helpers are not for everyone
 SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_may_execute
   FROM pg_proc AS p
  WHERE p.pronamespace = 'omnichannel'::regnamespace
-   AND p.proname IN ('recompute_sla', 'sla_sweep', 'sla_stop_clocks', 'sla_rederive')
+   AND p.proname IN ('recompute_sla', 'sla_sweep', 'sla_stop_clocks', 'sla_rederive', 'sla_log_breaches')
  ORDER BY 1;
 
 -- leave no active policy behind for later tests
