@@ -26,7 +26,15 @@
 #                  bench/reporting_load.sql adds customers with 10, 1,000 and
 #                  100,000 interactions; bench/reporting.sql times customer_360
 #                  and channel_kpis against the naive queries
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue, timeline or reporting)
+#   stitch_quality bench/stitch_quality/run.sh: a synthetic contact-center stream
+#                  with ground truth (5 seeds x ~2,400 single-row inserts) played
+#                  under the default windows, DBA key patterns and a grid of
+#                  windows; pairwise precision/recall/F1 of the threads against
+#                  the true problems, and two naive baselines (~3 min)
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue,
+#                                  stitch_quality, timeline or reporting)
+#   BENCH_STITCH_SEEDS="1 2 3 4 5" seeds of the stitch_quality benchmark
+#   BENCH_STITCH_CONFIGS="..."     its configurations (bench/stitch_quality/README.md)
 #   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
 #   BENCH_SLA_THREADS=200000       open threads of the recompute_sla benchmark
 #   BENCH_QUEUE_THREADS=1000000    open threads of the queue benchmark
@@ -231,6 +239,12 @@ if [ -z "$ONLY" ] || [ "$ONLY" = queue ]; then
         echo "queue benchmark: pgbench reported errors (above)"
         exit 1
     fi
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = stitch_quality ]; then
+    echo "omnichannel benchmark: stitching quality (threads against the ground truth of a synthetic stream; bench/stitch_quality)"
+    "$PG_BIN/createdb" omnichannel_bench_stitch
+    PGDATABASE=omnichannel_bench_stitch PG_BIN="$PG_BIN" bash "$OC_ROOT/bench/stitch_quality/run.sh"
     echo
 fi
 [ -z "$ONLY" ] || [ "$ONLY" = timeline ] || [ "$ONLY" = reporting ] || exit 0
