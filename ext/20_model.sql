@@ -53,11 +53,11 @@ CREATE OR REPLACE TRIGGER "Ingest_threads"
     EXECUTE FUNCTION omnichannel.interaction_after_row();
 COMMENT ON TRIGGER "Ingest_threads" ON omnichannel.interaction IS
     'Writes the threads the statement opened before the first opening row''s foreign key is checked (named to fire before the foreign key''s trigger)';
-CREATE OR REPLACE TRIGGER ingest_cleanup
+CREATE OR REPLACE TRIGGER ingest_flush
     AFTER INSERT ON omnichannel.interaction
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
 COMMENT ON TRIGGER ingest ON omnichannel.interaction IS
     'Resolves the customer and the thread of each new interaction';
-COMMENT ON TRIGGER ingest_cleanup ON omnichannel.interaction IS
+COMMENT ON TRIGGER ingest_flush ON omnichannel.interaction IS
     'Writes the threads'' activity, queue facts and SLA clocks once per statement, and removes threads left empty by rows that ON CONFLICT skipped';

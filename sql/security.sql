@@ -196,7 +196,7 @@ CREATE TRIGGER ingest BEFORE INSERT ON interaction
 CREATE TRIGGER "Ingest_threads" AFTER INSERT ON interaction
     REFERENCING NEW TABLE AS new_rows
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_after_row();
-CREATE TRIGGER ingest_cleanup AFTER INSERT ON interaction
+CREATE TRIGGER ingest_flush AFTER INSERT ON interaction
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
 -- every trigger function of the extension, and its event trigger function
@@ -319,7 +319,7 @@ CREATE TRIGGER ingest BEFORE INSERT ON interaction
 CREATE TRIGGER "Ingest_threads" AFTER INSERT ON interaction
     REFERENCING NEW TABLE AS new_rows
     FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_after_row();
-CREATE TRIGGER ingest_cleanup AFTER INSERT ON interaction
+CREATE TRIGGER ingest_flush AFTER INSERT ON interaction
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
 SELECT public.regress_sec_try($$INSERT INTO interaction (id, channel, direction, occurred_at, contact, external_id, attributes)

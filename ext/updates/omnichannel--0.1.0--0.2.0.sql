@@ -59,3 +59,8 @@ ALTER TABLE omnichannel.interaction
 -- Ingest links the identifiers carried in attributes once per statement,
 -- with contact_point[] arguments: the per-row jsonb version goes.
 DROP FUNCTION omnichannel.link_identifiers(bigint, jsonb, bigint);
+
+-- The ingest statement trigger is named for what it does (it writes the
+-- statement's threads; 0.1.0 called it ingest_cleanup); ext/20_model.sql
+-- creates it under its new name.
+DROP TRIGGER ingest_cleanup ON omnichannel.interaction;
