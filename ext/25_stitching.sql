@@ -47,6 +47,56 @@ COMMENT ON COLUMN omnichannel.stitch_settings.default_subject_window IS 'Built-i
 COMMENT ON COLUMN omnichannel.stitch_settings.default_reopen_window IS 'Built-in default reopen window';
 COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting has a row for the channel (its NULL columns still take the defaults)';
 
+-- Business keys: built-in sources and the DBA's overrides ------------------------
+
+CREATE OR REPLACE FUNCTION omnichannel.builtin_key_attributes()
+RETURNS TABLE (attribute text, name text)
+AS 'MODULE_PATHNAME', 'oc_builtin_key_attributes'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 40;
+COMMENT ON FUNCTION omnichannel.builtin_key_attributes() IS
+    'Built-in top-level attribute names that ingest reads as business keys (order, order_id, case, ticket, booking, invoice, claim, shipment, tracking and variants), with the key name each gives';
+
+CREATE OR REPLACE FUNCTION omnichannel.builtin_key_patterns()
+RETURNS TABLE (name text, pattern text)
+AS 'MODULE_PATHNAME', 'oc_builtin_key_patterns'
+LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 3;
+COMMENT ON FUNCTION omnichannel.builtin_key_patterns() IS
+    'Built-in business-key patterns (order, invoice, booking: a label word in six languages and a reference-like value); none in a database whose encoding is not UTF8';
+
+CREATE OR REPLACE VIEW omnichannel.business_key_attributes AS
+SELECT COALESCE(o.attribute, b.attribute) AS attribute,
+       COALESCE(o.name, b.name) AS name,
+       COALESCE(o.enabled, true) AND COALESCE(o.name, b.name) IS NOT NULL AS enabled,
+       b.attribute IS NOT NULL AS built_in,
+       o.attribute IS NOT NULL AS overridden
+  FROM omnichannel.builtin_key_attributes() AS b
+  FULL JOIN omnichannel.business_key_attribute AS o
+    ON o.attribute OPERATOR(pg_catalog.=) b.attribute;
+COMMENT ON VIEW omnichannel.business_key_attributes IS
+    'Top-level attribute names ingest reads as business keys: the built-in ones and the DBA''s rows of business_key_attribute (a row overrides the built-in of its attribute)';
+COMMENT ON COLUMN omnichannel.business_key_attributes.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive)';
+COMMENT ON COLUMN omnichannel.business_key_attributes.name IS 'Key name its value is stored and matched under';
+COMMENT ON COLUMN omnichannel.business_key_attributes.enabled IS 'Whether ingest reads it';
+COMMENT ON COLUMN omnichannel.business_key_attributes.built_in IS 'Whether it is built in';
+COMMENT ON COLUMN omnichannel.business_key_attributes.overridden IS 'Whether business_key_attribute has a row for it';
+
+CREATE OR REPLACE VIEW omnichannel.business_key_patterns AS
+SELECT COALESCE(o.name, b.name) AS name,
+       CASE WHEN o.name IS NOT NULL THEN o.pattern ELSE b.pattern END AS pattern,
+       COALESCE(o.enabled, true) AS enabled,
+       b.name IS NOT NULL AS built_in,
+       o.name IS NOT NULL AS overridden
+  FROM omnichannel.builtin_key_patterns() AS b
+  FULL JOIN omnichannel.business_key_pattern AS o
+    ON o.name OPERATOR(pg_catalog.=) b.name;
+COMMENT ON VIEW omnichannel.business_key_patterns IS
+    'Business-key patterns ingest applies to subjects and bodies: the built-in ones and the DBA''s rows of business_key_pattern (a row overrides the built-in of its name)';
+COMMENT ON COLUMN omnichannel.business_key_patterns.name IS 'Key name';
+COMMENT ON COLUMN omnichannel.business_key_patterns.pattern IS 'Regular expression (first group, or the whole match, is the value)';
+COMMENT ON COLUMN omnichannel.business_key_patterns.enabled IS 'Whether ingest applies it';
+COMMENT ON COLUMN omnichannel.business_key_patterns.built_in IS 'Whether a pattern of this name is built in';
+COMMENT ON COLUMN omnichannel.business_key_patterns.overridden IS 'Whether business_key_pattern has a row of this name (its pattern replaces the built-in one)';
+
 CREATE OR REPLACE FUNCTION omnichannel.lookup_key(value text)
 RETURNS text
 AS 'MODULE_PATHNAME', 'oc_lookup_key'

@@ -13,6 +13,10 @@ SELECT setval(pg_get_serial_sequence('omnichannel.' || t, 'id'), 980000) IS NOT 
 -- SLA clocks below do not depend on other tests' policies.
 INSERT INTO sla_policy (name, position, customer_match, first_response, resolution)
 VALUES ('privacy test', 8801, '{"privacy_test": "clocks"}', '1 hour', '8 hours');
+-- The scenarios below were written for 24-hour recency windows of chat and
+-- chatbot (0.1.0's defaults; 72 hours since 0.2.0): pinned, so that their
+-- threads stay apart as the erasure and retention checks expect.
+INSERT INTO stitch_setting (channel, recency_window) VALUES ('chat', '24 hours'), ('chatbot', '24 hours');
 
 --
 -- Zofia, known to the CRM with a name and attributes, writes, calls,
@@ -306,7 +310,7 @@ INSERT INTO retention_setting (channel, keep)
 VALUES ('chatbot', now() - timestamptz '2000-01-01 00:00+00'),
        ('other', '500 years');     -- everything is within this period
 -- the subject rule on for chatbot, so that its rows have subject keys
-INSERT INTO stitch_setting (channel, subject_window) VALUES ('chatbot', '30 days');
+UPDATE stitch_setting SET subject_window = '30 days' WHERE channel = 'chatbot';
 SELECT apply_retention(0);
 SELECT apply_retention(NULL);
 
@@ -399,7 +403,7 @@ RESET enable_seqscan;
 
 -- clean up what other tests could see
 DELETE FROM retention_setting;
-DELETE FROM stitch_setting WHERE channel = 'chatbot';
+DELETE FROM stitch_setting WHERE channel IN ('chat', 'chatbot');
 UPDATE sla_policy SET active = false WHERE name = 'privacy test';
 DELETE FROM business_key_pattern WHERE name = 'privacy_order';
 REVOKE ALL ON SCHEMA omnichannel FROM regress_privacy_plain, regress_privacy_dpo;

@@ -38,9 +38,9 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'inbound', '2026-09-10 10:00+00', 'intruder@example.com', 'Re: ' || :'tok', 'tok-5')
 RETURNING thread_id = :tok_thread AS same_thread, stitch_reason, stitch_evidence;
 
--- Recency: a call, then a chat an hour later joins it; a chat three days
--- later does not (chat window 24 h); an SMS two days after the call does
--- (SMS window 72 h).
+-- Recency: a call, then a chat an hour later joins it; a chat four days
+-- later does not (chat window 72 h); an SMS the next day joins the latest
+-- thread (SMS window 72 h).
 INSERT INTO interaction (channel, direction, occurred_at, ended_at, contact, subject, external_id)
 VALUES ('phone', 'inbound', '2026-10-01 10:00+00', '2026-10-01 10:12+00', '+40 721 234 567',
         'Comanda A-2001', 'rec-call')
@@ -49,7 +49,7 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, body, externa
 VALUES ('chat', 'inbound', '2026-10-01 11:00+00', 'tel:+40721234567', 'Revin cu o întrebare', 'rec-chat-1')
 RETURNING thread_id = :rec_thread AS same_thread, stitch_reason, stitch_evidence;
 INSERT INTO interaction (channel, direction, occurred_at, contact, body, external_id)
-VALUES ('chat', 'inbound', '2026-10-04 11:00+00', 'tel:+40721234567', 'Altă problemă', 'rec-chat-2')
+VALUES ('chat', 'inbound', '2026-10-05 11:00+00', 'tel:+40721234567', 'Altă problemă', 'rec-chat-2')
 RETURNING thread_id = :rec_thread AS same_thread, stitch_reason;
 SELECT thread_id AS rec_thread2 FROM interaction WHERE external_id = 'rec-chat-2' \gset
 INSERT INTO interaction (channel, direction, occurred_at, contact, body, external_id)
@@ -93,7 +93,7 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, body, externa
 VALUES ('chat', 'inbound', '2026-10-12 09:30+00', 'tel:+40721234567', 'Trimis mai devreme', 'rec-late')
 RETURNING thread_id = (SELECT thread_id FROM interaction WHERE external_id = 'rec-wa') AS joins, stitch_reason;
 
--- Business keys.  No pattern is predefined; the DBA names them.
+-- Business keys.  The DBA's pattern of a name replaces the built-in one.
 INSERT INTO business_key_pattern (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
 \set VERBOSITY terse
 INSERT INTO business_key_pattern (name, pattern) VALUES ('claim', '(R-[0-9+');

@@ -23,6 +23,10 @@ DELETE FROM stitch_setting;
 
 -- The subject rule: mail-like channels, same customer, same base subject,
 -- an open thread, within the subject window.  Replies in many languages.
+-- These subjects name an order ("Zamówienie A-1001"): the built-in order
+-- pattern is switched off here, else the business key would join them.
+INSERT INTO business_key_pattern (name, enabled) VALUES ('order', false);
+SELECT name, enabled, built_in, overridden FROM business_key_patterns WHERE name = 'order';
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-03-02 09:00+00', 'ana.nowak@example.pl',
         'Zamówienie A-1001 nie dotarło', 'subj-1')
@@ -71,6 +75,7 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'inbound', '2026-03-04 11:00+00', 'ana.nowak@example.pl', 'Re: Zamówienie A-1001 nie dotarło', 'subj-off')
 RETURNING thread_id = :subj_thread AS same_thread, stitch_reason, subject_key IS NULL AS no_key;
 DELETE FROM stitch_setting;
+DELETE FROM business_key_pattern WHERE name = 'order';
 
 -- Replies to a newsletter from many customers never collapse into one
 -- thread: each opens its own, related to the newsletter's thread.
@@ -183,12 +188,12 @@ INSERT INTO conv VALUES
   ('A', 3, 'email', 'inbound',  '2026-05-05 08:00+00', 'ana@example.pl', 'Odp: Re: Zamówienie A-1001 nie dotarło', 'a3', 'a2', '{a1,a2}'),
   ('A', 4, 'email', 'inbound',  '2026-05-06 10:00+00', 'ana@example.pl', 'Faktura 2026/05', 'a4', NULL, NULL),
   ('A', 5, 'sms',   'inbound',  '2026-05-04 12:00+00', '+48 601 234 567', NULL, 'b1', 'a1', NULL),
-  -- B: replies on two channels with other subjects, a call, a chat two days later
+  -- B: replies on two channels with other subjects, a call, a chat four days later
   ('B', 1, 'email', 'inbound',  '2026-06-01 09:00+00', 'carmen@example.es', 'Pedido A-2002 roto', 'c1', NULL, NULL),
   ('B', 2, 'email', 'inbound',  '2026-06-01 09:30+00', 'carmen@example.es', 'Fotos', 'c2', 'c1', NULL),
   ('B', 3, 'web',   'inbound',  '2026-06-01 10:00+00', 'carmen@example.es', 'Reclamación', 'c3', 'c1', NULL),
   ('B', 4, 'phone', 'inbound',  '2026-06-01 12:00+00', 'carmen@example.es', NULL, 'c4', NULL, NULL),
-  ('B', 5, 'chat',  'inbound',  '2026-06-03 12:00+00', 'carmen@example.es', NULL, 'c5', NULL, NULL);
+  ('B', 5, 'chat',  'inbound',  '2026-06-05 12:00+00', 'carmen@example.es', NULL, 'c5', NULL, NULL);
 
 CREATE FUNCTION pg_temp.arrival_orders(p_scenario text)
 RETURNS TABLE (threads text, orders bigint)

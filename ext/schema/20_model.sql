@@ -178,7 +178,7 @@ COMMENT ON COLUMN omnichannel.interaction.in_reply_to IS 'external_id of the mes
 COMMENT ON COLUMN omnichannel.interaction.refs IS 'external_ids this one refers to, oldest first (mail References)';
 COMMENT ON COLUMN omnichannel.interaction.attributes IS 'Channel-specific facts (IVR choices, order numbers, ...) as a JSON object';
 COMMENT ON COLUMN omnichannel.interaction.subject_key IS 'normalize_subject(subject), stored by ingest on channels with a subject window (the key of the subject rule); NULL otherwise';
-COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'' and business_key_pattern matches), e.g. {"order": "A-1234"}; NULL if none';
+COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'', the top-level attributes of business_key_attributes, the patterns of business_key_patterns), e.g. {"order": "A-1234"}; NULL if none';
 COMMENT ON COLUMN omnichannel.interaction.stitch_reason IS 'Why it joined its thread: reference, token, business_key, subject, recency, new or manual';
 COMMENT ON COLUMN omnichannel.interaction.stitch_evidence IS 'What matched (which external id, key or window), as JSON';
 COMMENT ON COLUMN omnichannel.interaction.created_at IS 'When the row was stored';

@@ -50,22 +50,40 @@ CREATE TABLE omnichannel.business_key_pattern (
     name        text PRIMARY KEY
                 CONSTRAINT business_key_pattern_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
-    pattern     text NOT NULL,
+    pattern     text,
     enabled     boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- a disabled pattern is not checked: the update to 0.2.0 disables the
     -- patterns it would refuse, and enabling one checks it
     CONSTRAINT business_key_pattern_safe
-        CHECK (NOT enabled OR omnichannel.check_key_pattern(pattern))
+        CHECK (NOT enabled OR (pattern IS NOT NULL AND omnichannel.check_key_pattern(pattern)))
 );
 COMMENT ON TABLE omnichannel.business_key_pattern IS
-    'Named regular expressions that find business keys (order numbers, claim ids, ...) in subjects and bodies at ingest; none are predefined';
+    'The DBA''s business-key patterns, regular expressions that find keys (order numbers, claim ids, ...) in subjects and bodies at ingest; a row overrides the built-in pattern of its name (view business_key_patterns)';
 COMMENT ON COLUMN omnichannel.business_key_pattern.name IS 'Key name, e.g. order (lower case, digits, underscores)';
 COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
-    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it';
+    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern); may be NULL in a disabled row (switching a built-in pattern off)';
+COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
 COMMENT ON COLUMN omnichannel.business_key_pattern.created_at IS 'When the pattern was added';
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern', '');
+
+CREATE TABLE omnichannel.business_key_attribute (
+    attribute   text PRIMARY KEY
+                CONSTRAINT business_key_attribute_check
+                CHECK (pg_catalog.length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
+    name        text
+                CONSTRAINT business_key_attribute_name_check
+                CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    enabled     boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE omnichannel.business_key_attribute IS
+    'The DBA''s top-level attribute names read as business keys at ingest; a row overrides the built-in of its attribute (view business_key_attributes)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.created_at IS 'When the row was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute', '');
 
 CREATE TABLE omnichannel.thread_key (
     customer_id     bigint NOT NULL,

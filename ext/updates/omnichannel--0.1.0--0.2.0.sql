@@ -31,10 +31,36 @@ END
 $$;
 ALTER TABLE omnichannel.business_key_pattern
     DROP CONSTRAINT business_key_pattern_compiles,
+    ALTER COLUMN pattern DROP NOT NULL,
     ADD CONSTRAINT business_key_pattern_safe
-        CHECK (NOT enabled OR omnichannel.check_key_pattern(pattern));
+        CHECK (NOT enabled OR (pattern IS NOT NULL AND omnichannel.check_key_pattern(pattern)));
+COMMENT ON TABLE omnichannel.business_key_pattern IS
+    'The DBA''s business-key patterns, regular expressions that find keys (order numbers, claim ids, ...) in subjects and bodies at ingest; a row overrides the built-in pattern of its name (view business_key_patterns)';
 COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
-    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern)';
+    'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern); may be NULL in a disabled row (switching a built-in pattern off)';
+COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
+
+-- Business keys where integrations put them: top-level attribute names
+-- (built in: order, case, ticket, booking, invoice, claim, shipment,
+-- tracking and variants); this table holds the DBA's overrides.
+CREATE TABLE omnichannel.business_key_attribute (
+    attribute   text PRIMARY KEY
+                CONSTRAINT business_key_attribute_check
+                CHECK (pg_catalog.length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
+    name        text
+                CONSTRAINT business_key_attribute_name_check
+                CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
+    enabled     boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE omnichannel.business_key_attribute IS
+    'The DBA''s top-level attribute names read as business keys at ingest; a row overrides the built-in of its attribute (view business_key_attributes)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_attribute.created_at IS 'When the row was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute', '');
+COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'', the top-level attributes of business_key_attributes, the patterns of business_key_patterns), e.g. {"order": "A-1234"}; NULL if none';
 
 -- Interactions happen at finite times (ingest refuses infinity since 0.2.0;
 -- rows 0.1.0 took must be corrected by hand first).

@@ -62,6 +62,9 @@ typedef struct oc_stitch_candidate
 	int64_t		window;			/* recency: the window that applies when not
 								 * the new interaction's (a later arrival's
 								 * own), else 0 */
+	int			conflict;		/* 1: the thread carries a business key of a
+								 * name the interaction carries, with other
+								 * values only (evidence against the join) */
 } oc_stitch_candidate;
 
 /* What the decision needs to know of the new interaction. */
@@ -85,6 +88,9 @@ typedef struct oc_stitch_windows
 /* Built-in reopen window of every channel: 7 days. */
 #define OC_STITCH_REOPEN_WINDOW ((int64_t) 7 * 24 * 3600 * 1000000)
 
+/* How many vetoed candidates a decision names. */
+#define OC_STITCH_MAX_VETOED 4
+
 /* The decision. */
 typedef struct oc_stitch_decision
 {
@@ -97,10 +103,31 @@ typedef struct oc_stitch_decision
 								 * long ago), or -1: a new thread follows it up */
 	int			related;		/* index of the strongest reference or token
 								 * into another customer's thread, or -1 */
+	int			n_vetoed;		/* subject and recency candidates refused
+								 * only for a conflicting key ... */
+	int			vetoed[OC_STITCH_MAX_VETOED];	/* ... their indexes (the
+												 * first ones) */
 } oc_stitch_decision;
 
 /* Thread tokens: "[#T123]" in a subject or body names thread 123. */
 #define OC_STITCH_TOKEN_MAX 24	/* "[#T" + 19 digits + "]" + NUL */
+
+/*
+ * Built-in business-key sources (docs/stitching.md "Business keys"): the
+ * top-level attribute names read as keys, each with the key name it gives
+ * (order_id gives order), and the patterns applied to subjects and bodies.
+ * The DBA overrides them per name (business_key_attribute,
+ * business_key_pattern); the views business_key_attributes and
+ * business_key_patterns show what is in force.
+ */
+typedef struct oc_stitch_named
+{
+	const char *from;			/* attribute name, or pattern */
+	const char *name;			/* key name */
+} oc_stitch_named;
+
+extern const oc_stitch_named *oc_stitch_builtin_key_attributes(size_t *n);
+extern const oc_stitch_named *oc_stitch_builtin_key_patterns(size_t *n);
 
 extern const char *oc_stitch_reason_name(oc_stitch_reason reason);
 extern int	oc_stitch_eligible(const oc_stitch_input *in,

@@ -101,6 +101,7 @@ typedef struct IngestCache
 	AttrNumber	att_thread_last_in; /* thread.last_inbound_at */
 	AttrNumber	att_thread_last_out;	/* thread.last_outbound_at */
 	AttrNumber	att_key_thread; /* thread_key.thread_id */
+	AttrNumber	att_key_value;	/* thread_key.value */
 	AttrNumber	att_subject_thread; /* thread_subject.thread_id */
 	AttrNumber	att_pending[2]; /* pending_reference customer_id, interaction_id */
 	/* index probes */
@@ -113,6 +114,7 @@ typedef struct IngestCache
 	OcIndexProbe by_customer;	/* customer (id) */
 	OcIndexProbe by_thread;		/* thread (id) */
 	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
+	OcIndexProbe by_key_name;	/* thread_key (customer_id, name) */
 	OcIndexProbe by_key_row;	/* thread_key, the whole key */
 	OcIndexProbe by_subject;	/* thread_subject (customer_id, subject_key) */
 	OcIndexProbe by_subject_row;	/* thread_subject, the whole key */
@@ -160,7 +162,7 @@ extern oc_thread_state oc_ingest_thread_state(Oid status);
 /* A business key of the new interaction. */
 typedef struct BizKey
 {
-	char	   *name;
+	const char *name;
 	char	   *value;
 } BizKey;
 
@@ -169,6 +171,7 @@ extern int64 oc_ingest_max_recency(void);
 extern bool oc_ingest_contact_blocked(Datum contact);
 extern int	oc_ingest_pattern_keys(Datum *texts, int ntexts, BizKey *keys, int n);
 extern bool oc_ingest_have_patterns(void);
+extern const char *oc_ingest_attribute_key(const char *attribute, int len);
 extern bool oc_ingest_has_key(const BizKey *keys, int n, const char *name);
 extern void oc_ingest_settings_forget(void);
 
@@ -229,6 +232,7 @@ typedef struct IngestStatement
 	int			n_lookup_rows;
 	int			max_lookup_rows;
 	HTAB	   *lookup_index;
+	HTAB	   *lookup_names;	/* thread_key rows by (customer, name) */
 	ThreadList	opened;			/* new threads written before its end (a late merge) */
 	ThreadList	discarded;		/* new threads of rows ON CONFLICT skipped */
 	Tuplestorestate *written;	/* transition table whose threads are written */
@@ -256,6 +260,8 @@ extern ThreadTouch *oc_ingest_new_thread(int64 thread);
 extern void oc_ingest_touches_written(void);
 extern int	oc_ingest_lookup_threads(bool subject, int64 customer, const char *name,
 									 const char *value, Datum *vals, int n, int max);
+extern const char *oc_ingest_lookup_thread_key(int64 customer, const char *name, int64 thread,
+											   const char *value, bool *has_value);
 extern void oc_ingest_lookup_add(bool subject, int64 customer, const char *name,
 								 const char *value, int64 thread, TimestampTz at);
 

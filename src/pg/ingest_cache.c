@@ -292,6 +292,7 @@ oc_ingest_ensure_cache(Relation rel)
 	oc_ingest.att_attributes = column(tupdesc, "attributes");
 	oc_ingest.att_business_keys = column(tupdesc, "business_keys");
 	oc_ingest.att_key_thread = get_attnum(relation_in(nsp, "thread_key"), "thread_id");
+	oc_ingest.att_key_value = get_attnum(relation_in(nsp, "thread_key"), "value");
 	cache_enum_labels(get_atttype(thread_rel, oc_ingest.att_thread_status), oc_ingest.channel_type);
 
 	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2);
@@ -301,6 +302,7 @@ oc_ingest_ensure_cache(Relation rel)
 	oc_probe_init(&oc_ingest.by_customer, relation_in(nsp, "customer_pkey"), 1);
 	oc_probe_init(&oc_ingest.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
 	oc_probe_init(&oc_ingest.by_key, relation_in(nsp, "thread_key_pkey"), 3);
+	oc_probe_init(&oc_ingest.by_key_name, relation_in(nsp, "thread_key_pkey"), 2);
 	oc_probe_init(&oc_ingest.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
 	oc_probe_init(&oc_ingest.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
 	oc_probe_init(&oc_ingest.by_subject_row, relation_in(nsp, "thread_subject_pkey"), 3);

@@ -3,7 +3,9 @@
  * ingest_settings.c
  *	  The DBA's settings ingest applies, read once per transaction: the
  *	  stitching windows per channel (stitch_setting over the built-in
- *	  defaults), the enabled business-key patterns, the identity block list.
+ *	  defaults), the business-key sources in force (top-level attribute
+ *	  names and patterns: the built-in ones with the DBA's overrides), the
+ *	  identity block list.
  *
  * A change to them applies to transactions that start after it commits
  * (docs/stitching.md).  They are read at their first use in a transaction
@@ -22,6 +24,13 @@
 #include "pg/ingest.h"
 #include "pg/lookup_key.h"
 
+/* A top-level attribute name read as a business key. */
+typedef struct KeyAttribute
+{
+	char	   *attribute;
+	char	   *name;
+} KeyAttribute;
+
 /* An enabled business-key pattern. */
 typedef struct KeyPattern
 {
@@ -38,6 +47,9 @@ typedef struct IngestSettings
 	bool		have_patterns;
 	KeyPattern *patterns;
 	int			npatterns;
+	bool		have_attributes;
+	KeyAttribute *attributes;	/* sorted by attribute (strcmp) */
+	int			nattributes;
 	bool		have_blocks;
 	text	  **blocks;			/* identity_blocklist patterns */
 	int			nblocks;
@@ -178,7 +190,7 @@ oc_ingest_contact_blocked(Datum contact)
 	return false;
 }
 
-/* The enabled business-key patterns, in name order. */
+/* The business-key patterns in force, in name order. */
 static IngestSettings *
 load_patterns(void)
 {
@@ -188,9 +200,9 @@ load_patterns(void)
 	if (s->have_patterns)
 		return s;
 	SPI_connect();
-	if (SPI_execute("SELECT name, pattern FROM omnichannel.business_key_pattern "
-					" WHERE enabled ORDER BY name", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read omnichannel.business_key_pattern");
+	if (SPI_execute("SELECT name, pattern FROM omnichannel.business_key_patterns "
+					" WHERE enabled AND pattern IS NOT NULL ORDER BY name", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.business_key_patterns");
 	old = MemoryContextSwitchTo(s->cxt);
 	s->patterns = palloc0(sizeof(KeyPattern) * Max(SPI_processed, 1));
 	for (uint64 i = 0; i < SPI_processed; i++)
@@ -207,6 +219,61 @@ load_patterns(void)
 	SPI_finish();
 	s->have_patterns = true;
 	return s;
+}
+
+static int
+attribute_cmp(const void *a, const void *b)
+{
+	return strcmp(((const KeyAttribute *) a)->attribute, ((const KeyAttribute *) b)->attribute);
+}
+
+/* The top-level attribute names read as business keys, sorted. */
+static IngestSettings *
+load_attributes(void)
+{
+	IngestSettings *s = current();
+	MemoryContext old;
+
+	if (s->have_attributes)
+		return s;
+	SPI_connect();
+	if (SPI_execute("SELECT attribute, name FROM omnichannel.business_key_attributes "
+					" WHERE enabled", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.business_key_attributes");
+	old = MemoryContextSwitchTo(s->cxt);
+	s->attributes = palloc0(sizeof(KeyAttribute) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		s->attributes[i].attribute = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		s->attributes[i].name = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+	}
+	s->nattributes = (int) SPI_processed;
+	qsort(s->attributes, s->nattributes, sizeof(KeyAttribute), attribute_cmp);
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	s->have_attributes = true;
+	return s;
+}
+
+/*
+ * The key name a top-level attribute gives (its bytes, not NUL-terminated),
+ * or NULL when it is not read as a business key.
+ */
+const char *
+oc_ingest_attribute_key(const char *attribute, int len)
+{
+	IngestSettings *s = load_attributes();
+	char		buf[64];
+	KeyAttribute probe;
+	KeyAttribute *found;
+
+	if (len <= 0 || len >= (int) sizeof(buf) || s->nattributes == 0)
+		return NULL;
+	memcpy(buf, attribute, len);
+	buf[len] = '\0';
+	probe.attribute = buf;
+	found = bsearch(&probe, s->attributes, s->nattributes, sizeof(KeyAttribute), attribute_cmp);
+	return found != NULL ? found->name : NULL;
 }
 
 /* substring(s FROM pattern): the first group or the whole match, or NULL. */

@@ -61,6 +61,15 @@ typedef struct LookupEntry
 	int			rows[OC_KEY_THREADS];	/* indexes into lookup_rows */
 } LookupEntry;
 
+/* The thread_key rows recorded for a (customer, key name). */
+typedef struct LookupNameEntry
+{
+	uint32		hash;			/* hash key: of (customer, name) */
+	int			n;
+	int			max;
+	int		   *rows;			/* indexes into lookup_rows */
+} LookupNameEntry;
+
 static IngestStatement *stmt = NULL;
 
 /* Deciding again under the customer's lock: read around the caches. */
@@ -492,6 +501,57 @@ oc_ingest_lookup_threads(bool subject, int64 customer, const char *name, const c
 	return n;
 }
 
+/* The index entry of a (customer, key name), or NULL. */
+static LookupNameEntry *
+lookup_name_entry(int64 customer, const char *name, bool create)
+{
+	uint32		h;
+	bool		found;
+	LookupNameEntry *e;
+
+	if (stmt == NULL || (stmt->lookup_names == NULL && !create))
+		return NULL;
+	if (stmt->lookup_names == NULL)
+		stmt->lookup_names = oc_ingest_hash("omnichannel look-up rows by name", sizeof(uint32),
+											sizeof(LookupNameEntry), stmt->cxt);
+	h = hash_combine(hash_bytes_extended((const unsigned char *) &customer, sizeof(customer), 2),
+					 hash_bytes((const unsigned char *) name, strlen(name)));
+	e = hash_search(stmt->lookup_names, &h, create ? HASH_ENTER : HASH_FIND, &found);
+	if (e != NULL && create && !found)
+	{
+		e->n = 0;
+		e->max = 0;
+		e->rows = NULL;
+	}
+	return e;
+}
+
+/*
+ * What the statement recorded of a thread's values of a business key: sets
+ * *has_value if it recorded this value, and returns another value it
+ * recorded, or NULL.
+ */
+const char *
+oc_ingest_lookup_thread_key(int64 customer, const char *name, int64 thread,
+							const char *value, bool *has_value)
+{
+	LookupNameEntry *e = lookup_name_entry(customer, name, false);
+	const char *other = NULL;
+
+	for (int i = 0; e != NULL && i < e->n; i++)
+	{
+		const LookupRow *r = &stmt->lookup_rows[e->rows[i]];
+
+		if (r->thread != thread || r->customer != customer || strcmp(r->name, name) != 0)
+			continue;
+		if (strcmp(r->value, value) == 0)
+			*has_value = true;
+		else if (other == NULL)
+			other = r->value;
+	}
+	return other;
+}
+
 /* Record a look-up row unless the statement already did. */
 void
 oc_ingest_lookup_add(bool subject, int64 customer, const char *name, const char *value,
@@ -523,5 +583,19 @@ oc_ingest_lookup_add(bool subject, int64 customer, const char *name, const char 
 	MemoryContextSwitchTo(old);
 	if (e->n < OC_KEY_THREADS)
 		e->rows[e->n++] = stmt->n_lookup_rows;
+	if (!subject)
+	{
+		/* every key row of the statement, for the conflicting-key veto */
+		LookupNameEntry *ne = lookup_name_entry(customer, name, true);
+
+		if (ne->n == ne->max)
+		{
+			ne->max = Max(4, ne->max * 2);
+			ne->rows = ne->rows == NULL ?
+				MemoryContextAlloc(stmt->cxt, sizeof(int) * ne->max) :
+				repalloc(ne->rows, sizeof(int) * ne->max);
+		}
+		ne->rows[ne->n++] = stmt->n_lookup_rows;
+	}
 	stmt->n_lookup_rows++;
 }

@@ -132,6 +132,30 @@ find_token(HeapTuple tuple, TupleDesc tupdesc, int64 *thread)
 }
 
 /*
+ * Add a key of the name with the JSON scalar's value (a string or a number,
+ * in lookup form) unless it is empty, the name is already there, or there
+ * are OC_MAX_KEYS; returns the new count.
+ */
+static int
+add_key(BizKey *keys, int n, const char *name, JsonbValue *jv)
+{
+	char	   *value;
+
+	if (n >= OC_MAX_KEYS || (jv->type != jbvString && jv->type != jbvNumeric) ||
+		oc_ingest_has_key(keys, n, name))
+		return n;
+	value = jv->type == jbvString ?
+		pnstrdup(jv->val.string.val, jv->val.string.len) :
+		DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(jv->val.numeric)));
+	value = oc_lookup_key_cstring(value, strlen(value));
+	if (value[0] == '\0')
+		return n;
+	keys[n].name = name;
+	keys[n].value = value;
+	return n + 1;
+}
+
+/*
  * The interaction's business keys: attributes->'keys' (an object of
  * scalars) first, then the first match of each enabled pattern in the
  * subject, else the first 64 kB of the body, for names not given yet.
@@ -150,6 +174,7 @@ oc_ingest_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 		JsonbValue	k;
 		JsonbValue *v;
 
+		/* attributes->'keys' first: the integration named them */
 		k.type = jbvString;
 		k.val.string.val = "keys";
 		k.val.string.len = 4;
@@ -165,23 +190,25 @@ oc_ingest_keys(HeapTuple tuple, TupleDesc tupdesc, BizKey *keys)
 			{
 				if (tok == WJB_KEY)
 					name = oc_lookup_key_cstring(jv.val.string.val, jv.val.string.len);
-				else if (tok == WJB_VALUE && name != NULL && n < OC_MAX_KEYS &&
-						 (jv.type == jbvString || jv.type == jbvNumeric))
-				{
-					char	   *value = jv.type == jbvString ?
-						pnstrdup(jv.val.string.val, jv.val.string.len) :
-						DatumGetCString(DirectFunctionCall1(numeric_out,
-															NumericGetDatum(jv.val.numeric)));
+				else if (tok == WJB_VALUE && name != NULL)
+					n = add_key(keys, n, name, &jv);
+			}
+		}
 
-					value = oc_lookup_key_cstring(value, strlen(value));
+		/* then the top-level attributes read as keys (business_key_attributes) */
+		if (n < OC_MAX_KEYS && JB_ROOT_IS_OBJECT(jb))
+		{
+			JsonbIterator *it = JsonbIteratorInit(&jb->root);
+			JsonbValue	jv;
+			JsonbIteratorToken tok;
+			const char *name = NULL;
 
-					if (value[0] != '\0' && !oc_ingest_has_key(keys, n, name))
-					{
-						keys[n].name = name;
-						keys[n].value = value;
-						n++;
-					}
-				}
+			while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
+			{
+				if (tok == WJB_KEY)
+					name = oc_ingest_attribute_key(jv.val.string.val, jv.val.string.len);
+				else if (tok == WJB_VALUE && name != NULL)
+					n = add_key(keys, n, name, &jv);
 			}
 		}
 	}
@@ -244,6 +271,132 @@ via_name(oc_stitch_via via)
 	return "reference";
 }
 
+/* At most this many of a customer's rows of one key name are read for a veto. */
+#define OC_CONFLICT_ROWS 64
+
+/*
+ * Does the thread carry a business key of a name the interaction carries,
+ * with other values only (stored, or recorded by this statement)?  Returns
+ * the index of the first such key of the interaction and sets *other to a
+ * value the thread carries; -1 if none.  Keys of threads merged into it
+ * are not looked at.
+ */
+static int
+key_conflict(int64 customer, int64 thread, const BizKey *keys, int nkeys, Snapshot snap,
+			 char **other)
+{
+	AttrNumber	atts[2] = {oc_ingest.att_key_value, oc_ingest.att_key_thread};
+	Datum	   *vals = NULL;
+	bool	   *nulls = NULL;
+
+	for (int k = 0; k < nkeys; k++)
+	{
+		Datum		key[2] = {Int64GetDatum(customer), CStringGetTextDatum(keys[k].name)};
+		bool		has_name = false;
+		bool		has_value = false;
+		int			nrows;
+
+		if (vals == NULL)
+		{
+			vals = palloc(sizeof(Datum) * 2 * OC_CONFLICT_ROWS);
+			nulls = palloc(sizeof(bool) * 2 * OC_CONFLICT_ROWS);
+		}
+		nrows = oc_probe(&oc_ingest.by_key_name, key, snap, 2, atts, vals, nulls,
+						 OC_CONFLICT_ROWS);
+		for (int r = 0; r < nrows && !has_value; r++)
+		{
+			char	   *value;
+
+			if (DatumGetInt64(vals[2 * r + 1]) != thread)
+				continue;
+			value = TextDatumGetCString(vals[2 * r]);
+			if (strcmp(value, keys[k].value) == 0)
+				has_value = true;
+			else if (!has_name)
+				*other = value;
+			has_name = true;
+		}
+		if (!has_value)
+		{
+			const char *recorded = oc_ingest_lookup_thread_key(customer, keys[k].name, thread,
+															   keys[k].value, &has_value);
+
+			if (recorded != NULL && !has_name)
+			{
+				*other = pstrdup(recorded);
+				has_name = true;
+			}
+		}
+		if (has_name && !has_value)
+			return k;
+	}
+	return -1;
+}
+
+/* Mark a candidate of the customer whose thread contradicts the interaction's keys. */
+static void
+note_conflict(oc_stitch_candidate *cands, int i, int64 customer, const BizKey *keys,
+			  int nkeys, Snapshot snap, int *ckey, char **cval)
+{
+	ckey[i] = -1;
+	if (nkeys > 0 && cands[i].customer_id == customer)
+		ckey[i] = key_conflict(customer, cands[i].thread_id, keys, nkeys, snap, &cval[i]);
+	cands[i].conflict = ckey[i] >= 0;
+}
+
+/* Is this thread already a recency candidate? */
+static bool
+recency_candidate(const oc_stitch_candidate *cands, size_t n, int64 thread)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cands[i].via == OC_VIA_RECENCY && cands[i].thread_id == thread)
+			return true;
+	return false;
+}
+
+/* Evidence: a key of the interaction, and the other value the thread carries. */
+static void
+append_conflict(StringInfo evidence, const BizKey *key, const char *other)
+{
+	appendStringInfoString(evidence, "\"key\": ");
+	escape_json(evidence, key->name);
+	appendStringInfoString(evidence, ", \"value\": ");
+	escape_json(evidence, key->value);
+	appendStringInfoString(evidence, ", \"thread_value\": ");
+	if (other != NULL)
+		escape_json(evidence, other);
+	else
+		appendStringInfoString(evidence, "null");
+}
+
+/*
+ * Evidence: the subject and recency candidates a conflicting key vetoed,
+ * "vetoed": [{"thread_id", "via", "key", "value", "thread_value"}], after
+ * sep; false if there were none.
+ */
+static bool
+append_vetoed(StringInfo evidence, const char *sep, const oc_stitch_decision *d,
+			  const oc_stitch_candidate *cands, const BizKey *keys, const int *ckey,
+			  char *const *cval)
+{
+	if (d->n_vetoed == 0)
+		return false;
+	appendStringInfo(evidence, "%s\"vetoed\": [", sep);
+	for (int v = 0; v < d->n_vetoed; v++)
+	{
+		int			i = d->vetoed[v];
+
+		appendStringInfo(evidence, "%s{\"thread_id\": " INT64_FORMAT ", \"via\": ",
+						 v > 0 ? ", " : "", cands[i].thread_id);
+		escape_json(evidence, via_name(cands[i].via));
+		appendStringInfoString(evidence, ", ");
+		append_conflict(evidence, &keys[ckey[i]], cval[i]);
+		appendStringInfoChar(evidence, '}');
+	}
+	appendStringInfoChar(evidence, ']');
+	return true;
+}
+
 /*
  * Gather the candidate threads (references, a token, business keys, the
  * base subject, the customer's latest thread) and let the core decide.
@@ -260,8 +413,13 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	const int	per_key = 16;
 	AttrNumber	atts[3] = {oc_ingest.att_id, oc_ingest.att_thread, oc_ingest.att_customer};
 	oc_stitch_decision decision;
-	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) *
-										 (nkeys * per_key + (nbizkeys + 1) * OC_KEY_THREADS + 2));
+	int			maxcands = nkeys * per_key + (nbizkeys + 1) * OC_KEY_THREADS +
+		OC_STITCH_MAX_VETOED + 2;
+	oc_stitch_candidate *cands = palloc0(sizeof(oc_stitch_candidate) * maxcands);
+	/* of subject and recency candidates: the key their thread contradicts */
+	int		   *ckey = palloc(sizeof(int) * maxcands);
+	char	  **cval = palloc0(sizeof(char *) * maxcands);
+	int			nvetoable = 0;
 	Stitched	result;
 	Datum	   *vals = palloc(sizeof(Datum) * 3 * per_key);
 	bool	   *nulls = palloc(sizeof(bool) * 3 * per_key);
@@ -355,7 +513,12 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 
 		for (int r = 0; r < nrows; r++)
 			if (oc_ingest_thread_facts(DatumGetInt64(svals[r]), snap, &cands[ncands]))
-				cands[ncands++].via = OC_VIA_SUBJECT;
+			{
+				cands[ncands].via = OC_VIA_SUBJECT;
+				note_conflict(cands, (int) ncands, customer_id, bizkeys, nbizkeys, snap,
+							  ckey, cval);
+				ncands++;
+			}
 	}
 
 	/*
@@ -406,13 +569,20 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 				if (!decided && thread != seen && oc_ingest_thread_facts(thread, snap, c))
 				{
 					seen = thread;
-					if (c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
-						c->state == OC_THREAD_ON_HOLD)
+					if ((c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
+						 c->state == OC_THREAD_ON_HOLD) &&
+						!recency_candidate(cands, ncands, c->thread_id))
 					{
 						c->via = OC_VIA_RECENCY;
 						c->window = window;
+						note_conflict(cands, (int) ncands, customer_id, bizkeys, nbizkeys,
+									  snap, ckey, cval);
 						ncands++;
-						decided = true;
+						/*
+						 * A thread that contradicts the interaction's keys is
+						 * vetoed: the next open one in the window may do.
+						 */
+						decided = !c->conflict || ++nvetoable >= OC_STITCH_MAX_VETOED;
 					}
 				}
 			}
@@ -475,11 +645,26 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 								 (c->window > 0 ? c->window : in.recency_window) / USECS_PER_SEC);
 				break;
 		}
+		if (c->via == OC_VIA_IN_REPLY_TO || c->via == OC_VIA_REFS || c->via == OC_VIA_TOKEN)
+		{
+			/* strong evidence wins over a conflicting key: say so */
+			char	   *other = NULL;
+			int			k = nbizkeys > 0 ?
+				key_conflict(customer_id, c->thread_id, bizkeys, nbizkeys, snap, &other) : -1;
+
+			if (k >= 0)
+			{
+				appendStringInfoString(evidence, ", \"despite_conflicting_key\": {");
+				append_conflict(evidence, &bizkeys[k], other);
+				appendStringInfoChar(evidence, '}');
+			}
+		}
 		if (c->state == OC_THREAD_SOLVED)
 			appendStringInfoString(evidence, ", \"reopened\": true");
 		if (decision.n_strangers > 0)
 			appendStringInfo(evidence, ", \"other_customer_references\": %d",
 							 decision.n_strangers);
+		append_vetoed(evidence, ", ", &decision, cands, bizkeys, ckey, cval);
 		appendStringInfoChar(evidence, '}');
 	}
 	else
@@ -507,6 +692,8 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 							 sep, decision.n_strangers);
 			sep = ", ";
 		}
+		if (append_vetoed(evidence, sep, &decision, cands, bizkeys, ckey, cval))
+			sep = ", ";
 		if (sep[0] == ',')
 			appendStringInfoChar(evidence, '}');
 	}

@@ -10,7 +10,10 @@
  * token printed here is exactly the one the ingest trigger recognizes.
  * check_key_pattern() is the CHECK of business_key_pattern: a pattern
  * ingest applies to every subject and body must compile and match in time
- * that grows with the text, not beyond it.
+ * that grows with the text, not beyond it.  builtin_key_attributes() and
+ * builtin_key_patterns() list the built-in business-key sources of the
+ * core, which the views business_key_attributes and business_key_patterns
+ * (read by ingest) show beside the DBA's overrides.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,6 +22,7 @@
 #include "datatype/timestamp.h"
 #include "catalog/pg_collation.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "mb/pg_wchar.h"
 #include "regex/regex.h"
 #include "utils/builtins.h"
@@ -31,6 +35,8 @@ PG_FUNCTION_INFO_V1(oc_default_recency_window);
 PG_FUNCTION_INFO_V1(oc_default_subject_window);
 PG_FUNCTION_INFO_V1(oc_default_reopen_window);
 PG_FUNCTION_INFO_V1(oc_check_key_pattern);
+PG_FUNCTION_INFO_V1(oc_builtin_key_attributes);
+PG_FUNCTION_INFO_V1(oc_builtin_key_patterns);
 
 /* thread_token(thread bigint) -> text: "[#T123]". */
 Datum
@@ -140,4 +146,47 @@ oc_check_key_pattern(PG_FUNCTION_ARGS)
 				 errdetail("Ingest matches every pattern against each subject and body, and these constraints can take time far beyond the length of the text."),
 				 errhint("Use \\m, \\M or \\y for word boundaries, and a group around the key to leave out what surrounds it.")));
 	PG_RETURN_BOOL(true);
+}
+
+/* Rows (a, b) of a built-in list, into the SRF's tuplestore. */
+static void
+named_rows(FunctionCallInfo fcinfo, const oc_stitch_named *list, size_t n, bool from_first)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
+	for (size_t i = 0; i < n; i++)
+	{
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = CStringGetTextDatum(from_first ? list[i].from : list[i].name);
+		values[1] = CStringGetTextDatum(from_first ? list[i].name : list[i].from);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
+/* builtin_key_attributes() -> TABLE (attribute text, name text). */
+Datum
+oc_builtin_key_attributes(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	const oc_stitch_named *list = oc_stitch_builtin_key_attributes(&n);
+
+	named_rows(fcinfo, list, n, true);
+	return (Datum) 0;
+}
+
+/*
+ * builtin_key_patterns() -> TABLE (name text, pattern text).  The patterns
+ * are written in UTF-8: a database in another encoding has none built in.
+ */
+Datum
+oc_builtin_key_patterns(PG_FUNCTION_ARGS)
+{
+	size_t		n;
+	const oc_stitch_named *list = oc_stitch_builtin_key_patterns(&n);
+
+	named_rows(fcinfo, list, GetDatabaseEncoding() == PG_UTF8 ? n : 0, false);
+	return (Datum) 0;
 }

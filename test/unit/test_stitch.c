@@ -298,7 +298,8 @@ main(void)
 	CHECK(oc_stitch_find_token(buf, strlen(buf), &t) && t == INT64_MAX, "the largest id reads back");
 
 	/* default windows */
-	CHECK_INT(oc_stitch_default_recency_window("chat"), 24 * HOUR, "chat 24 h");
+	CHECK_INT(oc_stitch_default_recency_window("chat"), 72 * HOUR, "chat 72 h");
+	CHECK_INT(oc_stitch_default_recency_window("phone"), 72 * HOUR, "phone 72 h");
 	CHECK_INT(oc_stitch_default_recency_window("messaging"), 72 * HOUR, "messaging 72 h");
 	CHECK_INT(oc_stitch_default_recency_window("email"), 0, "email off");
 	CHECK_INT(oc_stitch_default_recency_window("nonsense"), 0, "unknown: off");
@@ -307,6 +308,50 @@ main(void)
 	CHECK_INT(oc_stitch_default_windows("chat").subject, 0, "chat: no subject rule");
 	CHECK_INT(oc_stitch_default_windows("sms").reopen, OC_STITCH_REOPEN_WINDOW, "reopen 7 days");
 	CHECK_INT(oc_stitch_default_windows("nonsense").recency, 0, "unknown channel: recency off");
+
+	/*
+	 * Conflicting keys: a thread that carries order B-1 is not joined by
+	 * recency or subject by a message about order C-2; the veto is named
+	 */
+	c[0] = recent(500, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	c[0].conflict = 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "conflicting key vetoes recency: new");
+	CHECK_INT(d.n_vetoed, 1, "recency veto recorded");
+	CHECK_INT(d.vetoed[0], 0, "the vetoed candidate");
+	CHECK_INT(oc_stitch_eligible(&in, &c[0]), 0, "vetoed candidate is not eligible");
+	c[0].via = OC_VIA_SUBJECT;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_NEW, "conflicting key vetoes subject: new");
+	CHECK_INT(d.n_vetoed, 1, "subject veto recorded");
+	/* the next open thread without a conflict is joined instead */
+	c[0] = recent(500, 7, OC_THREAD_OPEN, 99 * HOUR, 99 * HOUR);
+	c[0].conflict = 1;
+	c[1] = recent(501, 7, OC_THREAD_OPEN, 90 * HOUR, 98 * HOUR);
+	oc_stitch_decide(&in, c, 2, &d);
+	CHECK_INT(d.reason, OC_STITCH_RECENCY, "older open thread without conflict: recency");
+	CHECK_INT(d.thread_id, 501, "older open thread joined");
+	CHECK_INT(d.n_vetoed, 1, "veto of the newer one recorded");
+	/* without the conflict the most recently active one wins */
+	c[0].conflict = 0;
+	oc_stitch_decide(&in, c, 2, &d);
+	CHECK_INT(d.thread_id, 500, "no conflict: most recently active");
+	CHECK_INT(d.n_vetoed, 0, "no conflict: no veto");
+	/* a candidate outside its window is not vetoed, just not eligible */
+	c[0] = recent(502, 7, OC_THREAD_OPEN, 10 * HOUR, 10 * HOUR);
+	c[0].conflict = 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.n_vetoed, 0, "out of window: no veto named");
+	/* references and tokens still join a conflicting thread */
+	c[0] = cand(60, 600, 7, OC_VIA_IN_REPLY_TO, 0);
+	c[0].conflict = 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_REFERENCE, "reference wins over a conflicting key");
+	c[0] = cand(0, 601, 7, OC_VIA_TOKEN, 0);
+	c[0].conflict = 1;
+	oc_stitch_decide(&in, c, 1, &d);
+	CHECK_INT(d.reason, OC_STITCH_TOKEN, "token wins over a conflicting key");
+	CHECK_INT(d.n_vetoed, 0, "strong evidence is never vetoed");
 
 	return unit_done();
 }

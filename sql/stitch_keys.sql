@@ -1,0 +1,186 @@
+--
+-- Business keys out of the box, and keys as evidence against a join.
+-- Keys are read from attributes->'keys', from the top-level attribute names
+-- of business_key_attributes and by the patterns of business_key_patterns
+-- (built-in ones, which the DBA can replace or switch off).  A thread that
+-- holds a key of the same name with other values is not joined by recency
+-- or subject (the veto); an explicit reference or token still joins it.
+--
+SET timezone = 'UTC';
+SET search_path = omnichannel, public;
+
+-- What is read out of the box.
+SELECT name, string_agg(attribute, ', ' ORDER BY attribute) AS attributes
+  FROM business_key_attributes WHERE enabled GROUP BY name ORDER BY name;
+SELECT name, enabled, built_in, overridden FROM business_key_patterns ORDER BY name;
+-- the built-in patterns pass the check the DBA's patterns must pass
+SELECT count(*) AS builtin_patterns, bool_and(check_key_pattern(pattern)) AS all_safe
+  FROM builtin_key_patterns();
+
+-- The seeds' case with no set-up: a call last week and a chat today that
+-- both carry order A-1234 at the top level of attributes (values are
+-- compared exactly: a-1234 would be another order).
+INSERT INTO interaction (channel, direction, occurred_at, ended_at, contact, external_id, agent, attributes)
+VALUES ('phone', 'inbound', '2026-09-07 10:00+00', '2026-09-07 10:09+00', '+48 601 700 001',
+        'bk-call-1', 'marta.nowak', '{"order": "A-1234", "ivr": {"menu": ["orders"]}}')
+RETURNING thread_id AS call_thread, business_keys \gset
+SELECT :'business_keys' AS call_keys;
+INSERT INTO interaction (channel, direction, occurred_at, contact, body, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-14 16:00+00', 'tel:+48601700001',
+        'Dzwoniłam w zeszłym tygodniu', 'bk-chat-1', '{"order_id": "A-1234"}')
+RETURNING thread_id = :call_thread AS same_thread, stitch_reason, stitch_evidence, business_keys;
+
+-- Values: a number counts, as its text; empty strings, objects, arrays,
+-- booleans and nulls do not; attributes->'keys' wins over a top-level name
+-- that gives the same key; names are exact (Order is not order).
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-09-01 09:00+00', 'bk.values@example.pl', 'bk-val-1',
+        '{"ticket": 987654, "case": "", "claim": {"id": "C-1"}, "invoice": ["F-1"],
+          "shipment": true, "tracking": null, "Order": "X-1"}'),
+       ('web', 'inbound', '2026-09-01 09:01+00', 'bk.values2@example.pl', 'bk-val-2',
+        '{"keys": {"order": "K-1"}, "order": "T-2", "orderNumber": "T-3", "booking_ref": "BK-77"}')
+RETURNING external_id, business_keys;
+
+-- Patterns: a label word and a reference-like value, in several languages;
+-- ordinary words and small numbers find nothing.
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, body, external_id)
+VALUES ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p1@example.de', 'Bestellung Nr. 40411 fehlt', NULL, 'bk-pat-1'),
+       ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p2@example.fr', NULL, 'Bonjour, ma commande n° CM-2026-0042 est en retard, et la facture FA-88123 ?', 'bk-pat-2'),
+       ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p3@example.es', 'Reserva #BK-55120', NULL, 'bk-pat-3'),
+       ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p4@example.it', 'Ordine 123456 e prenotazione 998877', NULL, 'bk-pat-4'),
+       ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p5@example.com', 'My order arrived broken 3 days ago', 'order no. 12', 'bk-pat-5'),
+       ('email', 'inbound', '2026-09-02 09:00+00', 'bk.p6@example.com', 'Reorder 55555', 'preorder ab-12345', 'bk-pat-6')
+RETURNING external_id, business_keys;
+
+-- The DBA's overrides.  Another attribute name giving the order key, a
+-- built-in one switched off, a built-in renamed.
+INSERT INTO business_key_attribute (attribute, name) VALUES ('po_number', 'order');
+INSERT INTO business_key_attribute (attribute, enabled) VALUES ('ticket', false);
+INSERT INTO business_key_attribute (attribute, name) VALUES ('case', 'ticket');
+-- without a name, an attribute that is not built in is not read
+INSERT INTO business_key_attribute (attribute) VALUES ('sku');
+SELECT attribute, name, enabled, built_in, overridden
+  FROM business_key_attributes WHERE overridden ORDER BY attribute;
+\set VERBOSITY terse
+INSERT INTO business_key_attribute (attribute, name) VALUES ('keys', 'order');
+INSERT INTO business_key_attribute (attribute, name) VALUES ('', 'order');
+INSERT INTO business_key_attribute (attribute, name) VALUES ('ref', 'Order No');
+INSERT INTO business_key_attribute (attribute, name) VALUES (repeat('x', 64), 'order');
+\set VERBOSITY default
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('web', 'inbound', '2026-09-03 09:00+00', 'bk.dba@example.pl', 'bk-dba-1',
+        '{"po_number": "PO-1", "ticket": "T-9", "case": "C-7", "sku": "S-1"}')
+RETURNING business_keys;
+-- a pattern switched off by name, and one replaced by the DBA's own
+INSERT INTO business_key_pattern (name, enabled) VALUES ('invoice', false);
+INSERT INTO business_key_pattern (name, pattern) VALUES ('booking', '\m(BK-[0-9]{3,})\M');
+\set VERBOSITY terse
+INSERT INTO business_key_pattern (name) VALUES ('order');
+\set VERBOSITY default
+SELECT name, pattern IS NOT NULL AS has_pattern, enabled, built_in, overridden
+  FROM business_key_patterns ORDER BY name;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-09-03 09:00+00', 'bk.dba@example.pl',
+        'Invoice 4455667 and BK-123, booking 7654321', 'bk-dba-2')
+RETURNING business_keys;
+DELETE FROM business_key_attribute;
+DELETE FROM business_key_pattern;
+
+-- The veto.  A thread about order B-79658; a chat about order C-88702 the
+-- next hour would join it by recency, but the thread's order is another:
+-- a new thread, and the evidence says which thread was passed over.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('social', 'inbound', '2026-09-05 09:00+00', '+40 721 700 100', 'bk-veto-1',
+        '{"order": "B-79658"}')
+RETURNING thread_id AS b_thread \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-05 10:00+00', 'tel:+40721700100', 'bk-veto-2',
+        '{"order": "C-88702"}')
+RETURNING thread_id AS c_thread, stitch_reason,
+          stitch_evidence->'vetoed'->0->>'via' AS vetoed_via,
+          stitch_evidence->'vetoed'->0->>'key' AS key,
+          stitch_evidence->'vetoed'->0->>'value' AS value,
+          stitch_evidence->'vetoed'->0->>'thread_value' AS thread_value,
+          (stitch_evidence->'vetoed'->0->>'thread_id')::bigint = :b_thread AS vetoed_b \gset
+SELECT :c_thread <> :b_thread AS new_thread, :'stitch_reason' AS reason, :'vetoed_via' AS via,
+       :'key' AS key, :'value' AS value, :'thread_value' AS thread_value, :'vetoed_b' AS vetoed_b;
+-- later messages about C-88702 follow their own thread by key, not B's
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('social', 'inbound', '2026-09-05 11:00+00', 'tel:+40721700100', 'bk-veto-3',
+        '{"order": "C-88702"}')
+RETURNING thread_id = :c_thread AS follows_c, stitch_reason;
+-- a message without a key joins the most recent thread by recency, as before
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id)
+VALUES ('chat', 'inbound', '2026-09-05 11:30+00', 'tel:+40721700100', 'bk-veto-4')
+RETURNING thread_id = :c_thread AS joins_c, stitch_reason, stitch_evidence ? 'vetoed' AS vetoed;
+-- a third order: both open threads are passed over, both are in the evidence
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-05 12:00+00', 'tel:+40721700100', 'bk-veto-5',
+        '{"order": "D-10001"}')
+RETURNING thread_id NOT IN (:b_thread, :c_thread) AS new_thread, stitch_reason,
+          jsonb_array_length(stitch_evidence->'vetoed') AS vetoed;
+-- B's order again, named in the text: it joins B by key
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, body)
+VALUES ('chat', 'inbound', '2026-09-05 12:30+00', 'tel:+40721700100', 'bk-veto-6',
+        'Pedido B-79658 otra vez')
+RETURNING thread_id = :b_thread AS joins_b, stitch_reason, business_keys;
+-- a key of another name is no conflict
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-05 12:40+00', 'tel:+40721700100', 'bk-veto-7',
+        '{"invoice": "FV-2026-77"}')
+RETURNING thread_id = :b_thread AS joins_b, stitch_reason;
+-- an explicit reference still wins, and says it crossed a conflicting key
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, in_reply_to, attributes)
+VALUES ('chat', 'inbound', '2026-09-05 13:00+00', 'tel:+40721700100', 'bk-veto-8', 'bk-veto-1',
+        '{"order": "Z-55555"}')
+RETURNING thread_id = :b_thread AS joins_b, stitch_reason,
+          stitch_evidence->'despite_conflicting_key'->>'key' AS key,
+          stitch_evidence->'despite_conflicting_key'->>'value' AS value,
+          stitch_evidence->'despite_conflicting_key'->>'thread_value' AS thread_value;
+
+-- Recency passes over a vetoed thread to an earlier open one: T1 holds a
+-- claim, T2 (vetoed from T1 by its other claim) an order; a message about
+-- another order joins T1, the latest thread without a conflicting key.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('phone', 'inbound', '2026-09-06 09:00+00', '+40 721 700 300', 'bk-skip-1', '{"claim": "K-1001"}')
+RETURNING thread_id AS t1 \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-06 09:30+00', 'tel:+40721700300', 'bk-skip-2',
+        '{"claim": "K-1002", "order": "G-2002"}')
+RETURNING thread_id AS t2, stitch_reason \gset
+SELECT :t2 <> :t1 AS t2_new, :'stitch_reason' AS reason;
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-06 10:00+00', 'tel:+40721700300', 'bk-skip-3', '{"order": "G-2003"}')
+RETURNING thread_id = :t1 AS joins_t1, stitch_reason,
+          (stitch_evidence->'vetoed'->0->>'thread_id')::bigint = :t2 AS passed_over_t2;
+
+-- The subject rule is vetoed the same way: a reply with the thread's
+-- subject that names another order.
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('email', 'inbound', '2026-09-08 09:00+00', 'bk.subject@example.es', 'Problema con mi pedido',
+        'bk-subj-1', '{"order": "P-40001"}')
+RETURNING thread_id AS s_thread \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('email', 'inbound', '2026-09-12 09:00+00', 'bk.subject@example.es', 'RE: Problema con mi pedido',
+        'bk-subj-2', '{"order": "P-40002"}')
+RETURNING thread_id <> :s_thread AS new_thread, stitch_reason,
+          stitch_evidence->'vetoed'->0->>'via' AS vetoed_via;
+-- the same subject with the thread's own order joins by key
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id, attributes)
+VALUES ('email', 'inbound', '2026-09-12 10:00+00', 'bk.subject@example.es', 'RE: Problema con mi pedido',
+        'bk-subj-3', '{"order": "P-40001"}')
+RETURNING thread_id = :s_thread AS joins, stitch_reason;
+
+-- Within one statement: the second row's order conflicts with the thread
+-- the first row opened.
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
+VALUES ('chat', 'inbound', '2026-09-09 09:00+00', '+34 612 700 200', 'bk-stmt-1', '{"order": "S-10001"}'),
+       ('chat', 'inbound', '2026-09-09 09:10+00', '+34 612 700 200', 'bk-stmt-2', '{"order": "S-10002"}'),
+       ('chat', 'inbound', '2026-09-09 09:20+00', '+34 612 700 200', 'bk-stmt-3', '{"order": "S-10001"}')
+RETURNING external_id, stitch_reason, stitch_evidence ? 'vetoed' AS vetoed;
+SELECT count(DISTINCT thread_id) AS threads FROM interaction WHERE external_id LIKE 'bk-stmt-%';
+
+-- Every interaction of this file is in a thread of its own customer.
+SELECT count(*) AS misplaced
+  FROM interaction AS i JOIN thread AS t ON t.id = i.thread_id
+ WHERE i.external_id LIKE 'bk-%' AND t.customer_id <> i.customer_id;
