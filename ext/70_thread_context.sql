@@ -17,6 +17,8 @@ AS $$
     ), i AS (
         SELECT * FROM omnichannel.interaction
          WHERE thread_id OPERATOR(pg_catalog.=) thread_context.thread
+    ), l AS (
+        SELECT * FROM i ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1
     )
     SELECT jsonb_build_object(
         'thread', t.id,
@@ -48,14 +50,22 @@ AS $$
                        AND omnichannel.normalize_subject(i.subject) OPERATOR(pg_catalog.<>) ''
                      ORDER BY omnichannel.normalize_subject(i.subject), i.occurred_at DESC) AS s),
             '[]'::jsonb),
+        -- the agent before the current one: of the latest earlier interaction
+        -- on a human channel whose agent is not the current agent (the
+        -- latest interaction's, else the assignee)
         'previous_agent', (
-            SELECT i.agent FROM i WHERE i.agent IS NOT NULL
-             ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1),
+            SELECT p.agent
+              FROM i AS p, l
+             WHERE p.agent IS NOT NULL
+               AND p.channel OPERATOR(pg_catalog.<>) ALL ('{ivr,chatbot}'::omnichannel.channel[])
+               AND (p.occurred_at, p.id) OPERATOR(pg_catalog.<) (l.occurred_at, l.id)
+               AND p.agent IS DISTINCT FROM COALESCE(l.agent, t.assignee)
+             ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1),
         'last_interaction', (
-            SELECT jsonb_build_object('at', i.occurred_at, 'channel', i.channel,
-                                      'direction', i.direction, 'agent', i.agent,
-                                      'subject', i.subject)
-              FROM i ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1),
+            SELECT jsonb_build_object('at', l.occurred_at, 'channel', l.channel,
+                                      'direction', l.direction, 'agent', l.agent,
+                                      'subject', l.subject)
+              FROM l),
         'context', t.context)
       FROM t
 $$;
