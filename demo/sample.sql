@@ -302,7 +302,7 @@ VALUES ('Jan Kowalski', 'pl', '{"tier": "gold", "segment": "b2c", "country": "PL
 INSERT INTO omnichannel.customer_identifier (contact, customer_id, source)
 SELECT c::omnichannel.contact_point, id, 'import'
   FROM omnichannel.customer,
-       unnest('{email:jan.kowalski@example.pl,tel:+48601234567,whatsapp:+48601234567,web:v-7f3a9c2e1b,crm:CUST-100000}'::text[]) AS c
+       unnest('{email:jan.kowalski@example.pl,tel:+48601234567,whatsapp:+48601234567,crm:CUST-100000}'::text[]) AS c
  WHERE display_name = 'Jan Kowalski';
 
 -- ---------------------------------------------------------------------------
@@ -600,13 +600,12 @@ UPDATE demo_msg SET external_id = pg_temp.demo_ext_id(channel::text, direction::
 
 -- ---------------------------------------------------------------------------
 -- Ingest: one INSERT ... SELECT through the triggers, oldest first, so every
--- in_reply_to / refs points at a row already stored.  Order numbers
--- (A-1234) in subjects and bodies are business keys: a contact that names
--- an order joins the customer's open thread about it, on any channel.
+-- in_reply_to / refs points at a row already stored.  Order numbers are
+-- business keys with no set-up: {"order": "A-1234"} in attributes (a
+-- built-in attribute name) or "zamówienie A-1234" in a text (a built-in
+-- pattern); a contact that names an order joins the customer's open thread
+-- about it, on any channel.
 -- ---------------------------------------------------------------------------
-
-INSERT INTO omnichannel.business_key_pattern (name, pattern)
-VALUES ('order', '\m(A-[0-9]{4,})\M');
 
 -- SLA policies in business hours, set up before the history loads, so every
 -- clock runs through the real ingest: gold customers around the clock, mail
@@ -719,7 +718,9 @@ SELECT m.channel, m.direction, m.occurred_at, m.ended_at, m.contact::omnichannel
 -- ---------------------------------------------------------------------------
 -- The seed scenario, written out: an e-mail about order A-1234, a call last
 -- week that went through the IVR, an SMS confirming the claim, and today a web
--- chat about the same order.  Plus an older, finished case.
+-- chat about the same order, logged in to his account (the chat widget's
+-- CRM id; its visitor id is linked to him on first sight).  Plus an older,
+-- finished case.
 -- ---------------------------------------------------------------------------
 
 INSERT INTO omnichannel.interaction
@@ -758,12 +759,13 @@ VALUES
  ('sms', 'outbound', '2026-11-13 09:12:30+00', NULL, 'tel:+48601234567', 'marta.nowak', 'pl.orders',
   NULL, 'Przyjęliśmy zgłoszenie R-5521 w sprawie zamówienia A-1234. Odezwiemy się do piątku.',
   'sms-20261113-091230-4471', 'call-20261113-090341-4471', NULL, '{"order": "A-1234", "claim": "R-5521"}'),
- ('chat', 'inbound', '2026-11-20 09:42:00+00', '2026-11-20 09:55:20+00', 'web:v-7f3a9c2e1b', 'ewa.kaczmarek', 'pl.orders',
+ ('chat', 'inbound', '2026-11-20 09:42:00+00', '2026-11-20 09:55:20+00', 'crm:CUST-100000', 'ewa.kaczmarek', 'pl.orders',
   'Zamówienie A-1234',
   'Klient: Dzwoniłem w zeszłym tygodniu w sprawie zamówienia A-1234 i nadal nie mam paczki.' || E'\n' ||
   'Konsultant: Widzę Pana rozmowę z 13 listopada i zgłoszenie R-5521. Kurier potwierdził doręczenie jutro między 10:00 a 14:00.',
   'chat-20261120-094200-7f3a', NULL, NULL,
-  '{"order": "A-1234", "claim": "R-5521", "page": "/konto/zamowienia/A-1234"}');
+  '{"order": "A-1234", "claim": "R-5521", "page": "/konto/zamowienia/A-1234",
+    "identifiers": ["web:v-7f3a9c2e1b"]}');
 
 -- Cases whose last word was the company's more than three days before
 -- "today" are solved a day after that reply (their resolution clocks stop).
