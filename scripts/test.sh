@@ -6,7 +6,8 @@
 #   unit        server-free core unit tests and fuzz-corpus replays (ASan+UBSan)
 #   regress     pg_regress        (sql/, expected/)
 #   isolation   pg_isolation_regress (specs/, expected/)
-#   tap         prove             (t/, PostgreSQL::Test::Cluster)
+#   tap         prove             (t/, PostgreSQL::Test::Cluster; t/060_citus.pl
+#               runs a coordinator and workers when Citus 13 is installed)
 # Each suite prints its own "N passed, N failed"; the last line sums them all.
 # Exit status is non-zero on any failure.
 set -euo pipefail
@@ -127,5 +128,9 @@ failed=$( (grep -oP 'Failed \K[0-9]+(?=/[0-9]+ subtests)' "$WORK/tap.log" || tru
 dubious=$(grep -c 'Dubious, test returned' "$WORK/tap.log" || true)
 if ! grep -q '^Result: PASS' "$WORK/tap.log" && [ "$failed" -eq 0 ]; then failed=$((dubious > 0 ? dubious : 1)); fi
 record tap "$((tests - failed > 0 ? tests - failed : 0))" "$failed"
+if grep -q 'citus.pl .*skipped' "$WORK/tap.log"; then
+    echo "  the Citus suite (t/060_citus.pl) was skipped: Citus 13 is not installed" \
+         "(bash ../shared/citus/build.sh installs it)"
+fi
 
 finish
