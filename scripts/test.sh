@@ -72,7 +72,7 @@ record unit "$pass" "$fail"
 
 # Test inputs in a directory the unprivileged user can write results into.
 mkdir -p "$WORK/test"
-cp -r "$OC_ROOT/sql" "$OC_ROOT/expected" "$OC_ROOT/specs" "$OC_ROOT/t" "$WORK/"
+cp -r "$OC_ROOT/sql" "$OC_ROOT/expected" "$OC_ROOT/specs" "$OC_ROOT/t" "$OC_ROOT/docs" "$OC_ROOT/README.md" "$WORK/"
 cp -r "$OC_ROOT/test/clients" "$WORK/test/"   # t/030_bi_clients.pl runs them
 cp "$OC_ROOT/META.json" "$OC_ROOT/omnichannel.control" "$WORK/"
 chown -R "$OC_USER" "$WORK"

@@ -1,0 +1,145 @@
+# Docs that run: every ```sql block of README.md and docs/*.md, in page
+# order, in a fresh instance with a fresh database that has only the
+# extension (search_path set as docs/install.md recommends) and what the page
+# itself creates.
+#
+# - A statement that fails is a failure, unless the page says so: a comment
+#   containing ERROR on the statement's last line or on one of the two lines
+#   after it (the page shows the error it expects).
+# - A statement that returns rows (SELECT, VALUES, WITH, ... RETURNING) with
+#   a comment after its semicolon shows its result:
+#   "SELECT omnichannel.thread_token(42);   -- [#T42]".  The result in psql's
+#   unaligned form (columns separated by "|", spaces around it ignored, rows
+#   by " ; ") must equal the comment.  A remark about such a statement goes
+#   on a line of its own.
+# - Fragments and pseudo-code use another fence (```text), and are not run.
+use strict;
+use warnings;
+use File::Basename;
+use FindBin;
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $src = $ENV{OC_SRCDIR} // "$FindBin::Bin/..";
+my @pages = ("$src/README.md", sort glob("$src/docs/*.md"));
+
+# The sql blocks of a page: [page line, text] per line, in order.
+sub sql_lines
+{
+	my ($page) = @_;
+	my @out;
+	my $in = 0;
+	my $n = 0;
+	open my $fh, '<', $page or die "$page: $!";
+	while (my $l = <$fh>)
+	{
+		$n++;
+		chomp $l;
+		if ($in)
+		{
+			if ($l =~ /^\s*```/) { $in = 0; next; }
+			push @out, [ $n, $l ];
+		}
+		elsif ($l =~ /^\s*```sql\s*$/)
+		{
+			$in = 1;
+		}
+	}
+	close $fh;
+	return @out;
+}
+
+my $checked_pages = 0;
+for my $page (@pages)
+{
+	my @lines = sql_lines($page);
+	next unless @lines;
+	my $name = basename($page, '.md');
+	(my $db = lc "doc_$name") =~ s/[^a-z0-9_]/_/g;
+
+	# The script: every line, a result check around the one-line SELECTs
+	# that show their result.  $map[i] is the page line of script line i+1.
+	my (@script, @map, %expect);
+	my $id = 0;
+	my $stmt_at;		# index in @script where the current statement began
+	my $stmt_text = '';
+	for my $i (0 .. $#lines)
+	{
+		my ($n, $l) = @{ $lines[$i] };
+		(my $code = $l) =~ s/--.*$//;
+		if (!defined $stmt_at && $code =~ /\S/)
+		{
+			$stmt_at = scalar @script;
+			$stmt_text = '';
+		}
+		push @script, $l;
+		push @map, $n;
+		next unless defined $stmt_at;
+		$stmt_text .= "$code\n";
+		next unless $code =~ /;\s*$/;
+
+		# The statement ends here.  A comment after it shows its result if
+		# the statement returns rows.
+		my ($shown) = $l =~ /;\s*--\s*(.*?)\s*$/;
+		if (defined $shown && $shown ne '' && $shown !~ /ERROR/
+			&& $stmt_text =~ /^\s*(?:SELECT|VALUES|WITH)\b|\bRETURNING\b/i)
+		{
+			$id++;
+			$expect{$id} = [ $n, $shown ];
+			splice @script, $stmt_at, 0, "\\echo '<<<$id'";
+			splice @map, $stmt_at, 0, $map[$stmt_at];
+			push @script, "\\echo '>>>$id'";
+			push @map, $n;
+		}
+		undef $stmt_at;
+	}
+	my $file = "$PostgreSQL::Test::Utils::tmp_check/$db.sql";
+	open my $fh, '>', $file or die "$file: $!";
+	print $fh join("\n", @script), "\n";
+	close $fh;
+
+	my $node = PostgreSQL::Test::Cluster->new($db);
+	$node->init;
+	$node->start;
+	$node->safe_psql('postgres', qq{CREATE DATABASE $db});
+	$node->safe_psql($db, qq{
+CREATE EXTENSION omnichannel;
+ALTER DATABASE $db SET search_path = "\$user", omnichannel, public;});
+	my ($ret, $stdout, $stderr) = $node->psql($db, undef,
+		extra_params => [ '-At', '-v', 'ON_ERROR_STOP=0', '-f', $file ]);
+
+	# Errors the page does not announce.
+	my %text = map { $_->[0] => $_->[1] } @lines;
+	my @unexpected;
+	while ($stderr =~ /^psql:[^\n]*?:(\d+): ERROR:\s+([^\n]*)/mg)
+	{
+		my ($sl, $msg) = ($1, $2);
+		my $pl = $map[$sl - 1];
+		my $shown = grep { defined $text{$_} && $text{$_} =~ /ERROR/ } ($pl .. $pl + 2);
+		push @unexpected, "line $pl: $msg" unless $shown;
+	}
+	my $rel = $page;
+	$rel =~ s{^\Q$src\E/}{};
+	is(scalar @unexpected, 0, "$rel: every statement runs or fails as the page says")
+	  or diag join("\n", @unexpected);
+
+	# Shown results.
+	my @wrong;
+	for my $k (sort { $a <=> $b } keys %expect)
+	{
+		my ($pl, $shown) = @{ $expect{$k} };
+		my ($got) = $stdout =~ /<<<$k\n(.*?)>>>$k(?:\n|$)/s;
+		$got //= '(no result)';
+		chomp $got;
+		$got =~ s/\n/ ; /g;
+		(my $norm = $shown) =~ s/\s*\|\s*/|/g;
+		push @wrong, "line $pl: shows \"$shown\", gives \"$got\"" if $got ne $norm;
+	}
+	is(scalar @wrong, 0, "$rel: " . scalar(keys %expect) . " shown results are the results")
+	  or diag join("\n", @wrong);
+	$node->stop;
+	$checked_pages++;
+}
+cmp_ok($checked_pages, '>=', 10, 'pages with sql blocks were found');
+done_testing();
