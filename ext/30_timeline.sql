@@ -13,7 +13,8 @@ CREATE OR REPLACE FUNCTION omnichannel.timeline(
     before    timestamptz DEFAULT NULL,
     lim       integer DEFAULT 50,
     channels  omnichannel.channel[] DEFAULT NULL,
-    before_id bigint DEFAULT NULL)
+    before_id bigint DEFAULT NULL,
+    since     timestamptz DEFAULT NULL)
 RETURNS SETOF omnichannel.interaction
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
@@ -28,9 +29,11 @@ AS $$
             COALESCE(before_id,
                      CASE WHEN before IS NULL THEN 9223372036854775807
                           ELSE '-9223372036854775808'::bigint END))
+       -- "what did the customer do since ...": a lower bound of the index range
+       AND i.occurred_at OPERATOR(pg_catalog.>=) COALESCE(since, '-infinity'::pg_catalog.timestamptz)
        AND (channels IS NULL OR i.channel OPERATOR(pg_catalog.=) ANY (channels))
      ORDER BY i.occurred_at DESC, i.id DESC
      LIMIT lim
 $$;
-COMMENT ON FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint) IS
-    'Interactions of a customer on every channel, newest first; page with the (occurred_at, id) of the last row returned';
+COMMENT ON FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint, timestamptz) IS
+    'Interactions of a customer on every channel, newest first; page with the (occurred_at, id) of the last row returned; since: only interactions at or after it (an index range); lim => NULL: no limit';

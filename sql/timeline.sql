@@ -76,7 +76,24 @@ PREPARE next_page(bigint, timestamptz, bigint) AS
     SELECT * FROM omnichannel.timeline($1, $2, 50, NULL, $3);
 EXPLAIN (COSTS OFF) EXECUTE first_page(:tc);
 EXPLAIN (COSTS OFF) EXECUTE next_page(:tc, '2026-01-01 12:00+00', 42);
+-- "what did the customer do since ...": the range is read by the index, from
+-- both ends (the since bound is an index condition, not a filter)
+PREPARE since_page(bigint, timestamptz) AS
+    SELECT * FROM omnichannel.timeline($1, lim => NULL, since => $2);
+EXPLAIN (COSTS OFF) EXECUTE since_page(:tc, '2026-01-01 00:10+00');
 RESET plan_cache_mode;
+SELECT count(*) AS since_rows,
+       count(*) FILTER (WHERE occurred_at < '2026-01-01 00:10+00') AS older_than_since
+  FROM omnichannel.timeline(:tc, lim => NULL, since => '2026-01-01 00:10+00');
+SELECT count(*) AS expected
+  FROM omnichannel.interaction WHERE customer_id = :tc AND occurred_at >= '2026-01-01 00:10+00';
+-- since and before together: a window, newest first, paged as usual
+SELECT count(*) AS window_rows
+  FROM omnichannel.timeline(:tc, before => '2026-01-01 00:20+00', lim => NULL,
+                            since => '2026-01-01 00:10+00');
+SELECT count(*) AS expected
+  FROM omnichannel.interaction WHERE customer_id = :tc
+   AND occurred_at >= '2026-01-01 00:10+00' AND occurred_at < '2026-01-01 00:20+00';
 
 -- edge cases
 SELECT count(*) AS unknown_customer FROM omnichannel.timeline(-1);

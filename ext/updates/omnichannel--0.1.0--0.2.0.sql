@@ -90,3 +90,7 @@ DROP FUNCTION omnichannel.link_identifiers(bigint, jsonb, bigint);
 -- statement's threads; 0.1.0 called it ingest_cleanup); ext/20_model.sql
 -- creates it under its new name.
 DROP TRIGGER ingest_cleanup ON omnichannel.interaction;
+
+-- timeline() gains since => (0.2.0): a new signature; the old one goes
+-- (ext/30_timeline.sql creates the new one).
+DROP FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint);
