@@ -325,6 +325,43 @@ COMMENT ON COLUMN omnichannel.channel_kpis.channel_switch_rate IS 'Cohort: threa
 COMMENT ON COLUMN omnichannel.channel_kpis.repeat_contact_rate IS 'Cohort: threads whose customer wrote again after the first message (latest later than first) / threads opened';
 COMMENT ON COLUMN omnichannel.channel_kpis.unanswered_rate IS 'Cohort: threads with a customer message and no reply yet / threads with a customer message';
 
+-- Channel transitions: which channel customers go to next -----------------------
+
+CREATE OR REPLACE VIEW omnichannel.channel_transitions AS
+SELECT (s.at AT TIME ZONE 'UTC')::date AS day,
+       s.queue,
+       s.from_channel::text AS from_channel,
+       s.to_channel::text AS to_channel,
+       count(*) AS switches,
+       count(DISTINCT s.thread_id) AS threads,
+       count(DISTINCT s.customer_id) AS customers,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY s.gap_seconds) AS median_gap_seconds
+  FROM (SELECT i.customer_id, i.thread_id, i.occurred_at AS at,
+               COALESCE(i.queue, t.queue) AS queue,
+               lag(i.channel) OVER w AS from_channel,
+               i.channel AS to_channel,
+               extract(epoch FROM i.occurred_at OPERATOR(pg_catalog.-) lag(i.occurred_at) OVER w)::float8
+                   AS gap_seconds
+          FROM omnichannel.interaction AS i
+          JOIN omnichannel.thread AS t
+            ON t.customer_id OPERATOR(pg_catalog.=) i.customer_id
+           AND t.id OPERATOR(pg_catalog.=) i.thread_id
+         WHERE i.direction OPERATOR(pg_catalog.=) 'inbound'
+        WINDOW w AS (PARTITION BY i.thread_id ORDER BY i.occurred_at, i.id)) AS s
+ WHERE s.from_channel IS NOT NULL
+   AND s.from_channel OPERATOR(pg_catalog.<>) s.to_channel
+ GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW omnichannel.channel_transitions IS
+    'Channel switches of customers within a thread (one problem): a customer message on another channel than the customer''s previous message of the thread; per UTC day of the switch, queue, from and to channel; standard SQL types only';
+COMMENT ON COLUMN omnichannel.channel_transitions.day IS 'UTC date of the message on the new channel';
+COMMENT ON COLUMN omnichannel.channel_transitions.queue IS 'Queue of that message, else of its thread (NULL: none)';
+COMMENT ON COLUMN omnichannel.channel_transitions.from_channel IS 'Channel of the customer''s previous message in the thread';
+COMMENT ON COLUMN omnichannel.channel_transitions.to_channel IS 'Channel the customer switched to';
+COMMENT ON COLUMN omnichannel.channel_transitions.switches IS 'Switches from from_channel to to_channel';
+COMMENT ON COLUMN omnichannel.channel_transitions.threads IS 'Threads with such a switch';
+COMMENT ON COLUMN omnichannel.channel_transitions.customers IS 'Customers who made such a switch';
+COMMENT ON COLUMN omnichannel.channel_transitions.median_gap_seconds IS 'Median wall-clock seconds between the previous message and the switch';
+
 -- The reporting views, and who may read them -------------------------------------------
 
 CREATE OR REPLACE FUNCTION omnichannel.reporting_views()
@@ -332,10 +369,11 @@ RETURNS SETOF regclass
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT v::regclass FROM (VALUES ('omnichannel.channel_kpis'), ('omnichannel.thread_facts'),
-                                    ('omnichannel.sla_attainment')) AS r(v)
+                                    ('omnichannel.sla_attainment'),
+                                    ('omnichannel.channel_transitions')) AS r(v)
 $$;
 COMMENT ON FUNCTION omnichannel.reporting_views() IS
-    'The views a reporting login may read: channel_kpis, thread_facts, sla_attainment (no message bodies, subjects or contact points)';
+    'The views a reporting login may read: channel_kpis, thread_facts, sla_attainment, channel_transitions (no message bodies, subjects or contact points)';
 
 CREATE OR REPLACE FUNCTION omnichannel.grant_reporting(grantee regrole)
 RETURNS SETOF regclass

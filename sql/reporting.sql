@@ -83,6 +83,20 @@ SELECT (SELECT sum(inbound + outbound + internal) FROM channel_kpis)
              WHERE t.merged_into IS NULL AND i.direction = 'inbound') AS inbound_match,
        (SELECT sum(sla_clocks) FROM channel_kpis) = (SELECT sum(clocks) FROM sla_attainment) AS sla_matches;
 
+-- channel_transitions: Bartek went from the phone to the chat (20 minutes
+-- later) and, the next morning, to SMS; agents' replies and notes are no
+-- switch, nor are Celina's two SMS.
+SELECT day, queue, from_channel, to_channel, switches, threads, customers, median_gap_seconds
+  FROM channel_transitions WHERE day BETWEEN '2024-03-04' AND '2024-03-05'
+ ORDER BY day, from_channel, to_channel;
+-- cross-check with the raw history: customer messages of a thread on another
+-- channel than the customer's previous message of that thread
+SELECT (SELECT sum(switches) FROM channel_transitions) =
+       (SELECT count(*) FROM (
+            SELECT i.channel, lag(i.channel) OVER (PARTITION BY i.thread_id ORDER BY i.occurred_at, i.id) AS prev
+              FROM interaction AS i WHERE i.direction = 'inbound') AS x
+         WHERE x.prev <> x.channel) AS switches_match;
+
 -- The channel_day rollup equals the raw history, after ingest (every test
 -- before this one), a hand-written DELETE and an UPDATE of channel and time.
 CREATE TEMP VIEW day_diff AS

@@ -58,8 +58,8 @@ is($node->safe_psql('postgres', 'SELECT count(*) FROM omnichannel.interaction'),
 	'9', 'the scenario holds 9 interactions');
 $node->safe_psql('postgres', "CREATE ROLE regress_bi LOGIN PASSWORD '$password'");
 is($node->safe_psql('postgres', "SELECT string_agg(v::text, ',') FROM omnichannel.grant_reporting('regress_bi') AS v"),
-	'omnichannel.channel_kpis,omnichannel.thread_facts,omnichannel.sla_attainment',
-	'grant_reporting grants the three reporting views');
+	'omnichannel.channel_kpis,omnichannel.thread_facts,omnichannel.sla_attainment,omnichannel.channel_transitions',
+	'grant_reporting grants the four reporting views');
 
 my $port = $node->port;
 $node->connect_fails("host=127.0.0.1 port=$port dbname=postgres user=regress_bi password=wrong",
