@@ -40,7 +40,8 @@ GRANT USAGE ON SCHEMA omnichannel TO omnichannel_agent;
 GRANT EXECUTE ON FUNCTION omnichannel.claim_next(text), omnichannel.release(bigint, text),
                           omnichannel.reassign(bigint, text, text)
    TO omnichannel_agent;
-GRANT SELECT ON omnichannel.queue, omnichannel.agent, omnichannel.channel_load
+GRANT SELECT ON omnichannel.queue, omnichannel.agent, omnichannel.channel_load,
+                omnichannel.thread_assignment
    TO omnichannel_agent;
 GRANT SELECT, UPDATE (status, priority) ON omnichannel.thread TO omnichannel_agent;
 GRANT UPDATE (status) ON omnichannel.agent TO omnichannel_agent;
@@ -273,6 +274,10 @@ SELECT omnichannel.agent_load('regress-desk-agent') AS load;
 SELECT body FROM omnichannel.interaction WHERE thread_id = :desk_thread;
 UPDATE omnichannel.thread SET status = 'pending' WHERE id = :desk_thread;
 SELECT status, sla_state FROM omnichannel.queue WHERE thread_id = :desk_thread;
+-- the agent's day (docs/queue.md), as the desk login
+SELECT thread_id = :desk_thread AS desk_thread, how, released_at IS NULL AS still_held
+  FROM omnichannel.thread_assignment
+ WHERE agent = 'regress-desk-agent' AND assigned_at >= current_date ORDER BY assigned_at;
 -- no other thread column, no change to messages, no operator, SLA or
 -- privacy functions, no agent settings but the status
 \set VERBOSITY terse
