@@ -12,6 +12,7 @@
 #   unaligned form (columns separated by "|", spaces around it ignored, rows
 #   by " ; ") must equal the comment.  A remark about such a statement goes
 #   on a line of its own.
+# - The data of a COPY ... FROM STDIN follows it in the block, up to "\.".
 # - Fragments and pseudo-code use another fence (```text), and are not run.
 use strict;
 use warnings;
@@ -64,9 +65,17 @@ for my $page (@pages)
 	my $id = 0;
 	my $stmt_at;		# index in @script where the current statement began
 	my $stmt_text = '';
+	my $copy_data = 0;	# inside the data of a COPY ... FROM STDIN
 	for my $i (0 .. $#lines)
 	{
 		my ($n, $l) = @{ $lines[$i] };
+		if ($copy_data)
+		{
+			push @script, $l;
+			push @map, $n;
+			$copy_data = 0 if $l eq '\\.';
+			next;
+		}
 		(my $code = $l) =~ s/--.*$//;
 		if (!defined $stmt_at && $code =~ /\S/)
 		{
@@ -78,6 +87,7 @@ for my $page (@pages)
 		next unless defined $stmt_at;
 		$stmt_text .= "$code\n";
 		next unless $code =~ /;\s*$/;
+		$copy_data = 1 if $stmt_text =~ /\bFROM\s+STDIN\b/i;
 
 		# The statement ends here.  A comment after it shows its result if
 		# the statement returns rows.
