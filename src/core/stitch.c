@@ -354,6 +354,75 @@ static const oc_stitch_named builtin_patterns[] = {
 		"|[Pp]renotazione)\\M" OC_KEY_SEP OC_KEY_NUMBER_WORD OC_KEY_VALUE, "booking"},
 };
 
+/*
+ * Per built-in pattern, in the same order: stems that every text the pattern
+ * matches contains (ASCII, lower case), one per label word of its regular
+ * expression above.  Keep the two together: a label word added there needs
+ * its stem here (test_stitch.c checks each label word's spellings).
+ */
+static const char *const order_stems[] = {
+	"order", "bestell", "auftrag", "commande", "pedido", "zam", "ordine", NULL
+};
+static const char *const invoice_stems[] = {
+	"invoice", "rechnung", "factur", "faktur", "fattura", NULL
+};
+static const char *const booking_stems[] = {
+	"booking", "servation", "buchung", "reserva", "rezerwacj", "prenotazione", NULL
+};
+static const char *const *const builtin_pattern_stems[] = {
+	order_stems, invoice_stems, booking_stems
+};
+_Static_assert(sizeof(builtin_pattern_stems) / sizeof(builtin_pattern_stems[0]) ==
+			   sizeof(builtin_patterns) / sizeof(builtin_patterns[0]),
+			   "one stem list per built-in pattern");
+
+/* Does text contain stem (ASCII lower case), ASCII case-insensitively? */
+static int
+contains_stem(const char *text, size_t len, const char *stem)
+{
+	size_t		sl = strlen(stem);
+
+	for (size_t i = 0; i + sl <= len; i++)
+	{
+		size_t		j = 0;
+
+		while (j < sl)
+		{
+			unsigned char c = (unsigned char) text[i + j];
+
+			if (c >= 'A' && c <= 'Z')
+				c = (unsigned char) (c - 'A' + 'a');
+			if (c != (unsigned char) stem[j])
+				break;
+			j++;
+		}
+		if (j == sl)
+			return 1;
+	}
+	return 0;
+}
+
+int
+oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len)
+{
+	int			digits = 0;
+	int			have_digits = 0;
+
+	if (i >= sizeof(builtin_pattern_stems) / sizeof(builtin_pattern_stems[0]))
+		return 1;
+	for (size_t k = 0; k < len && !have_digits; k++)
+	{
+		digits = (text[k] >= '0' && text[k] <= '9') ? digits + 1 : 0;
+		have_digits = digits >= 4;
+	}
+	if (!have_digits)
+		return 0;
+	for (const char *const *s = builtin_pattern_stems[i]; *s != NULL; s++)
+		if (contains_stem(text, len, *s))
+			return 1;
+	return 0;
+}
+
 const oc_stitch_named *
 oc_stitch_builtin_key_attributes(size_t *n)
 {

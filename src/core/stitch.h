@@ -129,6 +129,14 @@ typedef struct oc_stitch_named
 extern const oc_stitch_named *oc_stitch_builtin_key_attributes(size_t *n);
 extern const oc_stitch_named *oc_stitch_builtin_key_patterns(size_t *n);
 
+/*
+ * May built-in pattern i (of oc_stitch_builtin_key_patterns) match the text?
+ * 0 only when it cannot: the text holds none of the pattern's label words
+ * (ASCII case-insensitively, by stem) or no run of four ASCII digits.  Lets
+ * ingest skip the regular expression for most texts.
+ */
+extern int	oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len);
+
 extern const char *oc_stitch_reason_name(oc_stitch_reason reason);
 extern int	oc_stitch_eligible(const oc_stitch_input *in,
 							   const oc_stitch_candidate *c);

@@ -36,6 +36,7 @@ typedef struct KeyPattern
 {
 	char	   *name;
 	text	   *pattern;
+	int			builtin;		/* index of the built-in pattern it is, or -1 */
 } KeyPattern;
 
 typedef struct IngestSettings
@@ -190,6 +191,24 @@ oc_ingest_contact_blocked(Datum contact)
 	return false;
 }
 
+/*
+ * The index of the built-in pattern that this is (same name, same text: not
+ * a DBA's replacement), or -1.  A built-in one has a cheap pre-check.
+ */
+static int
+builtin_index(const char *name, text *pattern)
+{
+	size_t		n;
+	const oc_stitch_named *b = oc_stitch_builtin_key_patterns(&n);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(b[i].name, name) == 0 &&
+			strlen(b[i].from) == VARSIZE_ANY_EXHDR(pattern) &&
+			memcmp(b[i].from, VARDATA_ANY(pattern), VARSIZE_ANY_EXHDR(pattern)) == 0)
+			return (int) i;
+	return -1;
+}
+
 /* The business-key patterns in force, in name order. */
 static IngestSettings *
 load_patterns(void)
@@ -213,6 +232,7 @@ load_patterns(void)
 																SPI_tuptable->tupdesc, 1, &isnull));
 		s->patterns[i].pattern = DatumGetTextPCopy(SPI_getbinval(SPI_tuptable->vals[i],
 																 SPI_tuptable->tupdesc, 2, &isnull));
+		s->patterns[i].builtin = builtin_index(s->patterns[i].name, s->patterns[i].pattern);
 	}
 	s->npatterns = (int) SPI_processed;
 	MemoryContextSwitchTo(old);
@@ -325,6 +345,11 @@ oc_ingest_pattern_keys(Datum *texts, int ntexts, BizKey *keys, int n)
 
 			if (texts[w] == (Datum) 0)
 				continue;
+			if (s->patterns[p].builtin >= 0 &&
+				!oc_stitch_builtin_pattern_may_match((size_t) s->patterns[p].builtin,
+													 VARDATA_ANY(DatumGetPointer(texts[w])),
+													 VARSIZE_ANY_EXHDR(DatumGetPointer(texts[w]))))
+				continue;		/* it cannot match: no regular expression */
 			value = pattern_match(texts[w], s->patterns[p].pattern);
 			if (value != NULL && value[0] != '\0')
 			{

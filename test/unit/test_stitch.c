@@ -53,6 +53,75 @@ cand(int64_t id, int64_t thread, int64_t cust, oc_stitch_via via, int pos)
 	return c;
 }
 
+/*
+ * The pre-check of the built-in patterns never refuses a text a pattern can
+ * match: every label word of each pattern's regular expression (its first
+ * spelling: the first ASCII character of each [..] class), followed by a
+ * reference, passes it; texts without a label word or without four digits
+ * do not.
+ */
+static void
+check_pattern_prefilter(void)
+{
+	size_t		n;
+	const oc_stitch_named *b = oc_stitch_builtin_key_patterns(&n);
+
+	for (size_t i = 0; i < n; i++)
+	{
+		const char *p = strstr(b[i].from, "\\m(?:");
+		const char *end = p != NULL ? strstr(p, ")\\M") : NULL;
+		int			words = 0;
+
+		CHECK(p != NULL && end != NULL, "built-in pattern has a label alternation");
+		if (p == NULL || end == NULL)
+			continue;
+		p += strlen("\\m(?:");
+		while (p < end)
+		{
+			char		word[64];
+			size_t		w = 0;
+			char		text[96];
+			char		msg[160];
+
+			while (p < end && *p != '|' && w + 4 < sizeof(word))
+			{
+				if (*p == '[')
+				{
+					const char *close = strchr(p, ']');
+					const char *pick = p + 1;
+
+					for (const char *q = p + 1; q < close; q++)
+						if ((unsigned char) *q < 0x80)
+						{
+							pick = q;
+							break;
+						}
+					word[w++] = *pick;
+					p = close + 1;
+				}
+				else
+					word[w++] = *p++;
+			}
+			word[w] = '\0';
+			if (p < end && *p == '|')
+				p++;
+			snprintf(text, sizeof(text), "Re: %s nr A-12345", word);
+			snprintf(msg, sizeof(msg), "%s: \"%s\" passes the pre-check", b[i].name, text);
+			CHECK(oc_stitch_builtin_pattern_may_match(i, text, strlen(text)), msg);
+			words++;
+		}
+		CHECK(words >= 3, "several label words per built-in pattern");
+		CHECK(!oc_stitch_builtin_pattern_may_match(i, "Hello, where is my parcel 12345?", 31),
+			  "no label word: refused");
+	}
+	CHECK(!oc_stitch_builtin_pattern_may_match(0, "ORDER A-123 late", 16), "three digits: refused");
+	CHECK(oc_stitch_builtin_pattern_may_match(0, "xx ORDER A-1234", 15), "upper case label passes");
+	CHECK(oc_stitch_builtin_pattern_may_match(1, "Rechnung 40411", 14), "invoice label passes");
+	CHECK(oc_stitch_builtin_pattern_may_match(2, "Réservation BK-40411", strlen("Réservation BK-40411")),
+		  "non-ASCII label passes by its stem");
+	CHECK(oc_stitch_builtin_pattern_may_match(99, "", 0), "unknown pattern: no pre-check");
+}
+
 int
 main(void)
 {
@@ -353,5 +422,6 @@ main(void)
 	CHECK_INT(d.reason, OC_STITCH_TOKEN, "token wins over a conflicting key");
 	CHECK_INT(d.n_vetoed, 0, "strong evidence is never vetoed");
 
+	check_pattern_prefilter();
 	return unit_done();
 }
