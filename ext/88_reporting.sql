@@ -52,7 +52,11 @@ BEGIN
               FROM ch CROSS JOIN LATERAL (VALUES (-1, ch.old_at, ch.old_channel, ch.old_direction),
                                                 (1, ch.new_at, ch.new_channel, ch.new_direction))
                                          AS x(sign, at, channel, direction)
-             GROUP BY 1, 2)
+             GROUP BY 1, 2
+             -- a row that only changed customer (a merge) moves no day's count
+            HAVING sum(x.sign) FILTER (WHERE x.direction = 'inbound') OPERATOR(pg_catalog.<>) 0
+                OR sum(x.sign) FILTER (WHERE x.direction = 'outbound') OPERATOR(pg_catalog.<>) 0
+                OR sum(x.sign) FILTER (WHERE x.direction = 'internal') OPERATOR(pg_catalog.<>) 0)
         INSERT INTO omnichannel.channel_day AS c (day, channel, inbound, outbound, internal)
         SELECT d.day, d.channel, COALESCE(d.inbound, 0), COALESCE(d.outbound, 0),
                COALESCE(d.internal, 0)
