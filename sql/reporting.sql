@@ -125,6 +125,18 @@ SELECT differences AS after_update FROM day_diff;
 SELECT day, channel, inbound FROM channel_kpis WHERE day BETWEEN '2024-03-05' AND '2024-03-06'
    AND channel IN ('sms', 'web') ORDER BY 1, 2;
 ROLLBACK;
+-- a merge moves interactions to another customer: their days do not change, so
+-- no channel_day row is written (row versions unchanged), and the customers'
+-- per-channel rows follow
+BEGIN;
+CREATE TEMP TABLE day_versions AS SELECT day, channel, xmin::text AS v FROM channel_day;
+SELECT merge_customers(keep => :anna, absorb => :celina, reason => 'reporting test') IS NOT NULL AS merged;
+SELECT count(*) AS day_rows_written
+  FROM channel_day AS c JOIN day_versions AS d USING (day, channel) WHERE c.xmin::text <> d.v;
+SELECT differences AS after_merge FROM day_diff;
+SELECT customer_id = :anna AS anna, channel, inbound, outbound FROM customer_channel
+ WHERE customer_id IN (:anna, :celina) ORDER BY 1 DESC, 2;
+ROLLBACK;
 -- the KPI cohorts add up to the thread facts
 SELECT (SELECT round(sum(first_contact_resolution_rate * resolved)) FROM channel_kpis WHERE resolved > 0)
          = (SELECT count(*) FROM thread_facts WHERE first_contact_resolution) AS fcr_matches,
