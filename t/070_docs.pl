@@ -12,6 +12,10 @@
 #   unaligned form (columns separated by "|", spaces around it ignored, rows
 #   by " ; ") must equal the comment.  A remark about such a statement goes
 #   on a line of its own.
+# - An sql block followed by a plain ``` (or ```text) block in psql's aligned
+#   form (a header, then a +-separator) shows the result of its last
+#   statement: psql's aligned output must be that table (trailing blanks and
+#   the row-count footer aside).
 # - The data of a COPY ... FROM STDIN follows it in the block, up to "\.".
 # - Fragments and pseudo-code use another fence (```text), and are not run.
 use strict;
@@ -51,11 +55,45 @@ sub sql_lines
 	return @out;
 }
 
+# Result tables: an sql block followed (blank lines apart) by a plain ``` or
+# ```text block that is psql's aligned output (a header, a +-separator).
+# Returns {page line of the block's last sql line => [table lines]}.
+sub shown_tables
+{
+	my ($page) = @_;
+	open my $fh, '<', $page or die "$page: $!";
+	my @l = <$fh>;
+	close $fh;
+	chomp @l;
+	my %t;
+	for (my $i = 0; $i < @l; $i++)
+	{
+		next unless $l[$i] =~ /^\s*```sql\s*$/;
+		my $j = $i + 1;
+		$j++ while $j < @l && $l[$j] !~ /^\s*```/;
+		my $last = $j;		# page line (1-based) of the block's last sql line
+		my $k = $j + 1;
+		$k++ while $k < @l && $l[$k] =~ /^\s*$/;
+		next unless $k + 2 < @l && $l[$k] =~ /^\s*```(text)?\s*$/
+		  && $l[$k + 1] =~ /\|/ && $l[$k + 2] =~ /^-+(\+-+)+$/;
+		my @table;
+		for (my $m = $k + 1; $m < @l && $l[$m] !~ /^\s*```/; $m++)
+		{
+			push @table, $l[$m];
+		}
+		$t{$last} = \@table;
+		$i = $j;
+	}
+	return \%t;
+}
+
 my $checked_pages = 0;
 for my $page (@pages)
 {
 	my @lines = sql_lines($page);
 	next unless @lines;
+	my $tables = shown_tables($page);
+	my %table_at;		# marker id => [page line, table lines]
 	my $name = basename($page, '.md');
 	(my $db = lc "doc_$name") =~ s/[^a-z0-9_]/_/g;
 
@@ -89,8 +127,21 @@ for my $page (@pages)
 		next unless $code =~ /;\s*$/;
 		$copy_data = 1 if $stmt_text =~ /\bFROM\s+STDIN\b/i;
 
-		# The statement ends here.  A comment after it shows its result if
-		# the statement returns rows.
+		# The statement ends here.  If it ends its block and a result table
+		# follows the block, its aligned output must be that table.
+		if ($tables->{$n} && $stmt_text =~ /^\s*(?:SELECT|VALUES|WITH|TABLE)\b|\bRETURNING\b/i)
+		{
+			$id++;
+			$table_at{$id} = [ $n, $tables->{$n} ];
+			splice @script, $stmt_at, 0, "\\pset format aligned", "\\pset tuples_only off",
+			  "\\pset footer off", "\\echo '<<<$id'";
+			splice @map, $stmt_at, 0, ($map[$stmt_at]) x 4;
+			push @script, "\\echo '>>>$id'", "\\pset format unaligned", "\\pset tuples_only on";
+			push @map, $n, $n, $n;
+			undef $stmt_at;
+			next;
+		}
+		# A comment after it shows its result if the statement returns rows.
 		my ($shown) = $l =~ /;\s*--\s*(.*?)\s*$/;
 		if (defined $shown && $shown ne '' && $shown !~ /ERROR/
 			&& $stmt_text =~ /^\s*(?:SELECT|VALUES|WITH)\b|\bRETURNING\b/i)
@@ -148,6 +199,23 @@ ALTER DATABASE $db SET search_path = "\$user", omnichannel, public;});
 	}
 	is(scalar @wrong, 0, "$rel: " . scalar(keys %expect) . " shown results are the results")
 	  or diag join("\n", @wrong);
+
+	# Shown result tables (trailing blanks and the row-count footer aside).
+	my @bad_tables;
+	for my $k (sort { $a <=> $b } keys %table_at)
+	{
+		my ($pl, $want) = @{ $table_at{$k} };
+		my ($got) = $stdout =~ /<<<$k\n(.*?)>>>$k(?:\n|$)/s;
+		my @g = grep { !/^\(\d+ rows?\)$/ } split /\n/, ($got // '');
+		my @w = grep { !/^\(\d+ rows?\)$/ } @$want;
+		s/\s+$// for @g, @w;
+		pop @g while @g && $g[-1] eq '';
+		pop @w while @w && $w[-1] eq '';
+		push @bad_tables, "line $pl: shows\n" . join("\n", @w) . "\ngives\n" . join("\n", @g)
+		  if join("\n", @g) ne join("\n", @w);
+	}
+	is(scalar @bad_tables, 0, "$rel: " . scalar(keys %table_at) . " result tables are the results")
+	  or diag join("\n", @bad_tables);
 	$node->stop;
 	$checked_pages++;
 }
