@@ -50,16 +50,21 @@ AS $$
                        AND omnichannel.normalize_subject(i.subject) OPERATOR(pg_catalog.<>) ''
                      ORDER BY omnichannel.normalize_subject(i.subject), i.occurred_at DESC) AS s),
             '[]'::jsonb),
-        -- the agent before the current one: of the latest earlier interaction
-        -- on a human channel whose agent is not the current agent (the
-        -- latest interaction's, else the assignee)
+        -- the agent before the current one: of the latest earlier
+        -- customer-facing interaction on a human channel whose agent is not
+        -- the current agent (the latest interaction's if a human's, else the
+        -- assignee)
         'previous_agent', (
             SELECT p.agent
               FROM i AS p, l
              WHERE p.agent IS NOT NULL
                AND p.channel OPERATOR(pg_catalog.<>) ALL ('{ivr,chatbot}'::omnichannel.channel[])
+               AND p.direction OPERATOR(pg_catalog.<>) 'internal'
                AND (p.occurred_at, p.id) OPERATOR(pg_catalog.<) (l.occurred_at, l.id)
-               AND p.agent IS DISTINCT FROM COALESCE(l.agent, t.assignee)
+               AND p.agent IS DISTINCT FROM
+                   COALESCE(CASE WHEN l.channel OPERATOR(pg_catalog.<>) ALL ('{ivr,chatbot}'::omnichannel.channel[])
+                                 THEN l.agent END,
+                            t.assignee)
              ORDER BY p.occurred_at DESC, p.id DESC LIMIT 1),
         'last_interaction', (
             SELECT jsonb_build_object('at', l.occurred_at, 'channel', l.channel,

@@ -339,7 +339,8 @@ SELECT (s.at AT TIME ZONE 'UTC')::date AS day,
        count(*) AS switches,
        count(DISTINCT s.thread_id) AS threads,
        count(DISTINCT s.customer_id) AS customers,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY s.gap_seconds) AS median_gap_seconds
+       -- whole seconds: a cell of one customer shows no finer gap
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY s.gap_seconds))::float8 AS median_gap_seconds
   FROM (SELECT i.customer_id, i.thread_id, i.occurred_at AS at,
                COALESCE(i.queue, t.queue) AS queue,
                lag(i.channel) OVER w AS from_channel,
@@ -364,7 +365,7 @@ COMMENT ON COLUMN omnichannel.channel_transitions.to_channel IS 'Channel the cus
 COMMENT ON COLUMN omnichannel.channel_transitions.switches IS 'Switches from from_channel to to_channel';
 COMMENT ON COLUMN omnichannel.channel_transitions.threads IS 'Threads with such a switch';
 COMMENT ON COLUMN omnichannel.channel_transitions.customers IS 'Customers who made such a switch';
-COMMENT ON COLUMN omnichannel.channel_transitions.median_gap_seconds IS 'Median wall-clock seconds between the previous message and the switch';
+COMMENT ON COLUMN omnichannel.channel_transitions.median_gap_seconds IS 'Median wall-clock seconds between the previous message and the switch, in whole seconds';
 
 -- The reporting views, and who may read them -------------------------------------------
 

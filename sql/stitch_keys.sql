@@ -180,6 +180,37 @@ VALUES ('chat', 'inbound', '2026-09-09 09:00+00', '+34 612 700 200', 'bk-stmt-1'
 RETURNING external_id, stitch_reason, stitch_evidence ? 'vetoed' AS vetoed;
 SELECT count(DISTINCT thread_id) AS threads FROM interaction WHERE external_id LIKE 'bk-stmt-%';
 
+-- A customer with many orders: the veto reads the candidate thread's own
+-- keys (thread_key_thread_idx), however many values of the name the
+-- customer has.  70 chats a minute apart, each about another order (each
+-- vetoed from the previous thread), then one more.
+INSERT INTO interaction (channel, direction, occurred_at, contact, attributes, external_id)
+SELECT 'chat', 'inbound', '2026-09-20 10:00+00'::timestamptz + g * interval '1 minute',
+       '+48 600 100 202', jsonb_build_object('order', 'A-' || (1000 + g)), 'bk-many-' || g
+  FROM generate_series(0, 69) AS g;
+SELECT count(DISTINCT thread_id) AS threads FROM interaction WHERE external_id LIKE 'bk-many-%';
+INSERT INTO interaction (channel, direction, occurred_at, contact, attributes, external_id)
+VALUES ('chat', 'inbound', '2026-09-20 12:00+00', 'tel:+48600100202', '{"order": "B-0001"}', 'bk-many-x')
+RETURNING stitch_reason, stitch_evidence->'vetoed'->0->>'thread_value' AS passed_over;
+
+-- Placeholders are not keys: blank, 0 and dashes would join unrelated
+-- threads; 1.0 and 1 are one number.
+INSERT INTO interaction (channel, direction, occurred_at, contact, attributes, external_id)
+VALUES ('phone', 'inbound', '2026-09-21 10:00+00', '+48 600 100 400',
+        '{"order_id": 0, "ticket": " ", "case": "-", "claim": "000-00", "invoice": 12.50}', 'bk-ph-1')
+RETURNING business_keys;
+
+-- An attribute name is at most 63 bytes: the longest accepted one is read.
+INSERT INTO business_key_attribute (attribute, name) VALUES ('ü' || repeat('x', 61), 'claim');
+\set VERBOSITY terse
+INSERT INTO business_key_attribute (attribute, name) VALUES ('ü' || repeat('x', 62), 'order');
+\set VERBOSITY default
+INSERT INTO interaction (channel, direction, occurred_at, contact, attributes, external_id)
+VALUES ('web', 'inbound', '2026-09-21 11:00+00', 'bk.long@example.pl',
+        jsonb_build_object('ü' || repeat('x', 61), 'R-77'), 'bk-long-1')
+RETURNING business_keys;
+DELETE FROM business_key_attribute;
+
 -- Every interaction of this file is in a thread of its own customer.
 SELECT count(*) AS misplaced
   FROM interaction AS i JOIN thread AS t ON t.id = i.thread_id

@@ -41,6 +41,14 @@ SELECT thread_context(:ctx_thread)->>'previous_agent' AS unassigned;
 UPDATE thread SET assignee = 'ewa.zielinska' WHERE id = :ctx_thread;
 SELECT thread_context(:ctx_thread)->>'previous_agent' AS assigned_to_ewa;
 UPDATE thread SET assignee = NULL WHERE id = :ctx_thread;
+-- a bot answering last is not the current agent (the assignee is), and an
+-- internal note is not an agent the customer talked to
+INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, agent)
+VALUES ('chat', 'internal', '2026-11-13 11:13+00', 'tel:+48601234999', 'ctx-note-1', 'sup.kowalska'),
+       ('chatbot', 'outbound', '2026-11-13 11:14+00', 'tel:+48601234999', 'ctx-bot-1', 'bot:faq');
+UPDATE thread SET assignee = 'ewa.zielinska' WHERE id = :ctx_thread;
+SELECT thread_context(:ctx_thread)->>'previous_agent' AS bot_last_assigned_to_ewa;
+UPDATE thread SET assignee = NULL WHERE id = :ctx_thread;
 -- a bot is not a previous agent: a thread whose only agent is the IVR's
 INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, agent)
 VALUES ('ivr', 'inbound', '2026-11-14 09:00+00', '+48 601 234 998', 'ctx-ivr-2', 'bot:ivr')

@@ -70,7 +70,7 @@ SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern', '
 CREATE TABLE omnichannel.business_key_attribute (
     attribute   text PRIMARY KEY
                 CONSTRAINT business_key_attribute_check
-                CHECK (pg_catalog.length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
+                CHECK (pg_catalog.octet_length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
     name        text
                 CONSTRAINT business_key_attribute_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
@@ -102,6 +102,9 @@ COMMENT ON COLUMN omnichannel.thread_key.name IS 'Key name (order, claim, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.value IS 'Key value (A-1234, ...)';
 COMMENT ON COLUMN omnichannel.thread_key.thread_id IS 'A thread of the customer whose interactions carried the key';
 COMMENT ON COLUMN omnichannel.thread_key.first_seen_at IS 'occurred_at of the interaction that first recorded it for the thread (written once)';
+CREATE INDEX thread_key_thread_idx ON omnichannel.thread_key (thread_id, name);
+COMMENT ON INDEX omnichannel.thread_key_thread_idx IS
+    'A thread''s keys of one name: whether it holds another value (the conflicting-key veto of stitching)';
 -- Derived from interaction (ingest records it for restored rows too): not
 -- dumped, so a restore neither duplicates nor conflicts with it.
 

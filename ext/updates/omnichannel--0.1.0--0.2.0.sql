@@ -46,7 +46,7 @@ COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest ap
 CREATE TABLE omnichannel.business_key_attribute (
     attribute   text PRIMARY KEY
                 CONSTRAINT business_key_attribute_check
-                CHECK (pg_catalog.length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
+                CHECK (pg_catalog.octet_length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
     name        text
                 CONSTRAINT business_key_attribute_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
@@ -60,6 +60,11 @@ COMMENT ON COLUMN omnichannel.business_key_attribute.name IS 'Key name its value
 COMMENT ON COLUMN omnichannel.business_key_attribute.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
 COMMENT ON COLUMN omnichannel.business_key_attribute.created_at IS 'When the row was added';
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute', '');
+
+-- A thread's keys of one name, for the conflicting-key veto.
+CREATE INDEX thread_key_thread_idx ON omnichannel.thread_key (thread_id, name);
+COMMENT ON INDEX omnichannel.thread_key_thread_idx IS
+    'A thread''s keys of one name: whether it holds another value (the conflicting-key veto of stitching)';
 COMMENT ON COLUMN omnichannel.interaction.business_keys IS 'Business keys found by ingest (attributes->''keys'', the top-level attributes of business_key_attributes, the patterns of business_key_patterns), e.g. {"order": "A-1234"}; NULL if none';
 
 -- Interactions happen at finite times (ingest refuses infinity since 0.2.0;

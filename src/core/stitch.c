@@ -423,6 +423,23 @@ oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len)
 	return 0;
 }
 
+int
+oc_stitch_key_value_usable(const char *value, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) value[i];
+
+		if (c == '0' || c == ' ' || (c >= '\t' && c <= '\r'))
+			continue;
+		if (c < 0x80 && !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+						  (c >= '1' && c <= '9')))
+			continue;			/* ASCII punctuation */
+		return 1;
+	}
+	return 0;
+}
+
 const oc_stitch_named *
 oc_stitch_builtin_key_attributes(size_t *n)
 {

@@ -137,6 +137,14 @@ extern const oc_stitch_named *oc_stitch_builtin_key_patterns(size_t *n);
  */
 extern int	oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len);
 
+/*
+ * Is a business-key value a key, or a placeholder?  Values made only of
+ * white space, zeros and ASCII punctuation ("", " ", "0", "000", "-",
+ * "0-0") are placeholders that CRMs write when there is no key: they would
+ * join unrelated threads.  1 for a key.
+ */
+extern int	oc_stitch_key_value_usable(const char *value, size_t len);
+
 extern const char *oc_stitch_reason_name(oc_stitch_reason reason);
 extern int	oc_stitch_eligible(const oc_stitch_input *in,
 							   const oc_stitch_candidate *c);

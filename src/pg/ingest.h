@@ -114,7 +114,7 @@ typedef struct IngestCache
 	OcIndexProbe by_customer;	/* customer (id) */
 	OcIndexProbe by_thread;		/* thread (id) */
 	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
-	OcIndexProbe by_key_name;	/* thread_key (customer_id, name) */
+	OcIndexProbe by_key_thread;	/* thread_key (thread_id, name) */
 	OcIndexProbe by_key_row;	/* thread_key, the whole key */
 	OcIndexProbe by_subject;	/* thread_subject (customer_id, subject_key) */
 	OcIndexProbe by_subject_row;	/* thread_subject, the whole key */

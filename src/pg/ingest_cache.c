@@ -302,7 +302,7 @@ oc_ingest_ensure_cache(Relation rel)
 	oc_probe_init(&oc_ingest.by_customer, relation_in(nsp, "customer_pkey"), 1);
 	oc_probe_init(&oc_ingest.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
 	oc_probe_init(&oc_ingest.by_key, relation_in(nsp, "thread_key_pkey"), 3);
-	oc_probe_init(&oc_ingest.by_key_name, relation_in(nsp, "thread_key_pkey"), 2);
+	oc_probe_init(&oc_ingest.by_key_thread, relation_in(nsp, "thread_key_thread_idx"), 2);
 	oc_probe_init(&oc_ingest.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
 	oc_probe_init(&oc_ingest.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
 	oc_probe_init(&oc_ingest.by_subject_row, relation_in(nsp, "thread_subject_pkey"), 3);

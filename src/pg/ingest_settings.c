@@ -351,7 +351,7 @@ oc_ingest_pattern_keys(Datum *texts, int ntexts, BizKey *keys, int n)
 													 VARSIZE_ANY_EXHDR(DatumGetPointer(texts[w]))))
 				continue;		/* it cannot match: no regular expression */
 			value = pattern_match(texts[w], s->patterns[p].pattern);
-			if (value != NULL && value[0] != '\0')
+			if (value != NULL && oc_stitch_key_value_usable(value, strlen(value)))
 			{
 				keys[n].name = s->patterns[p].name;
 				keys[n].value = oc_lookup_key_cstring(value, strlen(value));

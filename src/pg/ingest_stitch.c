@@ -133,8 +133,8 @@ find_token(HeapTuple tuple, TupleDesc tupdesc, int64 *thread)
 
 /*
  * Add a key of the name with the JSON scalar's value (a string or a number,
- * in lookup form) unless it is empty, the name is already there, or there
- * are OC_MAX_KEYS; returns the new count.
+ * in lookup form) unless it is a placeholder (oc_stitch_key_value_usable),
+ * the name is already there, or there are OC_MAX_KEYS; returns the new count.
  */
 static int
 add_key(BizKey *keys, int n, const char *name, JsonbValue *jv)
@@ -144,12 +144,15 @@ add_key(BizKey *keys, int n, const char *name, JsonbValue *jv)
 	if (n >= OC_MAX_KEYS || (jv->type != jbvString && jv->type != jbvNumeric) ||
 		oc_ingest_has_key(keys, n, name))
 		return n;
-	value = jv->type == jbvString ?
-		pnstrdup(jv->val.string.val, jv->val.string.len) :
-		DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(jv->val.numeric)));
+	if (jv->type == jbvString)
+		value = pnstrdup(jv->val.string.val, jv->val.string.len);
+	else						/* 1.0 and 1 are one key */
+		value = DatumGetCString(DirectFunctionCall1(numeric_out,
+													DirectFunctionCall1(numeric_trim_scale,
+																		NumericGetDatum(jv->val.numeric))));
+	if (!oc_stitch_key_value_usable(value, strlen(value)))
+		return n;				/* blank, 0, -: a placeholder, not a key */
 	value = oc_lookup_key_cstring(value, strlen(value));
-	if (value[0] == '\0')
-		return n;
 	keys[n].name = name;
 	keys[n].value = value;
 	return n + 1;
@@ -271,45 +274,42 @@ via_name(oc_stitch_via via)
 	return "reference";
 }
 
-/* At most this many of a customer's rows of one key name are read for a veto. */
+/* At most this many values of one key name of a thread are read for a veto. */
 #define OC_CONFLICT_ROWS 64
 
 /*
  * Does the thread carry a business key of a name the interaction carries,
- * with other values only (stored, or recorded by this statement)?  Returns
- * the index of the first such key of the interaction and sets *other to a
- * value the thread carries; -1 if none.  Keys of threads merged into it
- * are not looked at.
+ * with other values only (stored: thread_key_thread_idx; or recorded by this
+ * statement)?  Returns the index of the first such key of the interaction
+ * and sets *other to a value the thread carries; -1 if none.  Keys of
+ * threads merged into it are not looked at.
  */
 static int
 key_conflict(int64 customer, int64 thread, const BizKey *keys, int nkeys, Snapshot snap,
 			 char **other)
 {
-	AttrNumber	atts[2] = {oc_ingest.att_key_value, oc_ingest.att_key_thread};
+	AttrNumber	atts[1] = {oc_ingest.att_key_value};
 	Datum	   *vals = NULL;
 	bool	   *nulls = NULL;
 
 	for (int k = 0; k < nkeys; k++)
 	{
-		Datum		key[2] = {Int64GetDatum(customer), CStringGetTextDatum(keys[k].name)};
+		Datum		key[2] = {Int64GetDatum(thread), CStringGetTextDatum(keys[k].name)};
 		bool		has_name = false;
 		bool		has_value = false;
 		int			nrows;
 
 		if (vals == NULL)
 		{
-			vals = palloc(sizeof(Datum) * 2 * OC_CONFLICT_ROWS);
-			nulls = palloc(sizeof(bool) * 2 * OC_CONFLICT_ROWS);
+			vals = palloc(sizeof(Datum) * OC_CONFLICT_ROWS);
+			nulls = palloc(sizeof(bool) * OC_CONFLICT_ROWS);
 		}
-		nrows = oc_probe(&oc_ingest.by_key_name, key, snap, 2, atts, vals, nulls,
+		nrows = oc_probe(&oc_ingest.by_key_thread, key, snap, 1, atts, vals, nulls,
 						 OC_CONFLICT_ROWS);
 		for (int r = 0; r < nrows && !has_value; r++)
 		{
-			char	   *value;
+			char	   *value = TextDatumGetCString(vals[r]);
 
-			if (DatumGetInt64(vals[2 * r + 1]) != thread)
-				continue;
-			value = TextDatumGetCString(vals[2 * r]);
 			if (strcmp(value, keys[k].value) == 0)
 				has_value = true;
 			else if (!has_name)

@@ -423,5 +423,16 @@ main(void)
 	CHECK_INT(d.n_vetoed, 0, "strong evidence is never vetoed");
 
 	check_pattern_prefilter();
+
+	/* placeholders are not keys */
+	CHECK(!oc_stitch_key_value_usable("", 0), "empty: placeholder");
+	CHECK(!oc_stitch_key_value_usable(" \t", 2), "blank: placeholder");
+	CHECK(!oc_stitch_key_value_usable("0", 1), "0: placeholder");
+	CHECK(!oc_stitch_key_value_usable("000-00", 6), "zeros and a dash: placeholder");
+	CHECK(!oc_stitch_key_value_usable("-", 1), "a dash: placeholder");
+	CHECK(oc_stitch_key_value_usable("A-1234", 6), "A-1234 is a key");
+	CHECK(oc_stitch_key_value_usable("10", 2), "10 is a key");
+	CHECK(oc_stitch_key_value_usable("x", 1), "a letter is a key");
+	CHECK(oc_stitch_key_value_usable("\xc5\xbc", 2), "a non-ASCII letter is a key");
 	return unit_done();
 }
