@@ -289,8 +289,8 @@ key_conflict(int64 customer, int64 thread, const BizKey *keys, int nkeys, Snapsh
 			 char **other)
 {
 	AttrNumber	atts[1] = {oc_ingest.att_key_value};
-	Datum	   *vals = NULL;
-	bool	   *nulls = NULL;
+	Datum		vals[OC_CONFLICT_ROWS];
+	bool		nulls[OC_CONFLICT_ROWS];
 
 	for (int k = 0; k < nkeys; k++)
 	{
@@ -299,11 +299,6 @@ key_conflict(int64 customer, int64 thread, const BizKey *keys, int nkeys, Snapsh
 		bool		has_value = false;
 		int			nrows;
 
-		if (vals == NULL)
-		{
-			vals = palloc(sizeof(Datum) * OC_CONFLICT_ROWS);
-			nulls = palloc(sizeof(bool) * OC_CONFLICT_ROWS);
-		}
 		nrows = oc_probe(&oc_ingest.by_key_thread, key, snap, 1, atts, vals, nulls,
 						 OC_CONFLICT_ROWS);
 		for (int r = 0; r < nrows && !has_value; r++)
