@@ -35,7 +35,7 @@ SELECT c.channel,
        omnichannel.default_reopen_window(c.channel) AS default_reopen_window,
        s.channel IS NOT NULL AS overridden
   FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::omnichannel.channel)) AS c(channel)
-  LEFT JOIN omnichannel.stitch_setting AS s ON s.channel OPERATOR(pg_catalog.=) c.channel;
+  LEFT JOIN omnichannel.stitch_setting_override AS s ON s.channel OPERATOR(pg_catalog.=) c.channel;
 COMMENT ON VIEW omnichannel.stitch_settings IS
     'Stitching windows in force per channel: the override if any, else the built-in default';
 COMMENT ON COLUMN omnichannel.stitch_settings.channel IS 'Channel';
@@ -45,7 +45,7 @@ COMMENT ON COLUMN omnichannel.stitch_settings.reopen_window IS 'Reopen window in
 COMMENT ON COLUMN omnichannel.stitch_settings.default_recency_window IS 'Built-in default recency window';
 COMMENT ON COLUMN omnichannel.stitch_settings.default_subject_window IS 'Built-in default subject window';
 COMMENT ON COLUMN omnichannel.stitch_settings.default_reopen_window IS 'Built-in default reopen window';
-COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting has a row for the channel (its NULL columns still take the defaults)';
+COMMENT ON COLUMN omnichannel.stitch_settings.overridden IS 'Whether stitch_setting_override has a row for the channel (its NULL columns still take the defaults)';
 
 -- Business keys: built-in sources and the DBA's overrides ------------------------
 
@@ -70,15 +70,15 @@ SELECT COALESCE(o.attribute, b.attribute) AS attribute,
        b.attribute IS NOT NULL AS built_in,
        o.attribute IS NOT NULL AS overridden
   FROM omnichannel.builtin_key_attributes() AS b
-  FULL JOIN omnichannel.business_key_attribute AS o
+  FULL JOIN omnichannel.business_key_attribute_override AS o
     ON o.attribute OPERATOR(pg_catalog.=) b.attribute;
 COMMENT ON VIEW omnichannel.business_key_attributes IS
-    'Top-level attribute names ingest reads as business keys: the built-in ones and the DBA''s rows of business_key_attribute (a row overrides the built-in of its attribute)';
+    'Top-level attribute names ingest reads as business keys: the built-in ones and the DBA''s rows of business_key_attribute_override (a row overrides the built-in of its attribute)';
 COMMENT ON COLUMN omnichannel.business_key_attributes.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive)';
 COMMENT ON COLUMN omnichannel.business_key_attributes.name IS 'Key name its value is stored and matched under';
 COMMENT ON COLUMN omnichannel.business_key_attributes.enabled IS 'Whether ingest reads it';
 COMMENT ON COLUMN omnichannel.business_key_attributes.built_in IS 'Whether it is built in';
-COMMENT ON COLUMN omnichannel.business_key_attributes.overridden IS 'Whether business_key_attribute has a row for it';
+COMMENT ON COLUMN omnichannel.business_key_attributes.overridden IS 'Whether business_key_attribute_override has a row for it';
 
 CREATE OR REPLACE VIEW omnichannel.business_key_patterns AS
 SELECT COALESCE(o.name, b.name) AS name,
@@ -87,15 +87,15 @@ SELECT COALESCE(o.name, b.name) AS name,
        b.name IS NOT NULL AS built_in,
        o.name IS NOT NULL AS overridden
   FROM omnichannel.builtin_key_patterns() AS b
-  FULL JOIN omnichannel.business_key_pattern AS o
+  FULL JOIN omnichannel.business_key_pattern_override AS o
     ON o.name OPERATOR(pg_catalog.=) b.name;
 COMMENT ON VIEW omnichannel.business_key_patterns IS
-    'Business-key patterns ingest applies to subjects and bodies: the built-in ones and the DBA''s rows of business_key_pattern (a row overrides the built-in of its name)';
+    'Business-key patterns ingest applies to subjects and bodies: the built-in ones and the DBA''s rows of business_key_pattern_override (a row overrides the built-in of its name)';
 COMMENT ON COLUMN omnichannel.business_key_patterns.name IS 'Key name';
 COMMENT ON COLUMN omnichannel.business_key_patterns.pattern IS 'Regular expression (first group, or the whole match, is the value)';
 COMMENT ON COLUMN omnichannel.business_key_patterns.enabled IS 'Whether ingest applies it';
 COMMENT ON COLUMN omnichannel.business_key_patterns.built_in IS 'Whether a pattern of this name is built in';
-COMMENT ON COLUMN omnichannel.business_key_patterns.overridden IS 'Whether business_key_pattern has a row of this name (its pattern replaces the built-in one)';
+COMMENT ON COLUMN omnichannel.business_key_patterns.overridden IS 'Whether business_key_pattern_override has a row of this name (its pattern replaces the built-in one)';
 
 CREATE OR REPLACE FUNCTION omnichannel.lookup_key(value text)
 RETURNS text

@@ -360,11 +360,11 @@ COMMENT ON FUNCTION omnichannel.builtin_identity_blocklist() IS
 CREATE OR REPLACE VIEW omnichannel.identity_blocklist AS
 SELECT b.pattern, b.note, true AS builtin FROM omnichannel.builtin_identity_blocklist() AS b
 UNION ALL
-SELECT u.pattern, u.note, false FROM omnichannel.identity_block AS u;
-COMMENT ON VIEW omnichannel.identity_blocklist IS 'The block list in force: built-in patterns and the DBA''s (identity_block)';
+SELECT u.pattern, u.note, false FROM omnichannel.identity_blocklist_override AS u;
+COMMENT ON VIEW omnichannel.identity_blocklist IS 'The block list in force: built-in patterns and the DBA''s (identity_blocklist_override)';
 COMMENT ON COLUMN omnichannel.identity_blocklist.pattern IS 'Regular expression on kind:value';
 COMMENT ON COLUMN omnichannel.identity_blocklist.note IS 'Why';
-COMMENT ON COLUMN omnichannel.identity_blocklist.builtin IS 'Built in, or added in identity_block';
+COMMENT ON COLUMN omnichannel.identity_blocklist.builtin IS 'Built in, or added in identity_blocklist_override';
 
 CREATE OR REPLACE FUNCTION omnichannel.identity_blocked(contact omnichannel.contact_point)
 RETURNS boolean

@@ -40,18 +40,18 @@ SELECT c.channel::text AS channel,
        COALESCE(l.units, omnichannel.default_channel_units(c.channel)) AS units,
        l.units IS NOT NULL AS overridden
   FROM unnest(enum_range(NULL::omnichannel.channel)) AS c(channel)
-  LEFT JOIN omnichannel.channel_load AS l ON l.channel = c.channel;
+  LEFT JOIN omnichannel.channel_units_override AS l ON l.channel = c.channel;
 COMMENT ON VIEW omnichannel.channel_units IS 'Capacity units per channel in force (overrides and built-in defaults)';
 COMMENT ON COLUMN omnichannel.channel_units.channel IS 'The channel';
 COMMENT ON COLUMN omnichannel.channel_units.units IS 'Units one thread of this channel takes from its assignee''s capacity';
-COMMENT ON COLUMN omnichannel.channel_units.overridden IS 'Whether channel_load overrides the default';
+COMMENT ON COLUMN omnichannel.channel_units.overridden IS 'Whether channel_units_override overrides the default';
 
 CREATE OR REPLACE FUNCTION omnichannel.channel_units(channel omnichannel.channel)
 RETURNS real
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT COALESCE((SELECT l.units FROM omnichannel.channel_load AS l WHERE l.channel = $1),
+    SELECT COALESCE((SELECT l.units FROM omnichannel.channel_units_override AS l WHERE l.channel = $1),
                     omnichannel.default_channel_units(COALESCE($1, 'other')))
 $$;
 COMMENT ON FUNCTION omnichannel.channel_units(omnichannel.channel) IS
@@ -61,7 +61,7 @@ CREATE OR REPLACE FUNCTION omnichannel.dispatch_settings(OUT previous_agent_wait
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT COALESCE((SELECT s.previous_agent_wait::interval FROM omnichannel.dispatch_setting AS s),
+    SELECT COALESCE((SELECT s.previous_agent_wait::interval FROM omnichannel.dispatch_setting_override AS s),
                     interval '5 minutes')
 $$;
 COMMENT ON FUNCTION omnichannel.dispatch_settings() IS 'The dispatch settings in force';

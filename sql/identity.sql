@@ -204,7 +204,7 @@ VALUES ('web', 'inbound', 'bad.input@example.es', 'bad-3',
         '{"identifiers": ["not a contact", "+48 12", "tel:+40721999777"]}');
 -- other bad input still changes nothing
 SELECT apply_identity_links(0);
-INSERT INTO identity_block (pattern) VALUES ('(unclosed');
+INSERT INTO identity_blocklist_override (pattern) VALUES ('(unclosed');
 \set VERBOSITY default
 SELECT count(*) AS bad_rows FROM interaction WHERE external_id LIKE 'bad-%';
 SELECT contact, source FROM customer_identifier

@@ -51,10 +51,10 @@ RETURNING external_id, customer_id = (SELECT customer_id FROM omnichannel.intera
                                        WHERE external_id = 'reindex-1') AS same_customer;
 
 -- 3. A channel added in this session: its stitching setting applies at once
--- (0.1.0 ignored stitch_setting for a label the backend had not seen).
+-- (0.1.0 ignored stitch_setting_override for a label the backend had not seen).
 INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('sms', 'inbound', 'tel:+40721000203');
 ALTER TYPE omnichannel.channel ADD VALUE 'fax';
-INSERT INTO omnichannel.stitch_setting (channel, recency_window) VALUES ('fax', '1 day');
+INSERT INTO omnichannel.stitch_setting_override (channel, recency_window) VALUES ('fax', '1 day');
 INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, external_id)
 VALUES ('fax', 'inbound', '2026-05-01 10:00+00', 'tel:+40721000204', 'fax-1'),
        ('fax', 'inbound', '2026-05-01 11:00+00', 'tel:+40721000204', 'fax-2')

@@ -16,7 +16,7 @@ VALUES ('privacy test', 8801, '{"privacy_test": "clocks"}', '1 hour', '8 hours')
 -- The scenarios below were written for 24-hour recency windows of chat and
 -- chatbot (0.1.0's defaults; 72 hours since 0.2.0): pinned, so that their
 -- threads stay apart as the erasure and retention checks expect.
-INSERT INTO stitch_setting (channel, recency_window) VALUES ('chat', '24 hours'), ('chatbot', '24 hours');
+INSERT INTO stitch_setting_override (channel, recency_window) VALUES ('chat', '24 hours'), ('chatbot', '24 hours');
 
 --
 -- Zofia, known to the CRM with a name and attributes, writes, calls,
@@ -34,7 +34,7 @@ VALUES ('email', 'inbound', '2026-03-01 09:00+00', 'jan.keep@example.pl', 'Keep 
         'Keep-Sentinel body', 'keep-mail-1')
 RETURNING customer_id AS jan \gset
 
-INSERT INTO business_key_pattern (name, pattern) VALUES ('privacy_order', '(ORDER-[A-Z]+-[0-9]+)')
+INSERT INTO business_key_pattern_override (name, pattern) VALUES ('privacy_order', '(ORDER-[A-Z]+-[0-9]+)')
 ON CONFLICT DO NOTHING;
 
 -- e-mail: a question, a reply quoting it, a late message referring to an
@@ -310,7 +310,7 @@ INSERT INTO retention_setting (channel, keep)
 VALUES ('chatbot', now() - timestamptz '2000-01-01 00:00+00'),
        ('other', '500 years');     -- everything is within this period
 -- the subject rule on for chatbot, so that its rows have subject keys
-UPDATE stitch_setting SET subject_window = '30 days' WHERE channel = 'chatbot';
+UPDATE stitch_setting_override SET subject_window = '30 days' WHERE channel = 'chatbot';
 SELECT apply_retention(0);
 SELECT apply_retention(NULL);
 
@@ -403,9 +403,9 @@ RESET enable_seqscan;
 
 -- clean up what other tests could see
 DELETE FROM retention_setting;
-DELETE FROM stitch_setting WHERE channel IN ('chat', 'chatbot');
+DELETE FROM stitch_setting_override WHERE channel IN ('chat', 'chatbot');
 UPDATE sla_policy SET active = false WHERE name = 'privacy test';
-DELETE FROM business_key_pattern WHERE name = 'privacy_order';
+DELETE FROM business_key_pattern_override WHERE name = 'privacy_order';
 REVOKE ALL ON SCHEMA omnichannel FROM regress_privacy_plain, regress_privacy_dpo;
 REVOKE ALL ON ALL TABLES IN SCHEMA omnichannel FROM regress_privacy_plain;
 REVOKE EXECUTE ON FUNCTION omnichannel.forget_customer(bigint, text),

@@ -14,7 +14,7 @@ UPDATE thread SET queue = 'elsewhere' WHERE queue IS NULL;
 
 -- capacity units: built-in defaults and an override
 SELECT * FROM channel_units ORDER BY channel;
-INSERT INTO channel_load (channel, units) VALUES ('sms', 0.25);
+INSERT INTO channel_units_override (channel, units) VALUES ('sms', 0.25);
 SELECT channel_units('sms') AS sms, channel_units('chat') AS chat, channel_units(NULL) AS unknown;
 
 -- A policy around the clock for this test's customers: first response in 1 hour.
@@ -124,7 +124,7 @@ SELECT pg_temp.label(id) AS bob_takes_it FROM claim_next('bob');
 -- and with the preference turned off, nobody waits
 SELECT (release(:returning_thread)).assignee IS NULL AS released;
 UPDATE agent SET status = 'available' WHERE id = 'eve';
-INSERT INTO dispatch_setting (previous_agent_wait) VALUES ('0');
+INSERT INTO dispatch_setting_override (previous_agent_wait) VALUES ('0');
 SELECT * FROM dispatch_settings();
 SELECT pg_temp.label(id) AS bob_takes_it FROM claim_next('bob');
 
@@ -154,10 +154,10 @@ SELECT reassign(-1, 'ana');
 INSERT INTO agent (id, capacity) VALUES ('bad', 0);
 INSERT INTO agent (id, status) VALUES ('bad', 'sleeping');
 INSERT INTO agent (id) VALUES ('');
-INSERT INTO channel_load (channel, units) VALUES ('chat', 0);
-INSERT INTO dispatch_setting (singleton) VALUES (false);
-INSERT INTO dispatch_setting (previous_agent_wait) VALUES ('1 minute');
-UPDATE dispatch_setting SET previous_agent_wait = '-1 minute';
+INSERT INTO channel_units_override (channel, units) VALUES ('chat', 0);
+INSERT INTO dispatch_setting_override (singleton) VALUES (false);
+INSERT INTO dispatch_setting_override (previous_agent_wait) VALUES ('1 minute');
+UPDATE dispatch_setting_override SET previous_agent_wait = '-1 minute';
 \set VERBOSITY default
 SELECT count(*) AS agents FROM agent;
 SELECT pg_temp.label(thread_id) AS thread, agent, how, released_how
@@ -172,4 +172,4 @@ SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_m
 -- leave nothing active behind
 UPDATE sla_policy SET active = false;
 UPDATE agent SET status = 'offline';
-DELETE FROM dispatch_setting;
+DELETE FROM dispatch_setting_override;

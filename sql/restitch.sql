@@ -7,7 +7,7 @@ SET search_path = omnichannel, public;
 
 -- With the subject rule off, three mails on one subject opened three
 -- threads; a call joined the latest by recency.
-INSERT INTO stitch_setting (channel, subject_window) VALUES ('email', '0');
+INSERT INTO stitch_setting_override (channel, subject_window) VALUES ('email', '0');
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-02-02 09:00+00', 'lena@example.de', 'Lieferung A-4004 fehlt', 'rs-1'),
        ('email', 'inbound', '2026-02-03 09:00+00', 'lena@example.de', 'AW: Lieferung A-4004 fehlt', 'rs-2'),
@@ -21,7 +21,7 @@ SELECT min(thread_id) AS first_thread FROM interaction WHERE customer_id = :lena
 -- an operator put the invoice mail into the first thread by hand
 SELECT move_interaction(i.id, :first_thread, 'same case') IS NOT NULL AS moved
   FROM interaction i WHERE external_id = 'rs-5';
-DELETE FROM stitch_setting;
+DELETE FROM stitch_setting_override;
 
 -- The subject rule is on again: restitch joins the mails; the manual
 -- decision stays; the first thread keeps its id.

@@ -40,7 +40,7 @@ GRANT USAGE ON SCHEMA omnichannel TO omnichannel_agent;
 GRANT EXECUTE ON FUNCTION omnichannel.claim_next(text), omnichannel.release(bigint, text),
                           omnichannel.reassign(bigint, text, text)
    TO omnichannel_agent;
-GRANT SELECT ON omnichannel.queue, omnichannel.agent, omnichannel.channel_load,
+GRANT SELECT ON omnichannel.queue, omnichannel.agent, omnichannel.channel_units_override,
                 omnichannel.thread_assignment
    TO omnichannel_agent;
 GRANT SELECT, UPDATE (status, priority) ON omnichannel.thread TO omnichannel_agent;
@@ -54,8 +54,8 @@ GRANT EXECUTE ON FUNCTION omnichannel.recompute_sla(integer, text, boolean),
                           omnichannel.sla_sweep(integer)
    TO omnichannel_supervisor;
 GRANT SELECT, INSERT, UPDATE, DELETE ON omnichannel.sla_policy, omnichannel.business_calendar,
-                                        omnichannel.agent, omnichannel.channel_load,
-                                        omnichannel.dispatch_setting
+                                        omnichannel.agent, omnichannel.channel_units_override,
+                                        omnichannel.dispatch_setting_override
    TO omnichannel_supervisor;
 -- end of recipe
 
@@ -83,8 +83,8 @@ SELECT omnichannel.grant_reporting('regress_oc_bi');
 
 -- The DBA's settings (ingest reads them as the table's owner: writers need
 -- no privilege on them).
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
-INSERT INTO omnichannel.stitch_setting (channel, reopen_window) VALUES ('chat', '2 days');
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
+INSERT INTO omnichannel.stitch_setting_override (channel, reopen_window) VALUES ('chat', '2 days');
 
 -- ===========================================================================
 -- The writer: a new customer, a reply, a subject match, a business key, a
@@ -174,7 +174,7 @@ SELECT omnichannel.sla_sweep();
 SELECT * FROM omnichannel.claim_next('regress-desk-agent');
 SELECT omnichannel.forget_customer(:cust, 'not mine to do');
 SELECT omnichannel.customer_channel_refresh(ARRAY[:cust]::bigint[]);
-INSERT INTO omnichannel.stitch_setting (channel, reopen_window) VALUES ('sms', '1 day');
+INSERT INTO omnichannel.stitch_setting_override (channel, reopen_window) VALUES ('sms', '1 day');
 \set VERBOSITY default
 RESET ROLE;
 
@@ -196,7 +196,7 @@ INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('sms',
 UPDATE omnichannel.thread SET status = 'solved';
 UPDATE omnichannel.customer SET display_name = 'Someone';
 SELECT omnichannel.merge_threads(:t1, :t2);
-SELECT * FROM omnichannel.stitch_setting;
+SELECT * FROM omnichannel.stitch_setting_override;
 SELECT * FROM omnichannel.pending_reference;
 SELECT * FROM omnichannel.sla_clock;
 SELECT * FROM omnichannel.erasure_event;
@@ -405,8 +405,8 @@ SELECT count(*) FILTER (WHERE body IS NOT NULL OR contact IS NOT NULL) AS with_c
   FROM omnichannel.interaction WHERE customer_id = :other_cust;
 
 -- Clean up.
-DELETE FROM omnichannel.business_key_pattern;
-DELETE FROM omnichannel.stitch_setting;
+DELETE FROM omnichannel.business_key_pattern_override;
+DELETE FROM omnichannel.stitch_setting_override;
 DELETE FROM omnichannel.retention_setting;
 UPDATE omnichannel.sla_policy SET active = false WHERE name = 'regress desk';
 DELETE FROM omnichannel.sla_policy WHERE name = 'regress lead draft';

@@ -625,16 +625,16 @@ SELECT t.queue = omnichannel.lookup_key(public.regress_sec_text(14, 3000)) AS qu
 -- 7. Business-key patterns without a linear-time guarantee are refused.
 -- ===========================================================================
 \c - :su
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('ticket', '(\w{4,})\W.*\1');
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES ('ticket', '(\w{4,})\W.*\1');
 \echo SQLSTATE :SQLSTATE
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('ahead', '(?=.*order)(A-[0-9]{4,})');
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('behind', '(?<=#)([0-9]{4,})');
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES ('not_ahead', '(?!X)(A-[0-9]{4,})');
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES ('ahead', '(?=.*order)(A-[0-9]{4,})');
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES ('behind', '(?<=#)([0-9]{4,})');
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES ('not_ahead', '(?!X)(A-[0-9]{4,})');
 -- a disabled one is stored, and refused when enabled
-INSERT INTO omnichannel.business_key_pattern (name, pattern, enabled) VALUES ('ticket', '(\w{4,})\W.*\1', false);
-UPDATE omnichannel.business_key_pattern SET enabled = true WHERE name = 'ticket';
-DELETE FROM omnichannel.business_key_pattern WHERE name = 'ticket';
-SELECT count(*) AS patterns_stored FROM omnichannel.business_key_pattern
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern, enabled) VALUES ('ticket', '(\w{4,})\W.*\1', false);
+UPDATE omnichannel.business_key_pattern_override SET enabled = true WHERE name = 'ticket';
+DELETE FROM omnichannel.business_key_pattern_override WHERE name = 'ticket';
+SELECT count(*) AS patterns_stored FROM omnichannel.business_key_pattern_override
  WHERE name IN ('ticket', 'ahead', 'behind', 'not_ahead');
 
 -- ===========================================================================

@@ -70,7 +70,7 @@ VALUES ('chat', 'inbound', '2026-10-06 10:30+00', 'tel:+40721234567', 'Mulțumes
 RETURNING thread_id = :rec_thread2 AS joins_open_thread, stitch_reason;
 
 -- The DBA's overrides: turn chat recency off, lengthen messaging's window.
-INSERT INTO stitch_setting (channel, recency_window) VALUES ('chat', '0'), ('messaging', '7 days');
+INSERT INTO stitch_setting_override (channel, recency_window) VALUES ('chat', '0'), ('messaging', '7 days');
 SELECT channel, recency_window, default_recency_window, overridden
   FROM stitch_settings WHERE channel IN ('chat', 'messaging', 'sms') ORDER BY channel;
 INSERT INTO interaction (channel, direction, occurred_at, contact, body, external_id)
@@ -82,10 +82,10 @@ RETURNING thread_id = (SELECT thread_id FROM interaction WHERE external_id = 're
           stitch_reason;
 -- refused overrides: negative, months
 \set VERBOSITY terse
-INSERT INTO stitch_setting (channel, recency_window) VALUES ('sms', '-1 hour');
-INSERT INTO stitch_setting (channel, recency_window) VALUES ('sms', '1 month');
+INSERT INTO stitch_setting_override (channel, recency_window) VALUES ('sms', '-1 hour');
+INSERT INTO stitch_setting_override (channel, recency_window) VALUES ('sms', '1 month');
 \set VERBOSITY default
-DELETE FROM stitch_setting;
+DELETE FROM stitch_setting_override;
 
 -- A late arrival: a chat stamped before the thread's latest activity joins
 -- it too.
@@ -94,10 +94,10 @@ VALUES ('chat', 'inbound', '2026-10-12 09:30+00', 'tel:+40721234567', 'Trimis ma
 RETURNING thread_id = (SELECT thread_id FROM interaction WHERE external_id = 'rec-wa') AS joins, stitch_reason;
 
 -- Business keys.  The DBA's pattern of a name replaces the built-in one.
-INSERT INTO business_key_pattern (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
+INSERT INTO business_key_pattern_override (name, pattern) VALUES ('order', '\m(A-[0-9]{4,})\M');
 \set VERBOSITY terse
-INSERT INTO business_key_pattern (name, pattern) VALUES ('claim', '(R-[0-9+');
-INSERT INTO business_key_pattern (name, pattern) VALUES ('Claim No', 'R-[0-9]+');
+INSERT INTO business_key_pattern_override (name, pattern) VALUES ('claim', '(R-[0-9+');
+INSERT INTO business_key_pattern_override (name, pattern) VALUES ('Claim No', 'R-[0-9]+');
 \set VERBOSITY default
 -- The seeds' scenario: a call about order A-7788, and a week later a web
 -- chat that mentions the order joins the call's thread.
@@ -165,11 +165,11 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'inbound', '2026-10-28 11:00+00', 'otro.cliente@example.es', 'Mi pedido A-7788', 'key-other')
 RETURNING thread_id = :key_thread AS same_thread, stitch_reason, business_keys;
 -- a disabled pattern finds nothing
-UPDATE business_key_pattern SET enabled = false;
+UPDATE business_key_pattern_override SET enabled = false;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-10-29 11:00+00', 'otro.cliente@example.es', 'A-5555', 'key-disabled')
 RETURNING business_keys IS NULL AS no_keys;
-DELETE FROM business_key_pattern;
+DELETE FROM business_key_pattern_override;
 
 -- Every interaction is still in a thread of its own customer.
 SELECT count(*) AS misplaced

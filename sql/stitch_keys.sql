@@ -54,28 +54,28 @@ RETURNING external_id, business_keys;
 
 -- The DBA's overrides.  Another attribute name giving the order key, a
 -- built-in one switched off, a built-in renamed.
-INSERT INTO business_key_attribute (attribute, name) VALUES ('po_number', 'order');
-INSERT INTO business_key_attribute (attribute, enabled) VALUES ('ticket', false);
-INSERT INTO business_key_attribute (attribute, name) VALUES ('case', 'ticket');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('po_number', 'order');
+INSERT INTO business_key_attribute_override (attribute, enabled) VALUES ('ticket', false);
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('case', 'ticket');
 -- without a name, an attribute that is not built in is not read
-INSERT INTO business_key_attribute (attribute) VALUES ('sku');
+INSERT INTO business_key_attribute_override (attribute) VALUES ('sku');
 SELECT attribute, name, enabled, built_in, overridden
   FROM business_key_attributes WHERE overridden ORDER BY attribute;
 \set VERBOSITY terse
-INSERT INTO business_key_attribute (attribute, name) VALUES ('keys', 'order');
-INSERT INTO business_key_attribute (attribute, name) VALUES ('', 'order');
-INSERT INTO business_key_attribute (attribute, name) VALUES ('ref', 'Order No');
-INSERT INTO business_key_attribute (attribute, name) VALUES (repeat('x', 64), 'order');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('keys', 'order');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('', 'order');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('ref', 'Order No');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES (repeat('x', 64), 'order');
 \set VERBOSITY default
 INSERT INTO interaction (channel, direction, occurred_at, contact, external_id, attributes)
 VALUES ('web', 'inbound', '2026-09-03 09:00+00', 'bk.dba@example.pl', 'bk-dba-1',
         '{"po_number": "PO-1", "ticket": "T-9", "case": "C-7", "sku": "S-1"}')
 RETURNING business_keys;
 -- a pattern switched off by name, and one replaced by the DBA's own
-INSERT INTO business_key_pattern (name, enabled) VALUES ('invoice', false);
-INSERT INTO business_key_pattern (name, pattern) VALUES ('booking', '\m(BK-[0-9]{3,})\M');
+INSERT INTO business_key_pattern_override (name, enabled) VALUES ('invoice', false);
+INSERT INTO business_key_pattern_override (name, pattern) VALUES ('booking', '\m(BK-[0-9]{3,})\M');
 \set VERBOSITY terse
-INSERT INTO business_key_pattern (name) VALUES ('order');
+INSERT INTO business_key_pattern_override (name) VALUES ('order');
 \set VERBOSITY default
 SELECT name, pattern IS NOT NULL AS has_pattern, enabled, built_in, overridden
   FROM business_key_patterns ORDER BY name;
@@ -83,8 +83,8 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'inbound', '2026-09-03 09:00+00', 'bk.dba@example.pl',
         'Invoice 4455667 and BK-123, booking 7654321', 'bk-dba-2')
 RETURNING business_keys;
-DELETE FROM business_key_attribute;
-DELETE FROM business_key_pattern;
+DELETE FROM business_key_attribute_override;
+DELETE FROM business_key_pattern_override;
 
 -- The veto.  A thread about order B-79658; a chat about order C-88702 the
 -- next hour would join it by recency, but the thread's order is another:
@@ -201,15 +201,15 @@ VALUES ('phone', 'inbound', '2026-09-21 10:00+00', '+48 600 100 400',
 RETURNING business_keys;
 
 -- An attribute name is at most 63 bytes: the longest accepted one is read.
-INSERT INTO business_key_attribute (attribute, name) VALUES ('ü' || repeat('x', 61), 'claim');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('ü' || repeat('x', 61), 'claim');
 \set VERBOSITY terse
-INSERT INTO business_key_attribute (attribute, name) VALUES ('ü' || repeat('x', 62), 'order');
+INSERT INTO business_key_attribute_override (attribute, name) VALUES ('ü' || repeat('x', 62), 'order');
 \set VERBOSITY default
 INSERT INTO interaction (channel, direction, occurred_at, contact, attributes, external_id)
 VALUES ('web', 'inbound', '2026-09-21 11:00+00', 'bk.long@example.pl',
         jsonb_build_object('ü' || repeat('x', 61), 'R-77'), 'bk-long-1')
 RETURNING business_keys;
-DELETE FROM business_key_attribute;
+DELETE FROM business_key_attribute_override;
 
 -- Every interaction of this file is in a thread of its own customer.
 SELECT count(*) AS misplaced

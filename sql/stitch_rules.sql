@@ -11,21 +11,21 @@ SET search_path = omnichannel, public;
 SELECT channel, recency_window, subject_window, reopen_window, overridden
   FROM stitch_settings WHERE channel IN ('email', 'web', 'chat', 'messaging', 'phone')
  ORDER BY channel;
-INSERT INTO stitch_setting (channel, subject_window, reopen_window) VALUES ('forum', '14 days', '3 days');
+INSERT INTO stitch_setting_override (channel, subject_window, reopen_window) VALUES ('forum', '14 days', '3 days');
 SELECT channel, recency_window, subject_window, reopen_window, overridden
   FROM stitch_settings WHERE channel = 'forum';
 \set VERBOSITY terse
-INSERT INTO stitch_setting (channel, subject_window) VALUES ('sms', '-1 hour');
-INSERT INTO stitch_setting (channel, reopen_window) VALUES ('sms', '1 month');
-INSERT INTO stitch_setting (channel, subject_window) VALUES ('sms', '1 year');
+INSERT INTO stitch_setting_override (channel, subject_window) VALUES ('sms', '-1 hour');
+INSERT INTO stitch_setting_override (channel, reopen_window) VALUES ('sms', '1 month');
+INSERT INTO stitch_setting_override (channel, subject_window) VALUES ('sms', '1 year');
 \set VERBOSITY default
-DELETE FROM stitch_setting;
+DELETE FROM stitch_setting_override;
 
 -- The subject rule: mail-like channels, same customer, same base subject,
 -- an open thread, within the subject window.  Replies in many languages.
 -- These subjects name an order ("Zamówienie A-1001"): the built-in order
 -- pattern is switched off here, else the business key would join them.
-INSERT INTO business_key_pattern (name, enabled) VALUES ('order', false);
+INSERT INTO business_key_pattern_override (name, enabled) VALUES ('order', false);
 SELECT name, enabled, built_in, overridden FROM business_key_patterns WHERE name = 'order';
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-03-02 09:00+00', 'ana.nowak@example.pl',
@@ -69,13 +69,13 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, exte
 VALUES ('email', 'inbound', '2026-03-04 10:00+00', 'ana.nowak@example.pl', 'Re: Fwd:  ', 'subj-empty')
 RETURNING subject_key IS NULL AS no_key, stitch_reason;
 -- the DBA turns the rule off for e-mail
-INSERT INTO stitch_setting (channel, subject_window) VALUES ('email', '0');
+INSERT INTO stitch_setting_override (channel, subject_window) VALUES ('email', '0');
 UPDATE thread SET status = 'open' WHERE id = :subj_thread;
 INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
 VALUES ('email', 'inbound', '2026-03-04 11:00+00', 'ana.nowak@example.pl', 'Re: Zamówienie A-1001 nie dotarło', 'subj-off')
 RETURNING thread_id = :subj_thread AS same_thread, stitch_reason, subject_key IS NULL AS no_key;
-DELETE FROM stitch_setting;
-DELETE FROM business_key_pattern WHERE name = 'order';
+DELETE FROM stitch_setting_override;
+DELETE FROM business_key_pattern_override WHERE name = 'order';
 
 -- Replies to a newsletter from many customers never collapse into one
 -- thread: each opens its own, related to the newsletter's thread.

@@ -51,7 +51,7 @@ SELECT omnichannel.merge_customers(keep => (SELECT max(id) FROM omnichannel.cust
                                    absorb => (SELECT max(id) - 1 FROM omnichannel.customer),
                                    reason => 'one person');
 UPDATE omnichannel.customer SET language = 'ro' WHERE id = (SELECT max(id) FROM omnichannel.customer);
-INSERT INTO omnichannel.stitch_setting (channel, recency_window) VALUES ('chat', '2 hours');
+INSERT INTO omnichannel.stitch_setting_override (channel, recency_window) VALUES ('chat', '2 hours');
 UPDATE omnichannel.thread SET status = 'pending', priority = 'high', assignee = 'agent.ana'
  WHERE id = 1;
 SELECT count(*) FROM omnichannel.claim_next('agent.ana');
@@ -70,7 +70,7 @@ SELECT string_agg(t || ':' || n || ':' || h, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'thread', count(*), md5(string_agg(th::text, '|' ORDER BY id)) FROM omnichannel.thread th
   UNION ALL SELECT 'interaction', count(*), md5(string_agg(i::text, '|' ORDER BY id)) FROM omnichannel.interaction i
   UNION ALL SELECT 'thread_event', count(*), md5(string_agg(e::text, '|' ORDER BY id)) FROM omnichannel.thread_event e
-  UNION ALL SELECT 'stitch_setting', count(*), md5(string_agg(s::text, '|' ORDER BY channel)) FROM omnichannel.stitch_setting s
+  UNION ALL SELECT 'stitch_setting_override', count(*), md5(string_agg(s::text, '|' ORDER BY channel)) FROM omnichannel.stitch_setting_override s
   UNION ALL SELECT 'sla_policy', count(*), md5(string_agg(p::text, '|' ORDER BY id)) FROM omnichannel.sla_policy p
   UNION ALL SELECT 'business_calendar', count(*), md5(string_agg(b::text, '|' ORDER BY name)) FROM omnichannel.business_calendar b
   UNION ALL SELECT 'sla_clock', count(*), md5(string_agg(c::text, '|' ORDER BY id)) FROM omnichannel.sla_clock c

@@ -36,9 +36,11 @@ INSERT INTO omnichannel.interaction (channel, direction, contact) VALUES ('sms',
 like($stderr, qr/omnichannel library $version cannot serve the installed SQL version $old_version.*ALTER EXTENSION omnichannel UPDATE/s,
 	'before the update, ingest asks for ALTER EXTENSION UPDATE');
 
-# Every table's rows, over the columns it had before the update.
+# Every table's rows, over the columns it had before the update.  A table
+# is found again by its oid: the update renames some (the settings tables'
+# _override names).
 my @tables = split /\n/, $node->safe_psql('old', q{
-SELECT c.oid::regclass || '|' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+SELECT c.oid::regclass || '|' || c.oid || '|' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
   FROM pg_class c
   JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
   JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -50,10 +52,11 @@ sub fingerprint
 	my %h;
 	for my $t (@tables)
 	{
-		my ($name, $cols) = split /\|/, $t;
+		my ($name, $oid, $cols) = split /\|/, $t;
+		my $now = $node->safe_psql($db, "SELECT ${oid}::regclass");
 		$h{$name} = $node->safe_psql($db,
 			"SELECT count(*) || ':' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '')
-			   FROM (SELECT ROW($cols)::text AS r FROM $name) s");
+			   FROM (SELECT ROW($cols)::text AS r FROM $now) s");
 	}
 	return \%h;
 }

@@ -123,13 +123,13 @@ SELECT result FROM run_command_on_workers('SELECT count(*) FROM omnichannel.agen
 # Handing a table over to the database is not propagated: the workers keep
 # their member copy, and it blocks the distribution.
 my ($ret, $stdout, $stderr) = $coord->psql('postgres', q{
-ALTER EXTENSION omnichannel DROP TABLE omnichannel.channel_load;
+ALTER EXTENSION omnichannel DROP TABLE omnichannel.channel_units_override;
 SET citus.enable_unsafe_triggers = on;
-SELECT create_reference_table('omnichannel.channel_load');
+SELECT create_reference_table('omnichannel.channel_units_override');
 });
 like($stderr, qr/Citus does not propagate adding\/dropping member objects/,
 	'ALTER EXTENSION DROP TABLE is not propagated to the workers');
-like($stderr, qr/relation "channel_load" already exists/,
+like($stderr, qr/relation "channel_units_override" already exists/,
 	'a handed-over table that the workers still have cannot be distributed');
 
 $_->stop for reverse @nodes;

@@ -2,8 +2,8 @@
 # bench/stitch_quality/run.sh: the stitching-quality benchmark (README.md here).
 #
 # For every seed and configuration: recreate the extension in the database
-# the PG* variables name, apply the configuration (stitch_setting rows and/or
-# business_key_pattern rows), play the generated stream (single-row INSERTs in
+# the PG* variables name, apply the configuration (stitch_setting_override rows and/or
+# business_key_pattern_override rows), play the generated stream (single-row INSERTs in
 # arrival order, solve UPDATEs in between), score the threads against the
 # ground truth (score.sql).  Then print per-seed rows and a summary table.
 #
@@ -20,7 +20,7 @@
 #         live<N>h|d    recency window of phone, chat, ivr, chatbot, video, in_person
 #         async<N>h|d   recency window of sms, messaging, social
 #         subject<N>d   subject window of email, web, forum
-#         dba_attribute business_key_attribute rows for the stream's top-level
+#         dba_attribute business_key_attribute_override rows for the stream's top-level
 #                       attribute names (only with an extension that has that table;
 #                       then added to the default list as dba_attribute and
 #                       dba_pattern+dba_attribute)
@@ -54,7 +54,7 @@ ASYNC="'sms','messaging','social'"
 MAILISH="'email','web','forum'"
 window_sql() {   # column channels interval
     cat <<SQL
-INSERT INTO omnichannel.stitch_setting (channel, $1)
+INSERT INTO omnichannel.stitch_setting_override (channel, $1)
 SELECT c::omnichannel.channel, interval '$3' FROM unnest(ARRAY[$2]) AS c
 ON CONFLICT (channel) DO UPDATE SET $1 = EXCLUDED.$1;
 SQL
@@ -68,7 +68,7 @@ config_sql() {
                 # the key formats of the stream; no back-references or lookaround
                 # (the extension refuses them).  Names match attributes->'keys'.
                 cat <<'SQL'
-INSERT INTO omnichannel.business_key_pattern (name, pattern) VALUES
+INSERT INTO omnichannel.business_key_pattern_override (name, pattern) VALUES
     ('order',   '\m([A-C]-[0-9]{5})\M'),
     ('booking', '\m(BK-[0-9]{5})\M'),
     ('invoice', '\m(INV-[0-9]{4}-[0-9]{4})\M'),
@@ -77,9 +77,9 @@ SQL
                 ;;
             dba_attribute)
                 # the stream's top-level attribute names, read as keys (only with
-                # an extension that has business_key_attribute)
+                # an extension that has business_key_attribute_override)
                 cat <<'SQL'
-INSERT INTO omnichannel.business_key_attribute (attribute, name) VALUES
+INSERT INTO omnichannel.business_key_attribute_override (attribute, name) VALUES
     ('order', 'order'), ('order_id', 'order'), ('orderNumber', 'order'),
     ('invoice', 'invoice'), ('invoice_no', 'invoice'),
     ('booking', 'booking'), ('booking_ref', 'booking'),
@@ -157,7 +157,7 @@ SQL
 
 reset_extension
 if [ -n "$DEFAULTED" ] &&
-   [ "$(sql -c "SELECT to_regclass('omnichannel.business_key_attribute') IS NOT NULL")" = t ]; then
+   [ "$(sql -c "SELECT to_regclass('omnichannel.business_key_attribute_override') IS NOT NULL")" = t ]; then
     # an extension that can read top-level attributes as keys: measure that too
     CONFIGS="$CONFIGS dba_attribute dba_pattern+dba_attribute"
 fi

@@ -1,7 +1,7 @@
 -- ---------------------------------------------------------------------------
 -- Stitching settings and helpers (rules: docs/stitching.md).
 --
--- The built-in recency windows live in the C core; stitch_setting holds only
+-- The built-in recency windows live in the C core; stitch_setting_override holds only
 -- the DBA's overrides (so pg_dump carries exactly those and a restore never
 -- collides with seeded rows), and the stitch_settings view shows what is in
 -- force.
@@ -15,7 +15,7 @@ CREATE DOMAIN omnichannel.stitch_window AS interval
 COMMENT ON DOMAIN omnichannel.stitch_window IS
     'A stitching window: zero (the rule is off) or positive elapsed time, without months or years (days are 24 hours)';
 
-CREATE TABLE omnichannel.stitch_setting (
+CREATE TABLE omnichannel.stitch_setting_override (
     channel         omnichannel.channel PRIMARY KEY,
     recency_window  omnichannel.stitch_window,
     subject_window  omnichannel.stitch_window,
@@ -23,18 +23,18 @@ CREATE TABLE omnichannel.stitch_setting (
     updated_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_by      text NOT NULL DEFAULT CURRENT_USER
 );
-COMMENT ON TABLE omnichannel.stitch_setting IS
+COMMENT ON TABLE omnichannel.stitch_setting_override IS
     'DBA overrides of the stitching windows per channel; channels without a row use the built-in defaults (see view stitch_settings)';
-COMMENT ON COLUMN omnichannel.stitch_setting.channel IS 'The channel of the new interaction the setting applies to';
-COMMENT ON COLUMN omnichannel.stitch_setting.recency_window IS
+COMMENT ON COLUMN omnichannel.stitch_setting_override.channel IS 'The channel of the new interaction the setting applies to';
+COMMENT ON COLUMN omnichannel.stitch_setting_override.recency_window IS
     'How close to a still-open thread''s activity a new interaction of this channel must be to join it by recency; 0 turns the rule off, NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.subject_window IS
+COMMENT ON COLUMN omnichannel.stitch_setting_override.subject_window IS
     'How close to an open thread''s activity a new interaction of this channel with the same base subject must be to join it; 0 turns the rule off, NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.reopen_window IS
+COMMENT ON COLUMN omnichannel.stitch_setting_override.reopen_window IS
     'How long after its last activity a solved thread is still joined (and reopened) by a reference, token or business key; later, a new thread follows it up. NULL means the built-in default';
-COMMENT ON COLUMN omnichannel.stitch_setting.updated_at IS 'When the override was written';
-COMMENT ON COLUMN omnichannel.stitch_setting.updated_by IS 'Who wrote it';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.stitch_setting', '');
+COMMENT ON COLUMN omnichannel.stitch_setting_override.updated_at IS 'When the override was written';
+COMMENT ON COLUMN omnichannel.stitch_setting_override.updated_by IS 'Who wrote it';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.stitch_setting_override', '');
 
 -- Business keys --------------------------------------------------------------
 
@@ -46,44 +46,44 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omnichannel.check_key_pattern(text) IS
     'True for a business-key pattern ingest may apply; else an error: the regular expression does not compile, or uses a back-reference or a lookahead/lookbehind constraint (no bound on matching time)';
 
-CREATE TABLE omnichannel.business_key_pattern (
+CREATE TABLE omnichannel.business_key_pattern_override (
     name        text PRIMARY KEY
-                CONSTRAINT business_key_pattern_name_check
+                CONSTRAINT business_key_pattern_override_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     pattern     text,
     enabled     boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- a disabled pattern is not checked: the update to 0.2.0 disables the
     -- patterns it would refuse, and enabling one checks it
-    CONSTRAINT business_key_pattern_safe
+    CONSTRAINT business_key_pattern_override_safe
         CHECK (NOT enabled OR (pattern IS NOT NULL AND omnichannel.check_key_pattern(pattern)))
 );
-COMMENT ON TABLE omnichannel.business_key_pattern IS
+COMMENT ON TABLE omnichannel.business_key_pattern_override IS
     'The DBA''s business-key patterns, regular expressions that find keys (order numbers, claim ids, ...) in subjects and bodies at ingest; a row overrides the built-in pattern of its name (view business_key_patterns)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.name IS 'Key name, e.g. order (lower case, digits, underscores)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.name IS 'Key name, e.g. order (lower case, digits, underscores)';
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.pattern IS
     'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern); may be NULL in a disabled row (switching a built-in pattern off)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.created_at IS 'When the pattern was added';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern', '');
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.created_at IS 'When the pattern was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_pattern_override', '');
 
-CREATE TABLE omnichannel.business_key_attribute (
+CREATE TABLE omnichannel.business_key_attribute_override (
     attribute   text PRIMARY KEY
-                CONSTRAINT business_key_attribute_check
+                CONSTRAINT business_key_attribute_override_check
                 CHECK (pg_catalog.octet_length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
     name        text
-                CONSTRAINT business_key_attribute_name_check
+                CONSTRAINT business_key_attribute_override_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     enabled     boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE omnichannel.business_key_attribute IS
+COMMENT ON TABLE omnichannel.business_key_attribute_override IS
     'The DBA''s top-level attribute names read as business keys at ingest; a row overrides the built-in of its attribute (view business_key_attributes)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.created_at IS 'When the row was added';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute', '');
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.created_at IS 'When the row was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute_override', '');
 
 CREATE TABLE omnichannel.thread_key (
     customer_id     bigint NOT NULL,

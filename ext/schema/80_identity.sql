@@ -79,19 +79,19 @@ SELECT pg_catalog.pg_extension_config_dump('omnichannel.identity_no_link', '');
 -- take the operation lock, so apply_identity_links() carries them out in
 -- its own transaction (from cron), under the safety rules.
 
-CREATE TABLE omnichannel.identity_block (
+CREATE TABLE omnichannel.identity_blocklist_override (
     pattern     text PRIMARY KEY
-                CONSTRAINT identity_block_pattern_compiles
+                CONSTRAINT identity_blocklist_override_pattern_compiles
                 CHECK (('' OPERATOR(pg_catalog.~) pattern) IS NOT NULL),
     note        text,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE omnichannel.identity_block IS
+COMMENT ON TABLE omnichannel.identity_blocklist_override IS
     'The DBA''s additions to the built-in block list: contact points matching a pattern never link customers';
-COMMENT ON COLUMN omnichannel.identity_block.pattern IS 'PostgreSQL regular expression matched, case-insensitively, against the contact point''s text form (kind:value)';
-COMMENT ON COLUMN omnichannel.identity_block.note IS 'Why';
-COMMENT ON COLUMN omnichannel.identity_block.created_at IS 'When the pattern was added';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.identity_block', '');
+COMMENT ON COLUMN omnichannel.identity_blocklist_override.pattern IS 'PostgreSQL regular expression matched, case-insensitively, against the contact point''s text form (kind:value)';
+COMMENT ON COLUMN omnichannel.identity_blocklist_override.note IS 'Why';
+COMMENT ON COLUMN omnichannel.identity_blocklist_override.created_at IS 'When the pattern was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.identity_blocklist_override', '');
 
 CREATE TABLE omnichannel.identity_kind_limit (
     kind          text PRIMARY KEY,

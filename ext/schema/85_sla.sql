@@ -120,7 +120,7 @@ COMMENT ON COLUMN omnichannel.thread.waiting_channel IS 'Channel of the latest c
 COMMENT ON COLUMN omnichannel.thread.queue IS 'Queue of the latest customer message that named one (interaction.queue); agents serve the queues in agent.queues';
 COMMENT ON COLUMN omnichannel.thread.language IS 'Language the thread is served in (the customer''s language when the first clock started); matched against agent.languages';
 COMMENT ON COLUMN omnichannel.thread.required_skills IS 'Skills an agent must have to claim the thread (set by routing rules or supervisors)';
-COMMENT ON COLUMN omnichannel.thread.preferred_agent IS 'The agent of the customer''s previous thread, who gets the thread first while available (dispatch_setting.previous_agent_wait)';
+COMMENT ON COLUMN omnichannel.thread.preferred_agent IS 'The agent of the customer''s previous thread, who gets the thread first while available (dispatch_setting_override.previous_agent_wait)';
 COMMENT ON COLUMN omnichannel.thread.assigned_at IS 'When the current assignee took the thread';
 COMMENT ON COLUMN omnichannel.thread.first_response_due IS 'Due time of the running first-response clock (NULL: none running, or paused)';
 COMMENT ON COLUMN omnichannel.thread.next_response_due IS 'Due time of the running next-response clock (NULL: none running, or paused)';

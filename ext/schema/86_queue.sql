@@ -39,30 +39,30 @@ COMMENT ON COLUMN omnichannel.agent.status IS 'available (may claim), busy, away
 COMMENT ON COLUMN omnichannel.agent.status_changed_at IS 'When status last changed';
 COMMENT ON COLUMN omnichannel.agent.created_at IS 'When the row was created';
 
-CREATE TABLE omnichannel.channel_load (
+CREATE TABLE omnichannel.channel_units_override (
     channel     omnichannel.channel PRIMARY KEY,
     units       real NOT NULL CHECK (units > 0 AND units <= 100),
     updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE omnichannel.channel_load IS
+COMMENT ON TABLE omnichannel.channel_units_override IS
     'DBA overrides of default_channel_units per channel (see view channel_units)';
-COMMENT ON COLUMN omnichannel.channel_load.channel IS 'The channel';
-COMMENT ON COLUMN omnichannel.channel_load.units IS 'Capacity units one thread of this channel takes from its assignee';
-COMMENT ON COLUMN omnichannel.channel_load.updated_at IS 'When the override was written';
+COMMENT ON COLUMN omnichannel.channel_units_override.channel IS 'The channel';
+COMMENT ON COLUMN omnichannel.channel_units_override.units IS 'Capacity units one thread of this channel takes from its assignee';
+COMMENT ON COLUMN omnichannel.channel_units_override.updated_at IS 'When the override was written';
 
 -- Dispatch settings ----------------------------------------------------------------
 
-CREATE TABLE omnichannel.dispatch_setting (
+CREATE TABLE omnichannel.dispatch_setting_override (
     singleton            boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     previous_agent_wait  omnichannel.stitch_window NOT NULL DEFAULT interval '5 minutes',
     updated_at           timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE omnichannel.dispatch_setting IS
+COMMENT ON TABLE omnichannel.dispatch_setting_override IS
     'Dispatch tuning, at most one row; without a row the defaults apply (see dispatch_settings())';
-COMMENT ON COLUMN omnichannel.dispatch_setting.singleton IS 'Always true: the table holds one row';
-COMMENT ON COLUMN omnichannel.dispatch_setting.previous_agent_wait IS
+COMMENT ON COLUMN omnichannel.dispatch_setting_override.singleton IS 'Always true: the table holds one row';
+COMMENT ON COLUMN omnichannel.dispatch_setting_override.previous_agent_wait IS
     'How long a returning customer''s thread waits for the agent of their previous thread, while that agent is available, before any agent may claim it; 0 turns the preference off';
-COMMENT ON COLUMN omnichannel.dispatch_setting.updated_at IS 'When the row was written';
+COMMENT ON COLUMN omnichannel.dispatch_setting_override.updated_at IS 'When the row was written';
 
 -- Assignments --------------------------------------------------------------------------
 
@@ -97,8 +97,8 @@ COMMENT ON COLUMN omnichannel.thread_assignment.released_how IS 'release, reassi
 COMMENT ON COLUMN omnichannel.thread_assignment.reason IS 'Free-text reason given to reassign or release';
 
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.agent', '');
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.channel_load', '');
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.dispatch_setting', '');
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.channel_units_override', '');
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.dispatch_setting_override', '');
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.thread_assignment', '');
 SELECT pg_catalog.pg_extension_config_dump(pg_catalog.pg_get_serial_sequence('omnichannel.thread_assignment', 'id'), '');
 

@@ -4,6 +4,36 @@
 -- after it, which replaces the functions, views and triggers.
 -- ---------------------------------------------------------------------------
 
+-- The tables a DBA writes to override built-in settings end in _override, so
+-- that each reads apart from the view or function showing what is in force
+-- (stitch_setting_override / stitch_settings, channel_units_override /
+-- channel_units, ...).  Renamed with their constraints; the views and
+-- functions reading them are replaced below.
+ALTER TABLE omnichannel.stitch_setting RENAME TO stitch_setting_override;
+ALTER TABLE omnichannel.stitch_setting_override
+    RENAME CONSTRAINT stitch_setting_pkey TO stitch_setting_override_pkey;
+ALTER TABLE omnichannel.identity_block RENAME TO identity_blocklist_override;
+ALTER TABLE omnichannel.identity_blocklist_override
+    RENAME CONSTRAINT identity_block_pkey TO identity_blocklist_override_pkey;
+ALTER TABLE omnichannel.identity_blocklist_override
+    RENAME CONSTRAINT identity_block_pattern_compiles TO identity_blocklist_override_pattern_compiles;
+ALTER TABLE omnichannel.channel_load RENAME TO channel_units_override;
+ALTER TABLE omnichannel.channel_units_override
+    RENAME CONSTRAINT channel_load_pkey TO channel_units_override_pkey;
+ALTER TABLE omnichannel.channel_units_override
+    RENAME CONSTRAINT channel_load_units_check TO channel_units_override_units_check;
+ALTER TABLE omnichannel.dispatch_setting RENAME TO dispatch_setting_override;
+ALTER TABLE omnichannel.dispatch_setting_override
+    RENAME CONSTRAINT dispatch_setting_pkey TO dispatch_setting_override_pkey;
+ALTER TABLE omnichannel.dispatch_setting_override
+    RENAME CONSTRAINT dispatch_setting_singleton_check TO dispatch_setting_override_singleton_check;
+ALTER TABLE omnichannel.business_key_pattern RENAME TO business_key_pattern_override;
+ALTER TABLE omnichannel.business_key_pattern_override
+    RENAME CONSTRAINT business_key_pattern_pkey TO business_key_pattern_override_pkey;
+ALTER TABLE omnichannel.business_key_pattern_override
+    RENAME CONSTRAINT business_key_pattern_name_check TO business_key_pattern_override_name_check;
+COMMENT ON COLUMN omnichannel.thread.preferred_agent IS 'The agent of the customer''s previous thread, who gets the thread first while available (dispatch_setting_override.previous_agent_wait)';
+
 -- Business-key patterns ingest applies must match in bounded time: no
 -- back-references, no lookahead/lookbehind (check_key_pattern).  Patterns
 -- that 0.1.0 accepted and this refuses are disabled, with a warning.
@@ -17,11 +47,11 @@ DO $$
 DECLARE
     p record;
 BEGIN
-    FOR p IN SELECT k.name, k.pattern FROM omnichannel.business_key_pattern AS k WHERE k.enabled LOOP
+    FOR p IN SELECT k.name, k.pattern FROM omnichannel.business_key_pattern_override AS k WHERE k.enabled LOOP
         BEGIN
             PERFORM omnichannel.check_key_pattern(p.pattern);
         EXCEPTION WHEN invalid_regular_expression THEN
-            UPDATE omnichannel.business_key_pattern AS k SET enabled = false
+            UPDATE omnichannel.business_key_pattern_override AS k SET enabled = false
              WHERE k.name OPERATOR(pg_catalog.=) p.name;
             RAISE WARNING 'business key pattern "%" is disabled: %', p.name, SQLERRM
                 USING HINT = 'Rewrite it without back-references and lookaround, then enable it again.';
@@ -29,37 +59,37 @@ BEGIN
     END LOOP;
 END
 $$;
-ALTER TABLE omnichannel.business_key_pattern
+ALTER TABLE omnichannel.business_key_pattern_override
     DROP CONSTRAINT business_key_pattern_compiles,
     ALTER COLUMN pattern DROP NOT NULL,
-    ADD CONSTRAINT business_key_pattern_safe
+    ADD CONSTRAINT business_key_pattern_override_safe
         CHECK (NOT enabled OR (pattern IS NOT NULL AND omnichannel.check_key_pattern(pattern)));
-COMMENT ON TABLE omnichannel.business_key_pattern IS
+COMMENT ON TABLE omnichannel.business_key_pattern_override IS
     'The DBA''s business-key patterns, regular expressions that find keys (order numbers, claim ids, ...) in subjects and bodies at ingest; a row overrides the built-in pattern of its name (view business_key_patterns)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.pattern IS
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.pattern IS
     'PostgreSQL regular expression; the first parenthesized group, or else the whole match, is the key value (as substring(text FROM pattern)); back-references and lookahead/lookbehind constraints are refused (check_key_pattern); may be NULL in a disabled row (switching a built-in pattern off)';
-COMMENT ON COLUMN omnichannel.business_key_pattern.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_pattern_override.enabled IS 'Whether ingest applies it (false with the name of a built-in pattern switches that off)';
 
 -- Business keys where integrations put them: top-level attribute names
 -- (built in: order, case, ticket, booking, invoice, claim, shipment,
 -- tracking and variants); this table holds the DBA's overrides.
-CREATE TABLE omnichannel.business_key_attribute (
+CREATE TABLE omnichannel.business_key_attribute_override (
     attribute   text PRIMARY KEY
-                CONSTRAINT business_key_attribute_check
+                CONSTRAINT business_key_attribute_override_check
                 CHECK (pg_catalog.octet_length(attribute) BETWEEN 1 AND 63 AND attribute OPERATOR(pg_catalog.<>) 'keys'),
     name        text
-                CONSTRAINT business_key_attribute_name_check
+                CONSTRAINT business_key_attribute_override_name_check
                 CHECK (name OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]{0,62}$'),
     enabled     boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
-COMMENT ON TABLE omnichannel.business_key_attribute IS
+COMMENT ON TABLE omnichannel.business_key_attribute_override IS
     'The DBA''s top-level attribute names read as business keys at ingest; a row overrides the built-in of its attribute (view business_key_attributes)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
-COMMENT ON COLUMN omnichannel.business_key_attribute.created_at IS 'When the row was added';
-SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute', '');
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.attribute IS 'Top-level name in interaction.attributes (exact, case-sensitive; not keys, which is always read)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.name IS 'Key name its value is stored under (NULL: the built-in''s name)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.enabled IS 'Whether ingest reads it (false with a built-in attribute switches that off)';
+COMMENT ON COLUMN omnichannel.business_key_attribute_override.created_at IS 'When the row was added';
+SELECT pg_catalog.pg_extension_config_dump('omnichannel.business_key_attribute_override', '');
 
 -- A thread's keys of one name, for the conflicting-key veto.
 CREATE INDEX thread_key_thread_idx ON omnichannel.thread_key (thread_id, name);

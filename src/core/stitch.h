@@ -116,8 +116,8 @@ typedef struct oc_stitch_decision
  * Built-in business-key sources (docs/stitching.md "Business keys"): the
  * top-level attribute names read as keys, each with the key name it gives
  * (order_id gives order), and the patterns applied to subjects and bodies.
- * The DBA overrides them per name (business_key_attribute,
- * business_key_pattern); the views business_key_attributes and
+ * The DBA overrides them per name (business_key_attribute_override,
+ * business_key_pattern_override); the views business_key_attributes and
  * business_key_patterns show what is in force.
  */
 typedef struct oc_stitch_named

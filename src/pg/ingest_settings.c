@@ -2,7 +2,7 @@
  *
  * ingest_settings.c
  *	  The DBA's settings ingest applies, read once per transaction: the
- *	  stitching windows per channel (stitch_setting over the built-in
+ *	  stitching windows per channel (stitch_setting_override over the built-in
  *	  defaults), the business-key sources in force (top-level attribute
  *	  names and patterns: the built-in ones with the DBA's overrides), the
  *	  identity block list.
@@ -99,8 +99,8 @@ load_windows(void)
 	memcpy(s->windows, oc_ingest.channel_windows, sizeof(s->windows));
 	SPI_connect();
 	if (SPI_execute("SELECT channel, recency_window, subject_window, reopen_window "
-					"  FROM omnichannel.stitch_setting", true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read omnichannel.stitch_setting");
+					"  FROM omnichannel.stitch_setting_override", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read omnichannel.stitch_setting_override");
 	for (uint64 r = 0; r < SPI_processed; r++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[r];

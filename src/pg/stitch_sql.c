@@ -8,7 +8,7 @@
  *
  * Both formats live in the server-free core (src/core/stitch.c), so the
  * token printed here is exactly the one the ingest trigger recognizes.
- * check_key_pattern() is the CHECK of business_key_pattern: a pattern
+ * check_key_pattern() is the CHECK of business_key_pattern_override: a pattern
  * ingest applies to every subject and body must compile and match in time
  * that grows with the text, not beyond it.  builtin_key_attributes() and
  * builtin_key_patterns() list the built-in business-key sources of the
