@@ -15,6 +15,41 @@ COMMENT ON TRIGGER identity_event_append_only ON omnichannel.identity_event IS
 
 -- Merge ------------------------------------------------------------------------------
 
+-- What moves with a thread when it changes customer: the thread, its
+-- interactions, its key and subject look-up rows, its SLA clocks and
+-- assignments (sla_event and thread_event are moved by the callers, which
+-- record which rows).  One definition for merge and unmerge; explicit,
+-- since no foreign key cascades an update of customer_id (on Citus that
+-- column is the distribution column).  The keys between them are deferred
+-- to the commit.
+CREATE OR REPLACE FUNCTION omnichannel.move_threads(threads bigint[], from_customer bigint,
+                                                    to_customer bigint)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_moved integer;
+BEGIN
+    UPDATE omnichannel.thread AS t SET customer_id = to_customer
+     WHERE t.customer_id = from_customer AND t.id = ANY (threads);
+    GET DIAGNOSTICS v_moved = ROW_COUNT;
+    UPDATE omnichannel.interaction AS i SET customer_id = to_customer
+     WHERE i.customer_id = from_customer AND i.thread_id = ANY (threads);
+    UPDATE omnichannel.thread_key AS k SET customer_id = to_customer
+     WHERE k.customer_id = from_customer AND k.thread_id = ANY (threads);
+    UPDATE omnichannel.thread_subject AS k SET customer_id = to_customer
+     WHERE k.customer_id = from_customer AND k.thread_id = ANY (threads);
+    UPDATE omnichannel.sla_clock AS c SET customer_id = to_customer
+     WHERE c.customer_id = from_customer AND c.thread_id = ANY (threads);
+    UPDATE omnichannel.thread_assignment AS a SET customer_id = to_customer
+     WHERE a.customer_id = from_customer AND a.thread_id = ANY (threads);
+    RETURN v_moved;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.move_threads(bigint[], bigint, bigint) IS
+    'Moves threads of one customer to another with their interactions, key and subject look-up rows, SLA clocks and assignments (the part of merge_customers and unmerge that a cascade did before 0.2.0); returns the number of threads moved; runs with the caller''s privileges';
+
 CREATE OR REPLACE FUNCTION omnichannel.merge_customers(keep bigint, absorb bigint, reason text DEFAULT NULL,
                                             force boolean DEFAULT false)
 RETURNS bigint
@@ -124,9 +159,8 @@ BEGIN
 
     UPDATE omnichannel.customer_identifier AS i SET customer_id = v_keep
      WHERE i.customer_id = v_absorb;
-    -- threads carry their interactions and look-up rows (ON UPDATE CASCADE)
-    UPDATE omnichannel.thread AS t SET customer_id = v_keep
-     WHERE t.customer_id = v_absorb;
+    -- threads carry their interactions, look-up rows, clocks and assignments
+    PERFORM omnichannel.move_threads(v_threads, v_absorb, v_keep);
     UPDATE omnichannel.thread_event AS e SET customer_id = v_keep
      WHERE e.customer_id = v_absorb;
     UPDATE omnichannel.sla_event AS e SET customer_id = v_keep
@@ -240,8 +274,7 @@ BEGIN
 
     UPDATE omnichannel.customer_identifier AS i SET customer_id = v_absorb
      WHERE i.customer_id = v_keep AND i.contact::text = ANY (v_contacts);
-    UPDATE omnichannel.thread AS t SET customer_id = v_absorb
-     WHERE t.customer_id = v_keep AND (t.id = ANY (v_threads) OR t.id = ANY (v_since));
+    PERFORM omnichannel.move_threads(v_threads || v_since, v_keep, v_absorb);
     UPDATE omnichannel.thread_event AS te SET customer_id = v_absorb
      WHERE te.customer_id = v_keep
        AND te.id IN (SELECT x::bigint FROM jsonb_array_elements_text(e.details->'thread_events') AS x);

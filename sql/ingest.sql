@@ -190,7 +190,7 @@ RETURNING external_id, stitch_reason;
 SELECT t.subject, t.channels, count(i.*) AS interactions,
        t.first_inbound_at IS NOT NULL AS has_customer_message, t.waiting_since IS NULL AS answered
   FROM omnichannel.thread t JOIN omnichannel.interaction i ON i.thread_id = t.id
- WHERE i.external_id LIKE 'imm_-_' GROUP BY t.id ORDER BY t.subject;
+ WHERE i.external_id LIKE 'imm_-_' GROUP BY t.id, t.customer_id ORDER BY t.subject;
 ROLLBACK;
 SELECT count(*) - :before_interactions AS stored_by_refusals FROM omnichannel.interaction;
 
@@ -257,7 +257,7 @@ SELECT ci.contact, t.subject, t.channels, t.status, t.opened_at, t.last_activity
   JOIN omnichannel.interaction i ON i.thread_id = t.id
   JOIN omnichannel.customer_identifier ci ON ci.customer_id = t.customer_id
  WHERE ci.contact IN ('batch@example.com', 'single@example.com')
- GROUP BY ci.contact, t.id;
+ GROUP BY ci.contact, t.id, t.customer_id;
 SELECT count(*) FILTER (WHERE contact = 'batch@example.com') AS batch_threads,
        count(*) FILTER (WHERE contact = 'single@example.com') AS single_threads
   FROM conv_threads;

@@ -93,7 +93,7 @@ CREATE TABLE omnichannel.thread_key (
     first_seen_at   timestamptz NOT NULL,
     PRIMARY KEY (customer_id, name, value, thread_id),
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
-        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
+        DEFERRABLE INITIALLY DEFERRED
 );
 COMMENT ON TABLE omnichannel.thread_key IS
     'Which threads of a customer carry which business key: the look-up behind the business_key stitching rule (maintained by ingest)';
@@ -117,7 +117,7 @@ CREATE TABLE omnichannel.thread_subject (
     first_seen_at   timestamptz NOT NULL,
     PRIMARY KEY (customer_id, subject_key, thread_id),
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
-        ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED
+        DEFERRABLE INITIALLY DEFERRED
 );
 COMMENT ON TABLE omnichannel.thread_subject IS
     'Which threads of a customer carried which base subject on a channel with a subject window: the look-up behind the subject stitching rule (maintained by ingest)';

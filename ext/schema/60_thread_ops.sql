@@ -18,7 +18,7 @@
 ALTER TABLE omnichannel.thread
     ADD COLUMN merged_into bigint,
     ADD CONSTRAINT thread_merged_into_fkey FOREIGN KEY (customer_id, merged_into)
-        REFERENCES omnichannel.thread (customer_id, id) ON UPDATE CASCADE,
+        REFERENCES omnichannel.thread (customer_id, id) DEFERRABLE INITIALLY DEFERRED,
     ADD CONSTRAINT thread_merged_into_not_self CHECK (merged_into <> id),
     ADD CONSTRAINT thread_merged_is_closed
         CHECK (merged_into IS NULL OR status = 'closed'::omnichannel.thread_status);

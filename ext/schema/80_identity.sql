@@ -3,8 +3,9 @@
 -- See docs/identity.md.
 --
 -- A merge moves everything of the absorbed customer to the survivor: its
--- identifiers, its threads (and with them, by ON UPDATE CASCADE, their
--- interactions and look-up rows), its audit rows and pending references.
+-- identifiers, its threads (and with them, by move_threads(), their
+-- interactions, look-up rows, clocks and assignments), its audit rows and
+-- pending references.
 -- The absorbed customer's row stays, pointing at the survivor
 -- (customer.merged_into), so ids held by a CRM keep resolving: ingest and
 -- timeline() follow the pointer.  Every merge and unmerge is a row of the
