@@ -29,7 +29,7 @@ PGFILEDESC  = "omnichannel - cross-channel customer interaction history"
 
 # Suites (run by scripts/test.sh against throwaway clusters; also usable as
 # make installcheck against a running server).
-REGRESS      = 00_install contact_point phone subject business_hours business_time model ingest ingest_state stitch stitch_rules stitch_keys restitch timeline thread_ops thread_context identity sla queue reporting customer_360 privacy roles security queue_facts catalog drop_guard
+REGRESS      = 00_install contact_point phone subject business_hours business_time model ingest ingest_state stitch stitch_rules stitch_keys restitch timeline thread_ops thread_context identity sla queue reporting customer_360 privacy roles security queue_facts distribute catalog drop_guard
 REGRESS_OPTS = --encoding=UTF8 --no-locale
 ISOLATION    = 00_setup ingest_same_contact ingest_duplicate_delivery thread_ops_concurrency stitch_same_customer identity_merge_concurrency claim_two_agents claim_capacity claim_vs_stitch sla_status_vs_recompute privacy_vs_ingest
 ISOLATION_OPTS = --encoding=UTF8 --no-locale

@@ -1,17 +1,23 @@
 # The extension on a real Citus cluster: a coordinator and two workers as
-# throwaway instances, a third worker added later.  What the scale-out
-# design (docs/scaling.md) builds on, checked against Citus itself:
+# throwaway instances, a third worker added later (docs/scaling.md):
 #
 # - CREATE EXTENSION omnichannel on the coordinator reaches every worker,
 #   and a worker added later, at the same version: every node has the
 #   extension's types, functions and (empty) tables;
-# - a table of the extension can be a Citus reference table while it stays
-#   a member of the extension (its data written on the coordinator is read
-#   on every worker, also on the worker added later);
-# - a table of the extension can be hash-distributed by its own key
-#   (customer_identifier by its contact_point);
+# - omnichannel.distribute() refuses a worker and a role that is not a
+#   superuser; on the coordinator it distributes a database holding a
+#   history stored by the single-node ingest (t/fixtures/citus_scenario.sql):
+#   every row of every table is the same afterwards, the tables stay
+#   members of the extension, the customer-scoped tables are co-located by
+#   customer, the coordinator keeps no copy of the rows, and a customer's
+#   rows are read from one shard; a second call changes nothing;
+# - a row written on the coordinator into a reference table is read on
+#   every worker;
+# - a worker added later: distribute() aligns its copies of the tables, the
+#   shard rebalancer moves shards onto it, and every row is still the same;
 # - handing a table over (ALTER EXTENSION DROP TABLE) is not propagated by
-#   Citus, and a table that stays on the workers blocks the distribution.
+#   Citus, and a table that stays on the workers blocks the distribution
+#   (why the tables stay members of the extension).
 #
 # Skipped, and says so, when Citus 13 is not installed
 # (../shared/citus/build.sh installs it; .ci/run does).
@@ -20,7 +26,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
 
+my $src = $ENV{OC_SRCDIR} // "$FindBin::Bin/..";
 my $sharedir = `pg_config --sharedir`;
 chomp $sharedir;
 my $control = "$sharedir/extension/citus.control";
@@ -76,60 +84,103 @@ for my $w (@workers)
 		'worker ' . $w->name . ' has every member object of the extension');
 }
 
-# A settings table of the extension as a reference table, still a member.
-$coord->safe_psql('postgres', q{
-SET citus.enable_unsafe_triggers = on;
-SELECT create_reference_table('omnichannel.agent');
-INSERT INTO omnichannel.agent (id, languages, capacity, status) VALUES ('ana', '{pl,en}', 2, 'available');
-});
+# Refusals first: on a worker, and for a role that is not a superuser.
+my ($ret, $stdout, $stderr) = $workers[0]->psql('postgres', 'SELECT omnichannel.distribute()');
+like($stderr, qr/ERROR:  this node is not the Citus coordinator/, 'distribute() refuses a worker');
+$coord->safe_psql('postgres', 'CREATE ROLE app LOGIN; GRANT USAGE ON SCHEMA omnichannel TO app');
+($ret, $stdout, $stderr) = $coord->psql('postgres', 'SET ROLE app; SELECT omnichannel.distribute()');
+like($stderr, qr/permission denied for function distribute/, 'distribute() is not executable by PUBLIC');
+
+# A history stored by the single-node ingest, before distribution.
+$coord->safe_psql('postgres', slurp_file("$src/t/fixtures/citus_scenario.sql"));
+my @tables = split /\n/, $coord->safe_psql('postgres', q{
+SELECT c.oid::regclass FROM pg_class c
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'omnichannel'
+ WHERE c.relkind = 'r' ORDER BY 1});
+sub fingerprint
+{
+	my %h;
+	for my $t (@tables)
+	{
+		$h{$t} = $coord->safe_psql('postgres',
+			"SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM $t t");
+	}
+	return \%h;
+}
+my $before = fingerprint();
+like($before->{'omnichannel.interaction'}, qr/^2[0-9][0-9]:/, 'the scenario stored its interactions');
+
+my $did = $coord->safe_psql('postgres',
+	'SELECT citus_role || ' . q{':'} . ' || action, count(*) FROM omnichannel.distribute() GROUP BY 1 ORDER BY 1');
+is($did, "coordinator:stays on the coordinator|5\ndistributed:done|12\nreference:done|11",
+	'distribute() makes 11 reference and 12 distributed tables, 5 stay on the coordinator');
+is_deeply(fingerprint(), $before, 'every row of every table is the same after distribute()');
 is($coord->safe_psql('postgres', q{
-SELECT count(*) FROM pg_depend
- WHERE objid = 'omnichannel.agent'::regclass AND deptype = 'e'}), '1',
-	'the reference table is still a member of the extension');
+SELECT string_agg(DISTINCT p.colocationid::text, ',')
+  FROM pg_dist_partition p JOIN omnichannel.citus_table_role() r ON r.table_name = p.logicalrelid
+ WHERE r.colocate_with IS NOT NULL OR r.table_name = 'omnichannel.customer'::regclass}),
+	$coord->safe_psql('postgres', q{SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'omnichannel.customer'::regclass}),
+	'the customer-scoped tables are co-located with customer');
+is($coord->safe_psql('postgres', q{
+SELECT count(*) FROM omnichannel.citus_table_role() r
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.table_name AND d.deptype = 'e'}),
+	'28', 'every table is still a member of the extension');
+is($coord->safe_psql('postgres', q{
+SELECT coalesce(sum(pg_relation_size(p.logicalrelid)), -1) FROM pg_dist_partition p
+ WHERE p.partmethod = 'h'}), '0', 'the coordinator keeps no copy of the distributed rows');
+like($coord->safe_psql('postgres', q{
+EXPLAIN (COSTS OFF) SELECT * FROM omnichannel.interaction WHERE customer_id = 1 ORDER BY occurred_at DESC, id DESC LIMIT 20}),
+	qr/Task Count: 1\b/, "a customer's interactions are read from one shard");
+is($coord->safe_psql('postgres', q{
+SELECT count(*) FROM pg_trigger WHERE tgrelid = 'omnichannel.interaction'::regclass AND NOT tgisinternal AND tgenabled = 'D'}),
+	'0', 'the triggers are enabled again after the copy');
+is($coord->safe_psql('postgres', q{SELECT string_agg(DISTINCT action, ',') FROM omnichannel.distribute()
+ WHERE citus_role <> 'coordinator'}), 'already done', 'a second call changes nothing');
+is_deeply(fingerprint(), $before, 'and every row is still the same');
+
+# A reference table written on the coordinator is read on every worker.
+$coord->safe_psql('postgres', q{
+INSERT INTO omnichannel.agent (id, languages, capacity, status) VALUES ('ana', '{pl,en}', 2, 'available')});
 for my $w (@workers)
 {
-	is($w->safe_psql('postgres', "SELECT id || ':' || capacity || ':' || status FROM omnichannel.agent"),
+	is($w->safe_psql('postgres', "SELECT id || ':' || capacity || ':' || status FROM omnichannel.agent WHERE id = 'ana'"),
 		'ana:2:available', 'worker ' . $w->name . ' reads the agent written on the coordinator');
 }
-
-# A cross-customer table distributed by its own key, the contact point.
-$coord->safe_psql('postgres', q{
-ALTER TABLE omnichannel.customer_identifier DROP CONSTRAINT customer_identifier_customer_id_fkey;
-SELECT create_distributed_table('omnichannel.customer_identifier', 'contact');
-INSERT INTO omnichannel.customer (id) OVERRIDING SYSTEM VALUE VALUES (1), (2);
-INSERT INTO omnichannel.customer_identifier (contact, customer_id, source)
-SELECT ('email:c' || g || '@example.com')::omnichannel.contact_point, 1 + g % 2, 'import'
-  FROM generate_series(1, 40) g;
-});
-is($coord->safe_psql('postgres', q{
-SELECT count(*) || '/' || count(DISTINCT p.nodeport)
-  FROM pg_dist_shard s JOIN pg_dist_shard_placement p USING (shardid)
- WHERE s.logicalrelid = 'omnichannel.customer_identifier'::regclass}),
-	'32/2', 'customer_identifier is spread over 32 shards on both workers');
 is($coord->safe_psql('postgres', q{
 SELECT customer_id FROM omnichannel.customer_identifier
- WHERE contact OPERATOR(omnichannel.=) omnichannel.contact_point('Email:C7@EXAMPLE.com')}), '2',
+ WHERE contact OPERATOR(omnichannel.=) omnichannel.contact_point('Jan.Kowalski@EXAMPLE.pl')}), '1',
 	'a contact point is found by its normalized form on the shard that holds it');
+$before = fingerprint();
 
-# A worker added later gets the extension and the reference table.
+# A worker added later gets the extension; distribute() aligns its copies
+# of the tables, and the rebalancer moves shards onto it.
 my $late = citus_node('worker3');
 $coord->safe_psql('postgres', sprintf("SELECT citus_add_node('%s', %d)", $late->host, $late->port));
 is($late->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'omnichannel'"),
 	$version, "a worker added later has omnichannel $version");
-is($coord->safe_psql('postgres', q{
-SELECT result FROM run_command_on_workers('SELECT count(*) FROM omnichannel.agent')
- ORDER BY nodeport DESC LIMIT 1}), '1', 'and reads the reference table');
+my $shell = q{SELECT (SELECT count(*) FROM pg_constraint WHERE conname = 'customer_merged_into_fkey')
+  || ':' || (SELECT indnkeyatts FROM pg_index WHERE indexrelid = 'omnichannel.interaction_external_id_key'::regclass)};
+is($late->safe_psql('postgres', $shell), '1:2', "its copies of the tables are the extension script's");
+$coord->safe_psql('postgres', 'SELECT count(*) FROM omnichannel.distribute()');
+is($late->safe_psql('postgres', $shell), '0:3', 'distribute() aligns them with the coordinator');
+$coord->safe_psql('postgres', q{SELECT rebalance_table_shards(shard_transfer_mode => 'block_writes')});
+ok($coord->safe_psql('postgres', sprintf(q{
+SELECT count(*) FROM pg_dist_shard_placement WHERE nodeport = %d}, $late->port)) > 10,
+	'the rebalancer moved shards onto the new worker');
+is_deeply(fingerprint(), $before, 'every row is the same after the rebalance');
+is($late->safe_psql('postgres', "SELECT count(*) FROM omnichannel.agent WHERE id = 'ana'"), '1',
+	'the new worker reads the reference tables');
 
 # Handing a table over to the database is not propagated: the workers keep
 # their member copy, and it blocks the distribution.
-my ($ret, $stdout, $stderr) = $coord->psql('postgres', q{
-ALTER EXTENSION omnichannel DROP TABLE omnichannel.channel_units_override;
-SET citus.enable_unsafe_triggers = on;
-SELECT create_reference_table('omnichannel.channel_units_override');
+($ret, $stdout, $stderr) = $coord->psql('postgres', q{
+ALTER EXTENSION omnichannel DROP TABLE omnichannel.identity_no_link;
+SELECT create_reference_table('omnichannel.identity_no_link');
 });
 like($stderr, qr/Citus does not propagate adding\/dropping member objects/,
 	'ALTER EXTENSION DROP TABLE is not propagated to the workers');
-like($stderr, qr/relation "channel_units_override" already exists/,
+like($stderr, qr/relation "identity_no_link" already exists/,
 	'a handed-over table that the workers still have cannot be distributed');
 
 $_->stop for reverse @nodes;

@@ -1,0 +1,251 @@
+-- ---------------------------------------------------------------------------
+-- Scale-out on Citus: omnichannel.distribute() turns a database where
+-- CREATE EXTENSION citus and CREATE EXTENSION omnichannel were run, on the
+-- coordinator, into a distributed one (docs/scaling.md says what was tested
+-- and why the tables stay members of the extension).
+--
+-- The roles of the tables are data here (citus_table_role()), read by
+-- distribute() and by the docs and tests:
+--   - settings, calendars, policies and agents: reference tables (small,
+--     read everywhere, rarely written);
+--   - customer by id, and every table of a customer's rows by customer_id,
+--     co-located with it (a customer's history is on one shard);
+--   - customer_identifier by its contact point and pending_reference by its
+--     external id: the look-ups across customers, each by its own key;
+--   - the audit logs written by operator functions on the coordinator and
+--     the channel_day rollup: local to the coordinator.
+--
+-- What Citus cannot keep is changed once, on the coordinator and on the
+-- workers' copies of the tables (created by the extension's script when
+-- Citus propagated CREATE EXTENSION, and not changed by DDL on a table that
+-- is not distributed yet):
+--   - foreign keys are dropped before and added back after the tables are
+--     distributed (Citus refuses to distribute a table in a foreign-key graph
+--     with local tables, and converting the graph to "Citus local tables"
+--     would drop the extension's sequences and views); two are not added
+--     back: customer.merged_into -> customer (not on the distribution column)
+--     and customer_identifier -> customer (another co-location group);
+--   - the unique index of retried deliveries, interaction_external_id_key,
+--     gets customer_id (Citus wants the distribution column in every unique
+--     index; ingest gives a retry its stored row's customer first, so the
+--     index still refuses it);
+--   - the triggers are disabled while Citus copies the stored rows into the
+--     shards (the copy is not an ingest) and enabled again.
+-- Ids are drawn from the coordinator's sequences: write through the
+-- coordinator.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION omnichannel.citus_table_role()
+RETURNS TABLE (table_name regclass, citus_role text, distribution_column text, colocate_with regclass)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t::regclass, r, c, w::regclass
+      FROM (VALUES
+        ('omnichannel.stitch_setting_override', 'reference', NULL, NULL),
+        ('omnichannel.business_key_pattern_override', 'reference', NULL, NULL),
+        ('omnichannel.business_key_attribute_override', 'reference', NULL, NULL),
+        ('omnichannel.identity_blocklist_override', 'reference', NULL, NULL),
+        ('omnichannel.identity_kind_limit', 'reference', NULL, NULL),
+        ('omnichannel.business_calendar', 'reference', NULL, NULL),
+        ('omnichannel.sla_policy', 'reference', NULL, NULL),
+        ('omnichannel.agent', 'reference', NULL, NULL),
+        ('omnichannel.channel_units_override', 'reference', NULL, NULL),
+        ('omnichannel.dispatch_setting_override', 'reference', NULL, NULL),
+        ('omnichannel.retention_setting', 'reference', NULL, NULL),
+        ('omnichannel.customer', 'distributed', 'id', NULL),
+        ('omnichannel.thread', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.interaction', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.thread_key', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.thread_subject', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.thread_event', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.sla_clock', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.sla_event', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.thread_assignment', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.customer_channel', 'distributed', 'customer_id', 'omnichannel.customer'),
+        ('omnichannel.customer_identifier', 'distributed', 'contact', NULL),
+        ('omnichannel.pending_reference', 'distributed', 'external_id', NULL),
+        ('omnichannel.channel_day', 'coordinator', NULL, NULL),
+        ('omnichannel.identity_event', 'coordinator', NULL, NULL),
+        ('omnichannel.identity_no_link', 'coordinator', NULL, NULL),
+        ('omnichannel.identity_link_request', 'coordinator', NULL, NULL),
+        ('omnichannel.erasure_event', 'coordinator', NULL, NULL)
+      ) AS v(t, r, c, w)
+$$;
+COMMENT ON FUNCTION omnichannel.citus_table_role() IS
+    'What each table of the extension becomes on Citus (distribute()): a reference table, a table distributed by a column (co-located with another), or a table local to the coordinator';
+
+-- Runs DDL on every worker's own copy of the tables, not propagated (the
+-- copies are what Citus leaves of a table there: the extension's script made
+-- them, distributing the coordinator's table does not change them).
+CREATE OR REPLACE FUNCTION omnichannel.citus_run_on_workers(commands text[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    w record;
+BEGIN
+    IF pg_catalog.cardinality(commands) = 0 THEN
+        RETURN;
+    END IF;
+    FOR w IN EXECUTE
+        'SELECT nodename, nodeport, success, result FROM pg_catalog.run_command_on_workers($1)'
+        USING 'SET LOCAL citus.enable_ddl_propagation = off; '
+              || pg_catalog.array_to_string(commands, '; ')
+    LOOP
+        IF NOT w.success THEN
+            RAISE EXCEPTION 'could not change the tables on worker %:%', w.nodename, w.nodeport
+                USING ERRCODE = 'connection_failure', DETAIL = w.result;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.citus_run_on_workers(text[]) IS
+    'distribute()''s helper: runs DDL on every Citus worker''s own copy of the extension''s tables, without propagating it; raises the first worker''s error';
+REVOKE EXECUTE ON FUNCTION omnichannel.citus_run_on_workers(text[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION omnichannel.distribute()
+RETURNS TABLE (table_name regclass, citus_role text, distribution_column text, action text)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET client_min_messages = warning   -- not Citus's notice per table copied
+AS $fn$
+DECLARE
+    v_citus      text;
+    v_coord      boolean;
+    v_todo       regclass[];
+    v_fkeys      text[][] := '{}';
+    v_keep       boolean;
+    v_triggers   text[] := '{}';
+    r            record;
+    f            record;
+    g            text;
+    v_cmds       text[] := '{}';
+BEGIN
+    SELECT e.extversion INTO v_citus FROM pg_catalog.pg_extension AS e WHERE e.extname = 'citus';
+    IF v_citus IS NULL THEN
+        RAISE EXCEPTION 'citus is not installed in this database'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run CREATE EXTENSION citus on the coordinator and on every worker (docs/scaling.md), then distribute() on the coordinator.';
+    END IF;
+    IF pg_catalog.split_part(v_citus, '.', 1)::integer < 11 THEN
+        RAISE EXCEPTION 'citus % is too old', v_citus
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'distribute() needs Citus 11 or later (tested with 13.2).';
+    END IF;
+    IF NOT (SELECT ro.rolsuper FROM pg_catalog.pg_roles AS ro WHERE ro.rolname = CURRENT_USER) THEN
+        RAISE EXCEPTION 'permission denied to distribute the tables of omnichannel'
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Run distribute() as a superuser: it changes the workers'' copies of the tables too.';
+    END IF;
+    EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO v_coord;
+    IF NOT v_coord THEN
+        RAISE EXCEPTION 'this node is not the Citus coordinator'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Run distribute() on the coordinator, after citus_set_coordinator_host() and citus_add_node() for the workers.';
+    END IF;
+
+    -- the tables not distributed yet (a second call finds none)
+    SELECT coalesce(array_agg(t.table_name), '{}') INTO v_todo
+      FROM omnichannel.citus_table_role() AS t
+     WHERE t.citus_role <> 'coordinator'
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS p
+                        WHERE p.logicalrelid = t.table_name);
+
+    IF pg_catalog.cardinality(v_todo) > 0 THEN
+        -- foreign keys touching a table to distribute: dropped here and on
+        -- the workers' copies, added back at the end where Citus keeps them
+        FOR f IN SELECT c.conrelid::regclass AS rel, c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS def
+                   FROM pg_catalog.pg_constraint AS c
+                  WHERE c.contype = 'f'
+                    AND (c.conrelid = ANY (v_todo) OR c.confrelid = ANY (v_todo))
+                  ORDER BY 1, 2
+        LOOP
+            v_keep := NOT (f.rel = 'omnichannel.customer'::regclass AND f.conname = 'customer_merged_into_fkey')
+                  AND NOT (f.rel = 'omnichannel.customer_identifier'::regclass
+                           AND f.conname = 'customer_identifier_customer_id_fkey');
+            IF v_keep THEN
+                v_fkeys := v_fkeys || ARRAY[[f.rel::text, f.conname, f.def]];
+            END IF;
+            v_cmds := v_cmds || pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', f.rel, f.conname);
+        END LOOP;
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                        WHERE i.indexrelid = 'omnichannel.interaction_external_id_key'::regclass
+                          AND i.indnkeyatts = 3) THEN
+            v_cmds := v_cmds || 'DROP INDEX omnichannel.interaction_external_id_key'::text
+                             || 'CREATE UNIQUE INDEX interaction_external_id_key ON omnichannel.interaction (external_id, channel, customer_id)'::text;
+        END IF;
+        FOREACH g IN ARRAY v_cmds LOOP
+            EXECUTE g;
+        END LOOP;
+        PERFORM omnichannel.citus_run_on_workers(v_cmds);
+        -- the copy of stored rows into the shards is not an ingest
+        FOR r IN SELECT tg.tgrelid::regclass AS rel, tg.tgname
+                   FROM pg_catalog.pg_trigger AS tg
+                  WHERE tg.tgrelid = ANY (v_todo) AND NOT tg.tgisinternal AND tg.tgenabled <> 'D'
+                  ORDER BY 1, 2
+        LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', r.rel, r.tgname);
+            v_triggers := v_triggers || pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', r.rel, r.tgname);
+        END LOOP;
+        PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
+        -- foreign keys to reference tables are added in this transaction
+        PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);
+
+        FOR r IN SELECT t.* FROM omnichannel.citus_table_role() AS t
+                  WHERE t.table_name = ANY (v_todo)
+                  -- reference tables, then customer, then what is co-located with it
+                  ORDER BY t.citus_role DESC, t.colocate_with IS NOT NULL, t.table_name::text
+        LOOP
+            IF r.citus_role = 'reference' THEN
+                EXECUTE 'SELECT pg_catalog.create_reference_table($1)' USING r.table_name;
+            ELSIF r.colocate_with IS NULL THEN
+                EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => ''none'')'
+                    USING r.table_name, r.distribution_column;
+            ELSE
+                EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+                    USING r.table_name, r.distribution_column, r.colocate_with::text;
+            END IF;
+            -- the rows copied into the shards leave the coordinator's table
+            EXECUTE 'SELECT pg_catalog.truncate_local_data_after_distributing_table($1)' USING r.table_name;
+        END LOOP;
+
+        FOREACH g IN ARRAY v_triggers LOOP
+            EXECUTE g;
+        END LOOP;
+        FOR i IN 1 .. coalesce(pg_catalog.array_length(v_fkeys, 1), 0) LOOP
+            EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s',
+                                      v_fkeys[i][1], v_fkeys[i][2], v_fkeys[i][3]);
+        END LOOP;
+    ELSE
+        -- the workers' copies of the tables on a node added since (the
+        -- extension's script made them): what the coordinator dropped for
+        -- good, and the wider unique index.  Not in the call that
+        -- distributes: the workers' metadata is locked by it until it ends.
+        PERFORM omnichannel.citus_run_on_workers(ARRAY[
+        'ALTER TABLE omnichannel.customer DROP CONSTRAINT IF EXISTS customer_merged_into_fkey',
+        'ALTER TABLE omnichannel.customer_identifier DROP CONSTRAINT IF EXISTS customer_identifier_customer_id_fkey',
+        $cmd$DO $do$ BEGIN
+           IF EXISTS (SELECT FROM pg_catalog.pg_index AS i
+                       WHERE i.indexrelid = 'omnichannel.interaction_external_id_key'::pg_catalog.regclass
+                         AND i.indnkeyatts = 2) THEN
+               DROP INDEX omnichannel.interaction_external_id_key;
+               CREATE UNIQUE INDEX interaction_external_id_key
+                   ON omnichannel.interaction (external_id, channel, customer_id);
+           END IF;
+         END $do$
+        $cmd$]);
+    END IF;
+
+    RETURN QUERY
+        SELECT t.table_name, t.citus_role, t.distribution_column,
+               CASE WHEN t.citus_role = 'coordinator' THEN 'stays on the coordinator'
+                    WHEN t.table_name = ANY (v_todo) THEN 'done'
+                    ELSE 'already done' END
+          FROM omnichannel.citus_table_role() AS t;
+END
+$fn$;
+COMMENT ON FUNCTION omnichannel.distribute() IS
+    'On a Citus coordinator: makes the settings, calendars, policies and agents reference tables, distributes the customers'' rows by customer (co-located) and the cross-customer look-ups by their own keys, moving stored rows into the shards; safe to call again; returns what it did per table (docs/scaling.md)';
+REVOKE EXECUTE ON FUNCTION omnichannel.distribute() FROM PUBLIC;

@@ -1,0 +1,54 @@
+--
+-- omnichannel.distribute() without Citus, and the table roles it reads.
+-- (The distribution itself runs on a real cluster: t/060_citus.pl.)
+--
+SET search_path = omnichannel, public;
+
+-- every table of the extension has exactly one role on Citus: a table
+-- added without one fails here
+SELECT c.oid::regclass AS table_without_role
+  FROM pg_class c
+  JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+  JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'omnichannel'
+ WHERE c.relkind = 'r'
+   AND c.oid NOT IN (SELECT table_name FROM citus_table_role());
+SELECT table_name, count(*) FROM citus_table_role() GROUP BY 1 HAVING count(*) > 1;
+SELECT citus_role, count(*) FROM citus_table_role() GROUP BY 1 ORDER BY 1;
+-- a distributed table says by what, and the co-located ones follow customer
+SELECT table_name, distribution_column, colocate_with FROM citus_table_role()
+ WHERE citus_role = 'distributed' ORDER BY 1;
+SELECT table_name FROM citus_table_role()
+ WHERE (citus_role = 'distributed') <> (distribution_column IS NOT NULL)
+    OR (colocate_with IS NOT NULL AND citus_role <> 'distributed');
+-- a customer-scoped table is distributed by customer_id: it has the column
+SELECT r.table_name FROM citus_table_role() r
+ WHERE r.distribution_column = 'customer_id'
+   AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = r.table_name AND a.attname = 'customer_id');
+-- ... and the distribution column is in every primary key and unique index
+-- (but interaction_external_id_key, which distribute() widens by customer_id:
+-- one node keeps ON CONFLICT (external_id, channel))
+SELECT r.table_name, i.indexrelid::regclass AS unique_index_without_distribution_column
+  FROM citus_table_role() r
+  JOIN pg_index i ON i.indrelid = r.table_name AND i.indisunique
+ WHERE r.citus_role = 'distributed'
+   AND NOT EXISTS (SELECT FROM pg_attribute a
+                    WHERE a.attrelid = r.table_name AND a.attname = r.distribution_column
+                      AND a.attnum = ANY (i.indkey::int2[]))
+ ORDER BY 1, 2;
+
+-- without Citus: a clear refusal, nothing changed
+\set VERBOSITY default
+SELECT * FROM distribute();
+\set VERBOSITY terse
+SELECT count(*) AS foreign_keys FROM pg_constraint
+ WHERE contype = 'f' AND connamespace = 'omnichannel'::regnamespace;
+
+-- not for PUBLIC
+CREATE ROLE regress_oc_distribute LOGIN;
+GRANT USAGE ON SCHEMA omnichannel TO regress_oc_distribute;
+SET ROLE regress_oc_distribute;
+SELECT * FROM distribute();
+SELECT citus_run_on_workers('{}');
+RESET ROLE;
+REVOKE USAGE ON SCHEMA omnichannel FROM regress_oc_distribute;
+DROP ROLE regress_oc_distribute;
