@@ -5,6 +5,9 @@
 # runs every suite against throwaway clusters owned by an unprivileged user:
 #   unit        server-free core unit tests and fuzz-corpus replays (ASan+UBSan)
 #   regress     pg_regress        (sql/, expected/)
+#   regress_sql the same, with ingest's look-ups as SQL queries
+#               (omnichannel.lookups_through_sql: what they are on a Citus
+#               coordinator), which must give the same results
 #   isolation   pg_isolation_regress (specs/, expected/)
 #   tap         prove             (t/, PostgreSQL::Test::Cluster; t/060_citus.pl
 #               runs a coordinator and workers when Citus 13 is installed)
@@ -110,6 +113,14 @@ run_suite() {
 # shellcheck disable=SC2046
 run_suite regress "$PGXS_DIR/src/test/regress/pg_regress" "$WORK" \
     $(make -C "$OC_ROOT" -s print-REGRESS)
+# the same again with ingest's look-ups through SQL (src/pg/index_probe.c);
+# the results must not differ
+echo "omnichannel.lookups_through_sql = on" >"$WORK/lookups_through_sql.conf"
+chmod 644 "$WORK/lookups_through_sql.conf"
+rm -rf "$WORK/results" "$WORK/regression.diffs" "$WORK/regression.out"
+# shellcheck disable=SC2046
+run_suite regress_sql "$PGXS_DIR/src/test/regress/pg_regress" "$WORK" \
+    --temp-config="$WORK/lookups_through_sql.conf" $(make -C "$OC_ROOT" -s print-REGRESS)
 # shellcheck disable=SC2046
 run_suite isolation "$PGXS_DIR/src/test/isolation/pg_isolation_regress" "$WORK/isolation" \
     $(make -C "$OC_ROOT" -s print-ISOLATION)

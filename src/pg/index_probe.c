@@ -16,6 +16,14 @@
  * become visible) and, in READ COMMITTED, a new snapshot is taken (rows
  * committed by others meanwhile become visible).
  *
+ * A probe made with via_sql runs the same look-up as an SQL query instead
+ * (SELECT ... WHERE key columns = $n ORDER BY them LIMIT, or SELECT ... FOR
+ * NO KEY UPDATE), with a plan saved per set of columns asked for.  That is
+ * what the look-ups must be where the table's rows are not in the local
+ * relation: a Citus distributed table, whose rows are in shards on other
+ * nodes (docs/scaling.md).  The setting omnichannel.lookups_through_sql
+ * makes every look-up do so on one node too, so that tests can compare.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -23,32 +31,101 @@
 #include "miscadmin.h"
 
 #include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_operator.h"
+#include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "pg/index_probe.h"
 
-/* Resolve the equality procedures and collations of an index's first nkeys columns. */
+/* A saved plan of a probe through SQL, for one list of columns and direction. */
+typedef struct OcProbePlan
+{
+	struct OcProbePlan *next;
+	int			natts;			/* -1: the row lock */
+	AttrNumber	atts[INDEX_MAX_KEYS * 2];
+	bool		backward;
+	LockTupleMode mode;
+	SPIPlanPtr	plan;
+	int16		typlen[INDEX_MAX_KEYS * 2];
+	bool		typbyval[INDEX_MAX_KEYS * 2];
+} OcProbePlan;
+
+/* Forget a probe's SQL plans (the cache is rebuilt). */
+static void
+probe_sql_reset(OcIndexProbe *probe)
+{
+	for (OcProbePlan *p = probe->sql_plans; p != NULL; p = p->next)
+		SPI_freeplan(p->plan);
+	probe->sql_plans = NULL;
+	if (probe->sql_cxt != NULL)
+		MemoryContextDelete(probe->sql_cxt);
+	probe->sql_cxt = NULL;
+}
+
+/* The schema of an operator. */
+static Oid
+op_namespace(Oid opno)
+{
+	HeapTuple	tp = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Oid			nsp;
+
+	if (!HeapTupleIsValid(tp))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	nsp = ((Form_pg_operator) GETSTRUCT(tp))->oprnamespace;
+	ReleaseSysCache(tp);
+	return nsp;
+}
+
+/* The quoted name of the index's key column i (a plain column). */
+static const char *
+key_column(Relation irel, Oid heap, int i)
+{
+	AttrNumber	col = irel->rd_index->indkey.values[i];
+
+	if (col == InvalidAttrNumber)
+		elog(ERROR, "index \"%s\" has an expression", RelationGetRelationName(irel));
+	return quote_identifier(get_attname(heap, col, false));
+}
+
+/*
+ * Resolve the equality procedures and collations of an index's first nkeys
+ * columns, and with via_sql the text of the same look-up as a query.
+ */
 void
-oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys)
+oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql)
 {
 	Relation	irel = index_open(index, AccessShareLock);
+	StringInfoData from;
+	StringInfoData order[2];
 
+	probe_sql_reset(probe);
 	if (nkeys > IndexRelationGetNumberOfKeyAttributes(irel))
 		elog(ERROR, "index \"%s\" has fewer than %d key columns",
 			 RelationGetRelationName(irel), nkeys);
 	probe->heap = IndexGetRelation(index, false);
 	probe->index = index;
 	probe->nkeys = nkeys;
+	probe->via_sql = via_sql;
+	initStringInfo(&from);
+	initStringInfo(&order[0]);
+	initStringInfo(&order[1]);
+	appendStringInfo(&from, "FROM %s.%s WHERE ",
+					 quote_identifier(get_namespace_name(get_rel_namespace(probe->heap))),
+					 quote_identifier(get_rel_name(probe->heap)));
 	for (int i = 0; i < nkeys; i++)
 	{
 		Oid			opno = get_opfamily_member(irel->rd_opfamily[i],
@@ -63,8 +140,150 @@ oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys)
 		probe->collation[i] = irel->rd_indcollation[i];
 		/* looked up once: the probe lives as long as the backend's cache */
 		fmgr_info_cxt(probe->eqproc[i], &probe->eqinfo[i], TopMemoryContext);
+		if (via_sql)
+		{
+			const char *name = key_column(irel, probe->heap, i);
+
+			probe->keytype[i] = get_atttype(probe->heap, irel->rd_index->indkey.values[i]);
+			/* the index's own equality operator, on the column's type */
+			appendStringInfo(&from, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "", name,
+							 quote_identifier(get_namespace_name(op_namespace(opno))),
+							 get_opname(opno), i + 1);
+		}
 	}
+	if (via_sql)
+	{
+		/* all the index's key columns order the rows as the scan does */
+		for (int i = 0; i < IndexRelationGetNumberOfKeyAttributes(irel); i++)
+		{
+			const char *name = key_column(irel, probe->heap, i);
+
+			appendStringInfo(&order[0], "%s%s", i > 0 ? ", " : "", name);
+			appendStringInfo(&order[1], "%s%s DESC", i > 0 ? ", " : "", name);
+		}
+		probe->sql_cxt = AllocSetContextCreate(TopMemoryContext, "look-up plans (omnichannel)",
+											   ALLOCSET_SMALL_SIZES);
+		probe->sql_from = MemoryContextStrdup(probe->sql_cxt, from.data);
+		probe->sql_order[0] = MemoryContextStrdup(probe->sql_cxt, order[0].data);
+		probe->sql_order[1] = MemoryContextStrdup(probe->sql_cxt, order[1].data);
+	}
+	pfree(from.data);
+	pfree(order[0].data);
+	pfree(order[1].data);
 	index_close(irel, AccessShareLock);
+}
+
+/* The saved plan of a look-up through SQL: natts columns, or the lock (natts -1). */
+static OcProbePlan *
+probe_sql_plan(OcIndexProbe *probe, int natts, const AttrNumber *atts,
+			   bool backward, LockTupleMode mode)
+{
+	OcProbePlan *p;
+	StringInfoData sql;
+	Oid			argtypes[INDEX_MAX_KEYS + 1];
+
+	if (natts > INDEX_MAX_KEYS * 2)
+		elog(ERROR, "too many columns for a look-up: %d", natts);
+	for (p = probe->sql_plans; p != NULL; p = p->next)
+		if (p->natts == natts && (natts < 0 ? p->mode == mode : p->backward == backward) &&
+			(natts <= 0 || memcmp(p->atts, atts, sizeof(AttrNumber) * natts) == 0))
+			return p;
+
+	p = MemoryContextAllocZero(probe->sql_cxt, sizeof(OcProbePlan));
+	p->natts = natts;
+	p->backward = backward;
+	p->mode = mode;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, natts < 0 ? "SELECT 1" : "SELECT ");
+	for (int a = 0; a < natts; a++)
+	{
+		p->atts[a] = atts[a];
+		get_typlenbyval(get_atttype(probe->heap, atts[a]), &p->typlen[a], &p->typbyval[a]);
+		appendStringInfo(&sql, "%s%s", a > 0 ? ", " : "",
+						 quote_identifier(get_attname(probe->heap, atts[a], false)));
+	}
+	appendStringInfo(&sql, " %s", probe->sql_from);
+	if (natts < 0)
+		appendStringInfo(&sql, " LIMIT 1 FOR %s",
+						 mode == LockTupleExclusive ? "UPDATE" :
+						 mode == LockTupleNoKeyExclusive ? "NO KEY UPDATE" :
+						 mode == LockTupleShare ? "SHARE" : "KEY SHARE");
+	else
+		appendStringInfo(&sql, " ORDER BY %s LIMIT $%d",
+						 probe->sql_order[backward ? 1 : 0], probe->nkeys + 1);
+	memcpy(argtypes, probe->keytype, sizeof(Oid) * probe->nkeys);
+	argtypes[probe->nkeys] = INT8OID;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	p->plan = SPI_prepare(sql.data, probe->nkeys + (natts < 0 ? 0 : 1), argtypes);
+	if (p->plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql.data,
+			 SPI_result_code_string(SPI_result));
+	SPI_keepplan(p->plan);
+	SPI_finish();
+	pfree(sql.data);
+	p->next = probe->sql_plans;
+	probe->sql_plans = p;
+	return p;
+}
+
+/* Run a probe's plan; the caller reads SPI_tuptable and calls SPI_finish. */
+static int
+probe_sql_run(const OcIndexProbe *probe, OcProbePlan *p, const Datum *keys, int64 maxrows)
+{
+	Datum		args[INDEX_MAX_KEYS + 1];
+	int			rc;
+
+	memcpy(args, keys, sizeof(Datum) * probe->nkeys);
+	args[probe->nkeys] = Int64GetDatum(maxrows);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* CommandCounterIncrement and a new snapshot, as oc_probe_snapshot */
+	rc = SPI_execute_plan(p->plan, args, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "look-up %s failed: %s", probe->sql_from, SPI_result_code_string(rc));
+	return (int) SPI_processed;
+}
+
+/* oc_probe_dir through SQL (rows into values/nulls, in the caller's memory). */
+static int
+probe_sql(const OcIndexProbe *probe, const Datum *keys, bool backward, int natts,
+		  const AttrNumber *atts, Datum *values, bool *nulls, int maxrows)
+{
+	OcProbePlan *p = probe_sql_plan((OcIndexProbe *) probe, natts, atts, backward,
+									LockTupleKeyShare);
+	MemoryContext caller = CurrentMemoryContext;
+	int			n = probe_sql_run(probe, p, keys, maxrows);
+
+	for (int r = 0; r < n; r++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[r];
+
+		for (int a = 0; a < natts; a++)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, a + 1, &isnull);
+			MemoryContext spi = MemoryContextSwitchTo(caller);
+
+			nulls[r * natts + a] = isnull;
+			values[r * natts + a] = isnull ? (Datum) 0 :
+				datumCopy(d, p->typbyval[a], p->typlen[a]);
+			MemoryContextSwitchTo(spi);
+		}
+	}
+	SPI_finish();
+	return n;
+}
+
+/* oc_probe_lock through SQL: SELECT ... FOR NO KEY UPDATE (or the mode). */
+static bool
+probe_sql_lock(const OcIndexProbe *probe, const Datum *keys, LockTupleMode mode)
+{
+	OcProbePlan *p = probe_sql_plan((OcIndexProbe *) probe, -1, NULL, false, mode);
+	int			n = probe_sql_run(probe, p, keys, 1);
+
+	SPI_finish();
+	return n > 0;
 }
 
 /* A registered snapshot seeing what the next SPI query would see. */
@@ -85,14 +304,20 @@ oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 			 bool backward, int natts, const AttrNumber *atts, Datum *values,
 			 bool *nulls, int maxrows)
 {
-	Relation	heap = table_open(probe->heap, AccessShareLock);
-	Relation	irel = index_open(probe->index, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(heap);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Relation	heap;
+	Relation	irel;
+	TupleDesc	desc;
+	TupleTableSlot *slot;
 	ScanKeyData skeys[INDEX_MAX_KEYS];
 	IndexScanDesc scan;
 	int			n = 0;
 
+	if (probe->via_sql)
+		return probe_sql(probe, keys, backward, natts, atts, values, nulls, maxrows);
+	heap = table_open(probe->heap, AccessShareLock);
+	irel = index_open(probe->index, AccessShareLock);
+	desc = RelationGetDescr(heap);
+	slot = table_slot_create(heap, NULL);
 	for (int i = 0; i < probe->nkeys; i++)
 		ScanKeyEntryInitializeWithInfo(&skeys[i], 0, i + 1, BTEqualStrategyNumber,
 									   InvalidOid, probe->collation[i],
@@ -144,14 +369,19 @@ bool
 oc_probe_lock(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 			  LockTupleMode mode)
 {
-	Relation	heap = table_open(probe->heap, RowShareLock);
-	Relation	irel = index_open(probe->index, AccessShareLock);
-	TupleTableSlot *slot = table_slot_create(heap, NULL);
+	Relation	heap;
+	Relation	irel;
+	TupleTableSlot *slot;
 	ScanKeyData skeys[INDEX_MAX_KEYS];
 	IndexScanDesc scan;
 	ItemPointerData tid;
 	bool		found;
 
+	if (probe->via_sql)
+		return probe_sql_lock(probe, keys, mode);
+	heap = table_open(probe->heap, RowShareLock);
+	irel = index_open(probe->index, AccessShareLock);
+	slot = table_slot_create(heap, NULL);
 	for (int i = 0; i < probe->nkeys; i++)
 		ScanKeyEntryInitializeWithInfo(&skeys[i], 0, i + 1, BTEqualStrategyNumber,
 									   InvalidOid, probe->collation[i],

@@ -24,9 +24,16 @@ typedef struct OcIndexProbe
 	RegProcedure eqproc[INDEX_MAX_KEYS];
 	Oid			collation[INDEX_MAX_KEYS];
 	FmgrInfo	eqinfo[INDEX_MAX_KEYS];	/* eqproc, looked up once */
+	/* through SQL instead (oc_probe_init's via_sql): */
+	bool		via_sql;
+	Oid			keytype[INDEX_MAX_KEYS];	/* the key columns' types */
+	char	   *sql_from;		/* "FROM table WHERE k1 = $1 AND ..." */
+	char	   *sql_order[2];	/* "k1, k2" and "k1 DESC, k2 DESC" */
+	MemoryContext sql_cxt;		/* the text above and the saved plans */
+	struct OcProbePlan *sql_plans;
 } OcIndexProbe;
 
-extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys);
+extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql);
 extern Snapshot oc_probe_snapshot(void);
 extern int	oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 					 int natts, const AttrNumber *atts, Datum *values,

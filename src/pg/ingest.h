@@ -58,6 +58,7 @@ typedef struct IngestCache
 {
 	bool		valid;			/* false: rebuild before use */
 	Oid			relid;			/* omnichannel.interaction it was built for */
+	bool		lookups_through_sql;	/* the setting it was built with */
 	int			nrels;
 	Oid			rels[32];		/* every table and index it names (invalidation) */
 	Oid			customer_seq;	/* sequence behind customer.id */

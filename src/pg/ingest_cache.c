@@ -21,6 +21,7 @@
 #include "access/htup_details.h"
 #include "catalog/dependency.h"
 #include "catalog/pg_enum.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/sequence.h"
 #include "utils/array.h"
@@ -206,6 +207,21 @@ enum_changed(Datum arg, int cacheid, uint32 hashvalue)
 	oc_ingest.valid = false;
 }
 
+/* Is the relation a Citus distributed table (in an open SPI connection)? */
+static bool
+citus_distributed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1] = {ObjectIdGetDatum(relid)};
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	if (SPI_execute_with_args("SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid OPERATOR(pg_catalog.=) $1",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_catalog.pg_dist_partition");
+	return SPI_processed > 0;
+}
+
 /*
  * (Re)build the cache for this interaction relation, unless it is current.
  * Called at the start of a trigger, never while one of its plans runs.
@@ -220,8 +236,10 @@ oc_ingest_ensure_cache(Relation rel)
 	Oid			customer_rel;
 	Oid			identifier_rel;
 	Oid			argtypes[7];
+	bool		via_sql;
 
-	if (oc_ingest.valid && oc_ingest.relid == RelationGetRelid(rel))
+	if (oc_ingest.valid && oc_ingest.relid == RelationGetRelid(rel) &&
+		oc_ingest.lookups_through_sql == oc_lookups_through_sql)
 		return;
 	if (!callbacks)
 	{
@@ -295,20 +313,26 @@ oc_ingest_ensure_cache(Relation rel)
 	oc_ingest.att_key_value = get_attnum(relation_in(nsp, "thread_key"), "value");
 	cache_enum_labels(get_atttype(thread_rel, oc_ingest.att_thread_status), oc_ingest.channel_type);
 
-	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2);
-	oc_probe_init(&oc_ingest.by_reference, relation_in(nsp, "interaction_external_id_key"), 1);
-	oc_probe_init(&oc_ingest.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1);
-	oc_probe_init(&oc_ingest.by_thread, relation_in(nsp, "thread_pkey"), 1);
-	oc_probe_init(&oc_ingest.by_customer, relation_in(nsp, "customer_pkey"), 1);
-	oc_probe_init(&oc_ingest.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1);
-	oc_probe_init(&oc_ingest.by_key, relation_in(nsp, "thread_key_pkey"), 3);
-	oc_probe_init(&oc_ingest.by_key_thread, relation_in(nsp, "thread_key_thread_idx"), 2);
-	oc_probe_init(&oc_ingest.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1);
-	oc_probe_init(&oc_ingest.by_subject, relation_in(nsp, "thread_subject_pkey"), 2);
-	oc_probe_init(&oc_ingest.by_subject_row, relation_in(nsp, "thread_subject_pkey"), 3);
-	oc_probe_init(&oc_ingest.by_key_row, relation_in(nsp, "thread_key_pkey"), 4);
-	oc_probe_init(&oc_ingest.by_pending, relation_in(nsp, "pending_reference_pkey"), 1);
-	oc_probe_init(&oc_ingest.by_id, relation_in(nsp, "interaction_pkey"), 1);
+	/*
+	 * Look rows up through SQL where they are not in the local relations (a
+	 * Citus distributed table: its rows are in shards), or when told to.
+	 */
+	oc_ingest.lookups_through_sql = oc_lookups_through_sql;
+	via_sql = oc_lookups_through_sql || citus_distributed(RelationGetRelid(rel));
+	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2, via_sql);
+	oc_probe_init(&oc_ingest.by_reference, relation_in(nsp, "interaction_external_id_key"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_thread, relation_in(nsp, "thread_pkey"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_customer, relation_in(nsp, "customer_pkey"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_key, relation_in(nsp, "thread_key_pkey"), 3, via_sql);
+	oc_probe_init(&oc_ingest.by_key_thread, relation_in(nsp, "thread_key_thread_idx"), 2, via_sql);
+	oc_probe_init(&oc_ingest.by_thread_rows, relation_in(nsp, "interaction_thread_idx"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_subject, relation_in(nsp, "thread_subject_pkey"), 2, via_sql);
+	oc_probe_init(&oc_ingest.by_subject_row, relation_in(nsp, "thread_subject_pkey"), 3, via_sql);
+	oc_probe_init(&oc_ingest.by_key_row, relation_in(nsp, "thread_key_pkey"), 4, via_sql);
+	oc_probe_init(&oc_ingest.by_pending, relation_in(nsp, "pending_reference_pkey"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_id, relation_in(nsp, "interaction_pkey"), 1, via_sql);
 
 	/* look-up rows, a statement's at once (flush_lookups) */
 	argtypes[0] = INT8ARRAYOID;	/* customer ids */

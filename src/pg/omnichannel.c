@@ -26,6 +26,9 @@ bool		oc_allow_drop_with_history = false;
 /* omnichannel.default_region: see contact_point_io.c; "" = none */
 char	   *oc_default_region = NULL;
 
+/* omnichannel.lookups_through_sql: ingest look-ups as SQL (index_probe.c) */
+bool		oc_lookups_through_sql = false;
+
 void		_PG_init(void);
 
 /* Check hook of omnichannel.default_region: empty, or a two-letter region
@@ -74,6 +77,16 @@ _PG_init(void)
 							   PGC_USERSET,
 							   0,
 							   check_default_region, NULL, NULL);
+
+	DefineCustomBoolVariable("omnichannel.lookups_through_sql",
+							 "Makes ingest look rows up with SQL queries instead of index scans.",
+							 "What ingest does where the tables are distributed by Citus; on one "
+							 "node it is slower and only for tests comparing the two ways.",
+							 &oc_lookups_through_sql,
+							 false,
+							 PGC_SUSET,
+							 GUC_NOT_IN_SAMPLE,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omnichannel");
 }

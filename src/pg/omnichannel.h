@@ -14,6 +14,7 @@
 /* GUC variables, defined in omnichannel.c */
 extern bool oc_allow_drop_with_history;
 extern char *oc_default_region;	/* omnichannel.default_region, "" = none */
+extern bool oc_lookups_through_sql;	/* omnichannel.lookups_through_sql */
 
 /* extension.c: own tables, SQL version, the owner's rights (see there) */
 struct TriggerData;
