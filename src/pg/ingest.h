@@ -130,6 +130,8 @@ typedef struct IngestCache
 	/* saved plans */
 	SPIPlanPtr	new_customer;
 	SPIPlanPtr	new_bare_customer;
+	SPIPlanPtr	first_identifier;	/* new_customer in two statements (via SQL) */
+	bool		via_sql;		/* look-ups and writes for Citus */
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	new_threads;
 	SPIPlanPtr	touch_threads;

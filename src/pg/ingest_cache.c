@@ -86,7 +86,8 @@ static void
 free_plans(void)
 {
 	SPIPlanPtr *plans[] = {
-		&oc_ingest.new_customer, &oc_ingest.new_bare_customer, &oc_ingest.drop_customer,
+		&oc_ingest.new_customer, &oc_ingest.new_bare_customer, &oc_ingest.first_identifier,
+		&oc_ingest.drop_customer,
 		&oc_ingest.new_threads, &oc_ingest.touch_threads, &oc_ingest.sla_active, &oc_ingest.count_channels, &oc_ingest.count_days,
 		&oc_ingest.sla_ingest, &oc_ingest.upsert_key,
 		&oc_ingest.drop_empty_thread, &oc_ingest.upsert_subject, &oc_ingest.add_pending,
@@ -318,7 +319,8 @@ oc_ingest_ensure_cache(Relation rel)
 	 * Citus distributed table: its rows are in shards), or when told to.
 	 */
 	oc_ingest.lookups_through_sql = oc_lookups_through_sql;
-	via_sql = oc_lookups_through_sql || citus_distributed(RelationGetRelid(rel));
+	via_sql = oc_lookups_through_sql || citus_distributed(relation_in(nsp, "interaction"));
+	oc_ingest.via_sql = via_sql;
 	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2, via_sql);
 	oc_probe_init(&oc_ingest.by_reference, relation_in(nsp, "interaction_external_id_key"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1, via_sql);
@@ -392,6 +394,11 @@ oc_ingest_ensure_cache(Relation rel)
 		"WITH c AS (INSERT INTO omnichannel.customer (id) VALUES ($2) RETURNING id) "
 		"INSERT INTO omnichannel.customer_identifier (contact, customer_id) "
 		"SELECT $1, c.id FROM c ON CONFLICT (contact) DO NOTHING RETURNING customer_id",
+		2, argtypes);
+
+	oc_ingest.first_identifier = prepare_plan(
+		"INSERT INTO omnichannel.customer_identifier (contact, customer_id) "
+		"VALUES ($1, $2) ON CONFLICT (contact) DO NOTHING RETURNING customer_id",
 		2, argtypes);
 
 	argtypes[0] = INT8OID;

@@ -67,7 +67,14 @@ oc_ingest_resolve_customer(Datum contact, Snapshot snap, bool *created)
 		*created = true;
 		return customer;
 	}
-	linked = oc_ingest_run(oc_ingest.new_customer, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
+	if (oc_ingest.via_sql)
+	{
+		/* Citus plans no statement writing two tables distributed apart */
+		oc_ingest_run(oc_ingest.new_bare_customer, &args[1], NULL, SPI_OK_INSERT);
+		linked = oc_ingest_run(oc_ingest.first_identifier, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
+	}
+	else
+		linked = oc_ingest_run(oc_ingest.new_customer, args, NULL, SPI_OK_INSERT_RETURNING) == 1;
 
 	/*
 	 * If not linked, another transaction linked this contact point first and
