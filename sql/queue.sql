@@ -135,6 +135,27 @@ UPDATE thread SET status = 'open' WHERE id = :returning_thread;
 SELECT status, assignee, preferred_agent FROM thread WHERE id = :returning_thread;
 SELECT agent_load('bob') AS bob_load;
 
+-- 8b. The previous agent is the one of the customer's latest earlier
+--     thread that had one, not of the first.
+INSERT INTO interaction (channel, direction, occurred_at, contact, queue, subject, external_id)
+VALUES ('email', 'inbound', now() - interval '60 days', 'email:prev@queue.example', 'q', 'First', 'prev-1')
+RETURNING thread_id AS prev_first \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, queue, subject, external_id)
+VALUES ('email', 'inbound', now() - interval '30 days', 'email:prev@queue.example', 'q', 'Second', 'prev-2')
+RETURNING thread_id AS prev_second \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, queue, subject, external_id)
+VALUES ('email', 'inbound', now() - interval '20 days', 'email:prev@queue.example', 'q', 'Third', 'prev-3')
+RETURNING thread_id AS prev_third \gset
+UPDATE thread SET assignee = 'eve', status = 'solved' WHERE id = :prev_first;
+UPDATE thread SET assignee = 'bob', status = 'solved' WHERE id = :prev_second;
+UPDATE thread SET status = 'solved' WHERE id = :prev_third;
+INSERT INTO interaction (channel, direction, occurred_at, contact, queue, external_id)
+VALUES ('chat', 'inbound', now(), 'email:prev@queue.example', 'q', 'prev-4')
+RETURNING thread_id NOT IN (:prev_first, :prev_second, :prev_third) AS new_thread \gset
+SELECT :'new_thread' AS new_thread,
+       (SELECT preferred_agent FROM thread WHERE id = (SELECT thread_id FROM interaction WHERE external_id = 'prev-4'))
+       AS previous_agent;
+
 -- 9. Refusals; each changes nothing.
 \set VERBOSITY terse
 SELECT * FROM claim_next('nobody');

@@ -477,18 +477,47 @@ oc_ingest_ensure_cache(Relation rel)
 			BOOLOID,			/* $16 (update) refresh the due times from the clocks */
 		INT8ARRAYOID};			/* $17 (insert) related_to; $16 (insert) follow_up_of */
 
-		oc_ingest.new_threads = prepare_plan(
-			"INSERT INTO omnichannel.thread AS t "
-			"       (id, customer_id, subject, channels, opened_at, last_activity_at, "
-			"        follow_up_of, related_to, first_inbound_at, first_response_at, "
-			"        last_inbound_at, last_outbound_at, waiting_since, waiting_channel, "
+		/*
+		 * A new thread's language and previous agent (when its first customer
+		 * message came now) come from the customer and the customer's latest
+		 * thread with an assignee.  On one node by correlated subqueries;
+		 * through SQL (Citus, whose planner refuses a correlated subquery
+		 * beside a set-returning function) from subqueries of the
+		 * statement's customers, joined on the coordinator.  Both give the
+		 * same rows (regress_sql).
+		 */
+#define NEW_THREADS_INSERT \
+			"INSERT INTO omnichannel.thread AS t " \
+			"       (id, customer_id, subject, channels, opened_at, last_activity_at, " \
+			"        follow_up_of, related_to, first_inbound_at, first_response_at, " \
+			"        last_inbound_at, last_outbound_at, waiting_since, waiting_channel, " \
 			"        queue, language, preferred_agent) "
-			"SELECT u.id, u.customer, u.subject, "
-			"       pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[], "
-			"       u.min_at, u.max_at, u.follow_up_of, u.related_to, u.first_in, "
-			"       u.first_reply, "
-			"       u.last_in, u.last_out, u.streak_start, "
+#define NEW_THREADS_COLUMNS \
+			"u.id, u.customer, u.subject, " \
+			"       pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[], " \
+			"       u.min_at, u.max_at, u.follow_up_of, u.related_to, u.first_in, " \
+			"       u.first_reply, " \
+			"       u.last_in, u.last_out, u.streak_start, " \
 			"       u.last_in_channel, u.last_queue, "
+#define NEW_THREADS_ROWS \
+			"  FROM ROWS FROM (" THREAD_ROWS_FROM ", pg_catalog.unnest($16), pg_catalog.unnest($17)) " \
+			"       AS u(" THREAD_ROWS_AS ", follow_up_of, related_to) "
+		oc_ingest.new_threads = prepare_plan(oc_ingest.via_sql ?
+			NEW_THREADS_INSERT "SELECT DISTINCT ON (u.id) " NEW_THREADS_COLUMNS
+			"       CASE WHEN u.first_in_channel IS NOT NULL THEN cu.language END, "
+			"       CASE WHEN u.first_in_channel IS NOT NULL THEN o.assignee END "
+			NEW_THREADS_ROWS
+			"  LEFT JOIN (SELECT cu.id, cu.language FROM omnichannel.customer AS cu "
+			"              WHERE cu.id OPERATOR(pg_catalog.=) ANY ($2)) AS cu "
+			"         ON cu.id OPERATOR(pg_catalog.=) u.customer "
+			"  LEFT JOIN (SELECT o.customer_id, o.id, o.assignee FROM omnichannel.thread AS o "
+			"              WHERE o.customer_id OPERATOR(pg_catalog.=) ANY ($2) "
+			"                AND o.assignee IS NOT NULL) AS o "
+			"         ON o.customer_id OPERATOR(pg_catalog.=) u.customer "
+			"        AND o.id OPERATOR(pg_catalog.<) u.id "
+			/* per thread, the latest such thread */
+			" ORDER BY u.id, o.id DESC NULLS LAST" :
+			NEW_THREADS_INSERT "SELECT " NEW_THREADS_COLUMNS
 			/* its first customer message came now: language, previous agent */
 			"       CASE WHEN u.first_in_channel IS NOT NULL THEN "
 			"            (SELECT cu.language FROM omnichannel.customer AS cu "
@@ -498,8 +527,7 @@ oc_ingest_ensure_cache(Relation rel)
 			"              WHERE o.customer_id OPERATOR(pg_catalog.=) u.customer "
 			"                AND o.id OPERATOR(pg_catalog.<) u.id AND o.assignee IS NOT NULL "
 			"              ORDER BY o.id DESC LIMIT 1) END "
-			"  FROM ROWS FROM (" THREAD_ROWS_FROM ", pg_catalog.unnest($16), pg_catalog.unnest($17)) "
-			"       AS u(" THREAD_ROWS_AS ", follow_up_of, related_to) "
+			NEW_THREADS_ROWS
 			" ORDER BY u.id",
 			17, (Oid[]) {ft[0], ft[1], ft[2], ft[3], ft[4], ft[5], ft[6], ft[7], ft[8],
 				ft[9], ft[10], ft[11], ft[12], ft[13], ft[14], INT8ARRAYOID, INT8ARRAYOID});
