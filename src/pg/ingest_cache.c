@@ -43,13 +43,15 @@ IngestCache oc_ingest;
 /*
  * Prepare and keep one plan.  Generic plans: these are key look-ups whose
  * best plan never depends on the values, and a custom plan would be planned
- * again for every row.
+ * again for every row.  Through SQL (Citus) custom plans: Citus plans a
+ * distributed statement with its parameters' values, not generically.
  */
 static SPIPlanPtr
 prepare_plan(const char *sql, int nargs, Oid *argtypes)
 {
 	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes,
-										  CURSOR_OPT_GENERIC_PLAN);
+										  oc_ingest.via_sql ? CURSOR_OPT_CUSTOM_PLAN
+										  : CURSOR_OPT_GENERIC_PLAN);
 
 	if (plan == NULL)
 		elog(ERROR, "could not prepare omnichannel ingest query: %s",
@@ -532,59 +534,88 @@ oc_ingest_ensure_cache(Relation rel)
 			17, (Oid[]) {ft[0], ft[1], ft[2], ft[3], ft[4], ft[5], ft[6], ft[7], ft[8],
 				ft[9], ft[10], ft[11], ft[12], ft[13], ft[14], INT8ARRAYOID, INT8ARRAYOID});
 
-		oc_ingest.touch_threads = prepare_plan(
-			"UPDATE omnichannel.thread AS t "
-			"   SET last_activity_at = GREATEST(t.last_activity_at, u.max_at), "
-			"       opened_at = LEAST(t.opened_at, u.min_at), "
-			"       subject = COALESCE(t.subject, u.subject), "
-			"       channels = CASE WHEN u.chans IS NULL THEN t.channels "
-			"           ELSE t.channels OPERATOR(pg_catalog.||) ARRAY("
-			"           SELECT c.c FROM pg_catalog.unnest(u.chans) WITH ORDINALITY AS c(c, n) "
-			"            WHERE NOT c.c OPERATOR(pg_catalog.=) ANY (t.channels) ORDER BY c.n) END, "
-			"       sla_policy_id = CASE WHEN $16 THEN COALESCE(t.sla_policy_id, d.policy_id) "
-			"                            ELSE t.sla_policy_id END, "
-			/* a thread whose first customer message came now: language, previous agent */
-			"       language = CASE WHEN t.language IS NOT NULL OR u.first_in_channel IS NULL "
-			"                       THEN t.language "
-			"                       ELSE (SELECT cu.language FROM omnichannel.customer AS cu "
-			"                              WHERE cu.id OPERATOR(pg_catalog.=) t.customer_id) END, "
-			"       preferred_agent = CASE WHEN t.preferred_agent IS NOT NULL OR u.first_in_channel IS NULL "
-			"                              THEN t.preferred_agent "
-			"                              ELSE (SELECT o.assignee FROM omnichannel.thread AS o "
-			"                                     WHERE o.customer_id OPERATOR(pg_catalog.=) t.customer_id "
-			"                                       AND o.id OPERATOR(pg_catalog.<) t.id "
-			"                                       AND o.assignee IS NOT NULL "
-			"                                     ORDER BY o.id DESC LIMIT 1) END, "
-			"       first_inbound_at = COALESCE(t.first_inbound_at, u.first_in), "
-			"       first_response_at = COALESCE(t.first_response_at, "
-			"           CASE WHEN u.first_reply OPERATOR(pg_catalog.>=) COALESCE(t.first_inbound_at, u.first_in) "
-			"                THEN u.first_reply END), "
-			"       last_inbound_at = GREATEST(t.last_inbound_at, u.last_in), "
-			"       last_outbound_at = GREATEST(t.last_outbound_at, u.last_out), "
-			/* a late reply dated before the message waiting does not answer it */
-			"       waiting_since = CASE WHEN u.ends_with_reply AND u.last_out OPERATOR(pg_catalog.>=) "
-			"                                 COALESCE(t.waiting_since, '-infinity') THEN NULL "
-			"                            WHEN u.ends_with_reply THEN t.waiting_since "
-			"                            ELSE COALESCE(u.streak_start, t.waiting_since) END, "
-			"       waiting_channel = COALESCE(u.last_in_channel, t.waiting_channel), "
-			"       queue = COALESCE(u.last_queue, t.queue), "
-			"       first_response_due = CASE WHEN $16 THEN d.first_response_due ELSE t.first_response_due END, "
-			"       next_response_due = CASE WHEN $16 THEN d.next_response_due ELSE t.next_response_due END, "
-			"       periodic_update_due = CASE WHEN $16 THEN d.periodic_update_due ELSE t.periodic_update_due END, "
-			"       resolution_due = CASE WHEN $16 THEN d.resolution_due ELSE t.resolution_due END, "
-			"       sla_due_at = CASE WHEN $16 THEN d.sla_due_at ELSE t.sla_due_at END, "
-			"       sla_paused = CASE WHEN $16 THEN COALESCE(d.sla_paused, false) ELSE t.sla_paused END "
-			"  FROM (SELECT u.*, pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[] AS chans "
-			"          FROM ROWS FROM (" THREAD_ROWS_FROM ") AS u(" THREAD_ROWS_AS ")) AS u "
+#define TOUCH_THREADS_SET \
+			"UPDATE omnichannel.thread AS t " \
+			"   SET last_activity_at = GREATEST(t.last_activity_at, u.max_at), " \
+			"       opened_at = LEAST(t.opened_at, u.min_at), " \
+			"       subject = COALESCE(t.subject, u.subject), " \
+			"       channels = CASE WHEN u.chans IS NULL THEN t.channels " \
+			"           ELSE t.channels OPERATOR(pg_catalog.||) ARRAY(" \
+			"           SELECT c.c FROM pg_catalog.unnest(u.chans) WITH ORDINALITY AS c(c, n) " \
+			"            WHERE NOT c.c OPERATOR(pg_catalog.=) ANY (t.channels) ORDER BY c.n) END, " \
+			"       sla_policy_id = CASE WHEN $16 THEN COALESCE(t.sla_policy_id, d.policy_id) " \
+			"                            ELSE t.sla_policy_id END, " \
+			"       first_inbound_at = COALESCE(t.first_inbound_at, u.first_in), " \
+			"       first_response_at = COALESCE(t.first_response_at, " \
+			"           CASE WHEN u.first_reply OPERATOR(pg_catalog.>=) COALESCE(t.first_inbound_at, u.first_in) " \
+			"                THEN u.first_reply END), " \
+			"       last_inbound_at = GREATEST(t.last_inbound_at, u.last_in), " \
+			"       last_outbound_at = GREATEST(t.last_outbound_at, u.last_out), " \
+			/* a late reply dated before the message waiting does not answer it */ \
+			"       waiting_since = CASE WHEN u.ends_with_reply AND u.last_out OPERATOR(pg_catalog.>=) " \
+			"                                 COALESCE(t.waiting_since, '-infinity') THEN NULL " \
+			"                            WHEN u.ends_with_reply THEN t.waiting_since " \
+			"                            ELSE COALESCE(u.streak_start, t.waiting_since) END, " \
+			"       waiting_channel = COALESCE(u.last_in_channel, t.waiting_channel), " \
+			"       queue = COALESCE(u.last_queue, t.queue), " \
+			"       first_response_due = CASE WHEN $16 THEN d.first_response_due ELSE t.first_response_due END, " \
+			"       next_response_due = CASE WHEN $16 THEN d.next_response_due ELSE t.next_response_due END, " \
+			"       periodic_update_due = CASE WHEN $16 THEN d.periodic_update_due ELSE t.periodic_update_due END, " \
+			"       resolution_due = CASE WHEN $16 THEN d.resolution_due ELSE t.resolution_due END, " \
+			"       sla_due_at = CASE WHEN $16 THEN d.sla_due_at ELSE t.sla_due_at END, " \
+			"       sla_paused = CASE WHEN $16 THEN COALESCE(d.sla_paused, false) ELSE t.sla_paused END, " \
+			/* a thread whose first customer message came now: language, previous agent */ \
+			"       language = CASE WHEN t.language IS NOT NULL OR u.first_in_channel IS NULL " \
+			"                       THEN t.language ELSE "
+#define TOUCH_THREADS_PREFERRED \
+			" END, " \
+			"       preferred_agent = CASE WHEN t.preferred_agent IS NOT NULL OR u.first_in_channel IS NULL " \
+			"                              THEN t.preferred_agent ELSE "
+#define TOUCH_THREADS_ROWS(tail) \
+			" END " \
+			"  FROM (SELECT u.*, pg_catalog.string_to_array(u.chan_list, ',')::omnichannel.channel[] AS chans " \
+			"          FROM ROWS FROM (" THREAD_ROWS_FROM ") AS u(" THREAD_ROWS_AS ")" tail ") AS u "
+#define TOUCH_THREADS_WHERE \
+			" WHERE t.id OPERATOR(pg_catalog.=) u.id " \
+			"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer " \
+			"   AND (u.ends_with_reply IS NOT NULL OR $16 " \
+			"        OR t.last_activity_at OPERATOR(pg_catalog.<) u.max_at " \
+			"        OR t.opened_at OPERATOR(pg_catalog.>) u.min_at " \
+			"        OR (t.subject IS NULL AND u.subject IS NOT NULL) " \
+			"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels))"
+		/* as new_threads: subqueries of the statement's customers through SQL */
+		oc_ingest.touch_threads = prepare_plan(oc_ingest.via_sql ?
+			TOUCH_THREADS_SET "cu.language" TOUCH_THREADS_PREFERRED "o.assignee"
+			/* not flattened: Citus wants no stable cast inside the CASE of an UPDATE */
+			TOUCH_THREADS_ROWS(" OFFSET 0")
+			"  LEFT JOIN (SELECT cu.id, cu.language FROM omnichannel.customer AS cu "
+			"              WHERE cu.id OPERATOR(pg_catalog.=) ANY ($2)) AS cu "
+			"         ON cu.id OPERATOR(pg_catalog.=) u.customer "
+			"  LEFT JOIN (SELECT DISTINCT ON (x.id) x.id, o.assignee "
+			"               FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) AS x(id, customer) "
+			"               JOIN (SELECT o.customer_id, o.id, o.assignee FROM omnichannel.thread AS o "
+			"                      WHERE o.customer_id OPERATOR(pg_catalog.=) ANY ($2) "
+			"                        AND o.assignee IS NOT NULL) AS o "
+			"                 ON o.customer_id OPERATOR(pg_catalog.=) x.customer "
+			"                AND o.id OPERATOR(pg_catalog.<) x.id "
+			"              ORDER BY x.id, o.id DESC) AS o ON o.id OPERATOR(pg_catalog.=) u.id "
+			"  LEFT JOIN (SELECT d.* FROM omnichannel.sla_running_dues AS d "
+			"              WHERE $16 AND d.customer_id OPERATOR(pg_catalog.=) ANY ($2)) AS d "
+			"         ON d.thread_id OPERATOR(pg_catalog.=) u.id "
+			TOUCH_THREADS_WHERE :
+			TOUCH_THREADS_SET
+			"(SELECT cu.language FROM omnichannel.customer AS cu "
+			"  WHERE cu.id OPERATOR(pg_catalog.=) t.customer_id)"
+			TOUCH_THREADS_PREFERRED
+			"(SELECT o.assignee FROM omnichannel.thread AS o "
+			"  WHERE o.customer_id OPERATOR(pg_catalog.=) t.customer_id "
+			"    AND o.id OPERATOR(pg_catalog.<) t.id "
+			"    AND o.assignee IS NOT NULL "
+			"  ORDER BY o.id DESC LIMIT 1)"
+			TOUCH_THREADS_ROWS("")
 			/* per thread through the running-clock index, whatever the row estimates */
 			"  LEFT JOIN LATERAL omnichannel.sla_dues(u.id) AS d ON $16 "
-			" WHERE t.id OPERATOR(pg_catalog.=) u.id "
-			"   AND t.customer_id OPERATOR(pg_catalog.=) u.customer "
-			"   AND (u.ends_with_reply IS NOT NULL OR $16 "
-			"        OR t.last_activity_at OPERATOR(pg_catalog.<) u.max_at "
-			"        OR t.opened_at OPERATOR(pg_catalog.>) u.min_at "
-			"        OR (t.subject IS NULL AND u.subject IS NOT NULL) "
-			"        OR NOT (u.chans OPERATOR(pg_catalog.<@) t.channels))",
+			TOUCH_THREADS_WHERE,
 			16, ft);
 	}
 
@@ -630,7 +661,7 @@ oc_ingest_ensure_cache(Relation rel)
 	/* is any SLA clock running, or could one start? */
 	oc_ingest.sla_active = prepare_plan(
 		"SELECT omnichannel.sla_any_policy_active() "
-		"    OR EXISTS (SELECT FROM omnichannel.sla_clock AS c WHERE c.stopped_at IS NULL)",
+		"    OR EXISTS (SELECT 1 FROM omnichannel.sla_clock AS c WHERE c.stopped_at IS NULL)",
 		0, NULL);
 
 	/* the statement's events, classified, for the clock rules (ext/85_sla.sql) */
