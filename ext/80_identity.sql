@@ -29,26 +29,43 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_moved integer;
+    v_moved  integer;
+    v_all    bigint[];
 BEGIN
+    -- a thread merged into another (merge_threads) goes where the thread it
+    -- ended in goes: with a moving thread that is not merged itself, or not
+    -- at all (it is empty and closed; its key points at its survivor)
+    WITH RECURSIVE chain AS (
+        SELECT t.id, t.id AS root
+          FROM omnichannel.thread AS t
+         WHERE t.customer_id = from_customer AND t.merged_into IS NULL AND t.id = ANY (threads)
+        UNION
+        SELECT t.id, c.root
+          FROM omnichannel.thread AS t
+          JOIN chain AS c ON t.merged_into = c.id
+         WHERE t.customer_id = from_customer)
+    SELECT coalesce(array_agg(DISTINCT c.id), '{}') INTO v_all FROM chain AS c;
+
     UPDATE omnichannel.thread AS t SET customer_id = to_customer
-     WHERE t.customer_id = from_customer AND t.id = ANY (threads);
+     WHERE t.customer_id = from_customer AND t.id = ANY (v_all);
     GET DIAGNOSTICS v_moved = ROW_COUNT;
     UPDATE omnichannel.interaction AS i SET customer_id = to_customer
-     WHERE i.customer_id = from_customer AND i.thread_id = ANY (threads);
+     WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all);
     UPDATE omnichannel.thread_key AS k SET customer_id = to_customer
-     WHERE k.customer_id = from_customer AND k.thread_id = ANY (threads);
+     WHERE k.customer_id = from_customer AND k.thread_id = ANY (v_all);
     UPDATE omnichannel.thread_subject AS k SET customer_id = to_customer
-     WHERE k.customer_id = from_customer AND k.thread_id = ANY (threads);
+     WHERE k.customer_id = from_customer AND k.thread_id = ANY (v_all);
     UPDATE omnichannel.sla_clock AS c SET customer_id = to_customer
-     WHERE c.customer_id = from_customer AND c.thread_id = ANY (threads);
+     WHERE c.customer_id = from_customer AND c.thread_id = ANY (v_all);
     UPDATE omnichannel.thread_assignment AS a SET customer_id = to_customer
-     WHERE a.customer_id = from_customer AND a.thread_id = ANY (threads);
+     WHERE a.customer_id = from_customer AND a.thread_id = ANY (v_all);
     RETURN v_moved;
 END
 $$;
 COMMENT ON FUNCTION omnichannel.move_threads(bigint[], bigint, bigint) IS
-    'Moves threads of one customer to another with their interactions, key and subject look-up rows, SLA clocks and assignments (the part of merge_customers and unmerge that a cascade did before 0.2.0); returns the number of threads moved; runs with the caller''s privileges';
+    'Moves threads of one customer to another with their interactions, key and subject look-up rows, SLA clocks and assignments, and the threads merged into them (a thread merged into one that stays, stays); the part of merge_customers and unmerge that a cascade did before 0.2.0; returns the number of threads moved; not audited: call those';
+-- Executable by whoever may merge: it runs with the caller's privileges, and
+-- moves only what the caller could move with UPDATE statements.
 
 CREATE OR REPLACE FUNCTION omnichannel.merge_customers(keep bigint, absorb bigint, reason text DEFAULT NULL,
                                             force boolean DEFAULT false)

@@ -25,10 +25,13 @@
 --     would drop the extension's sequences and views); two are not added
 --     back: customer.merged_into -> customer (not on the distribution column)
 --     and customer_identifier -> customer (another co-location group);
---   - the unique index of retried deliveries, interaction_external_id_key,
---     gets customer_id (Citus wants the distribution column in every unique
---     index; ingest gives a retry its stored row's customer first, so the
---     index still refuses it);
+--   - the keys that make an id unique on one node get customer_id, the
+--     distribution column Citus wants in every primary key and unique index
+--     (citus_key_changes(): the ids of interactions, threads, clocks, SLA
+--     events and assignments, the one running clock per thread and metric,
+--     the one open assignment per thread, the retried-delivery key); Citus
+--     cannot enforce more, so there an id is unique as the coordinator's
+--     sequence draws it;
 --   - the triggers are disabled while Citus copies the stored rows into the
 --     shards (the copy is not an ingest) and enabled again.
 -- Ids are drawn from the coordinator's sequences: write through the
@@ -74,6 +77,50 @@ AS $$
 $$;
 COMMENT ON FUNCTION omnichannel.citus_table_role() IS
     'What each table of the extension becomes on Citus (distribute()): a reference table, a table distributed by a column (co-located with another), or a table local to the coordinator';
+
+-- The keys distribute() widens by customer_id: (table, constraint or index,
+-- the definition on Citus).  One node keeps the stronger key.
+CREATE OR REPLACE FUNCTION omnichannel.citus_key_changes()
+RETURNS TABLE (table_name regclass, key_name text, is_constraint boolean, citus_definition text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT t::regclass, k, c, d
+      FROM (VALUES
+        ('omnichannel.thread', 'thread_pkey', true, 'PRIMARY KEY (id, customer_id)'),
+        ('omnichannel.interaction', 'interaction_pkey', true, 'PRIMARY KEY (id, customer_id)'),
+        ('omnichannel.sla_clock', 'sla_clock_pkey', true, 'PRIMARY KEY (id, customer_id)'),
+        ('omnichannel.sla_event', 'sla_event_pkey', true, 'PRIMARY KEY (id, customer_id)'),
+        ('omnichannel.thread_assignment', 'thread_assignment_pkey', true, 'PRIMARY KEY (id, customer_id)'),
+        ('omnichannel.interaction', 'interaction_external_id_key', false,
+         '(external_id, channel, customer_id)'),
+        ('omnichannel.sla_clock', 'sla_clock_running_key', false,
+         '(thread_id, metric, customer_id) WHERE stopped_at IS NULL'),
+        ('omnichannel.thread_assignment', 'thread_assignment_open_key', false,
+         '(thread_id, customer_id) WHERE released_at IS NULL')
+      ) AS v(t, k, c, d)
+$$;
+COMMENT ON FUNCTION omnichannel.citus_key_changes() IS
+    'The primary keys and unique indexes that distribute() widens by customer_id (Citus enforces only keys containing the distribution column), with their definition on Citus';
+
+-- The statements that give a table one of those keys: drop the key if it
+-- exists, make it again (safe on a worker's copy that has it already).
+CREATE OR REPLACE FUNCTION omnichannel.citus_key_ddl(table_name regclass, key_name text,
+                                                     is_constraint boolean, citus_definition text)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN is_constraint THEN
+        ARRAY[pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', table_name, key_name),
+              pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s', table_name, key_name, citus_definition)]
+    ELSE
+        ARRAY[pg_catalog.format('DROP INDEX IF EXISTS omnichannel.%I', key_name),
+              pg_catalog.format('CREATE UNIQUE INDEX %I ON %s %s', key_name, table_name, citus_definition)]
+    END
+$$;
+COMMENT ON FUNCTION omnichannel.citus_key_ddl(regclass, text, boolean, text) IS
+    'distribute()''s helper: the statements that give a table a key of citus_key_changes()';
 
 -- Runs DDL on every worker's own copy of the tables, not propagated (the
 -- copies are what Citus leaves of a table there: the extension's script made
@@ -154,6 +201,18 @@ BEGIN
                         WHERE p.logicalrelid = t.table_name);
 
     IF pg_catalog.cardinality(v_todo) > 0 THEN
+        -- a foreign key of another table to one of ours is the DBA's to move
+        SELECT pg_catalog.string_agg(pg_catalog.format('%s (%I)', c.conrelid::regclass, c.conname), ', '
+                                     ORDER BY c.conrelid::regclass::text, c.conname)
+          INTO g
+          FROM pg_catalog.pg_constraint AS c
+         WHERE c.contype = 'f' AND c.confrelid = ANY (v_todo)
+           AND NOT c.conrelid = ANY (SELECT t.table_name FROM omnichannel.citus_table_role() AS t);
+        IF g IS NOT NULL THEN
+            RAISE EXCEPTION 'tables outside omnichannel have foreign keys to its tables: %', g
+                USING ERRCODE = 'dependent_objects_still_exist',
+                      HINT = 'Drop those foreign keys, call distribute() again, then distribute those tables (co-located with omnichannel.customer) and add the keys back.';
+        END IF;
         -- foreign keys touching a table to distribute: dropped here and on
         -- the workers' copies, added back at the end where Citus keeps them
         FOR f IN SELECT c.conrelid::regclass AS rel, c.conname, pg_catalog.pg_get_constraintdef(c.oid) AS def
@@ -170,12 +229,15 @@ BEGIN
             END IF;
             v_cmds := v_cmds || pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I', f.rel, f.conname);
         END LOOP;
-        IF NOT EXISTS (SELECT FROM pg_catalog.pg_index AS i
-                        WHERE i.indexrelid = 'omnichannel.interaction_external_id_key'::regclass
-                          AND i.indnkeyatts = 3) THEN
-            v_cmds := v_cmds || 'DROP INDEX omnichannel.interaction_external_id_key'::text
-                             || 'CREATE UNIQUE INDEX interaction_external_id_key ON omnichannel.interaction (external_id, channel, customer_id)'::text;
-        END IF;
+        -- the keys Citus enforces (on the coordinator once: a table not yet
+        -- distributed has its single-node key)
+        SELECT v_cmds || coalesce(pg_catalog.array_agg(x ORDER BY k.ord, x.n), '{}')
+          INTO v_cmds
+          FROM omnichannel.citus_key_changes() WITH ORDINALITY AS k(table_name, key_name, is_constraint, citus_definition, ord)
+         CROSS JOIN LATERAL pg_catalog.unnest(omnichannel.citus_key_ddl(k.table_name, k.key_name,
+                                                                       k.is_constraint, k.citus_definition))
+                   WITH ORDINALITY AS x(x, n)
+         WHERE k.table_name = ANY (v_todo);
         FOREACH g IN ARRAY v_cmds LOOP
             EXECUTE g;
         END LOOP;
@@ -223,19 +285,16 @@ BEGIN
         -- extension's script made them): what the coordinator dropped for
         -- good, and the wider unique index.  Not in the call that
         -- distributes: the workers' metadata is locked by it until it ends.
-        PERFORM omnichannel.citus_run_on_workers(ARRAY[
-        'ALTER TABLE omnichannel.customer DROP CONSTRAINT IF EXISTS customer_merged_into_fkey',
-        'ALTER TABLE omnichannel.customer_identifier DROP CONSTRAINT IF EXISTS customer_identifier_customer_id_fkey',
-        $cmd$DO $do$ BEGIN
-           IF EXISTS (SELECT FROM pg_catalog.pg_index AS i
-                       WHERE i.indexrelid = 'omnichannel.interaction_external_id_key'::pg_catalog.regclass
-                         AND i.indnkeyatts = 2) THEN
-               DROP INDEX omnichannel.interaction_external_id_key;
-               CREATE UNIQUE INDEX interaction_external_id_key
-                   ON omnichannel.interaction (external_id, channel, customer_id);
-           END IF;
-         END $do$
-        $cmd$]);
+        -- (their copies hold no rows: making a key again costs nothing)
+        SELECT ARRAY['ALTER TABLE omnichannel.customer DROP CONSTRAINT IF EXISTS customer_merged_into_fkey',
+                     'ALTER TABLE omnichannel.customer_identifier DROP CONSTRAINT IF EXISTS customer_identifier_customer_id_fkey']
+               || pg_catalog.array_agg(x ORDER BY k.ord, x.n)
+          INTO v_cmds
+          FROM omnichannel.citus_key_changes() WITH ORDINALITY AS k(table_name, key_name, is_constraint, citus_definition, ord)
+         CROSS JOIN LATERAL pg_catalog.unnest(omnichannel.citus_key_ddl(k.table_name, k.key_name,
+                                                                       k.is_constraint, k.citus_definition))
+                   WITH ORDINALITY AS x(x, n);
+        PERFORM omnichannel.citus_run_on_workers(v_cmds);
     END IF;
 
     RETURN QUERY
@@ -249,3 +308,4 @@ $fn$;
 COMMENT ON FUNCTION omnichannel.distribute() IS
     'On a Citus coordinator: makes the settings, calendars, policies and agents reference tables, distributes the customers'' rows by customer (co-located) and the cross-customer look-ups by their own keys, moving stored rows into the shards; safe to call again; returns what it did per table (docs/scaling.md)';
 REVOKE EXECUTE ON FUNCTION omnichannel.distribute() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION omnichannel.citus_key_ddl(regclass, text, boolean, text) FROM PUBLIC;

@@ -24,9 +24,9 @@ SELECT table_name FROM citus_table_role()
 SELECT r.table_name FROM citus_table_role() r
  WHERE r.distribution_column = 'customer_id'
    AND NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = r.table_name AND a.attname = 'customer_id');
--- ... and the distribution column is in every primary key and unique index
--- (but interaction_external_id_key, which distribute() widens by customer_id:
--- one node keeps ON CONFLICT (external_id, channel))
+-- ... and the distribution column is in every primary key and unique index,
+-- or distribute() puts it there (citus_key_changes(): one node keeps the
+-- stronger key)
 SELECT r.table_name, i.indexrelid::regclass AS unique_index_without_distribution_column
   FROM citus_table_role() r
   JOIN pg_index i ON i.indrelid = r.table_name AND i.indisunique
@@ -34,7 +34,19 @@ SELECT r.table_name, i.indexrelid::regclass AS unique_index_without_distribution
    AND NOT EXISTS (SELECT FROM pg_attribute a
                     WHERE a.attrelid = r.table_name AND a.attname = r.distribution_column
                       AND a.attnum = ANY (i.indkey::int2[]))
+   AND NOT EXISTS (SELECT FROM citus_key_changes() k
+                    WHERE k.table_name = r.table_name
+                      AND k.key_name = i.indexrelid::regclass::text)
  ORDER BY 1, 2;
+-- each change names a key that exists, and widens it by the distribution column
+SELECT k.table_name, k.key_name FROM citus_key_changes() k
+ WHERE to_regclass('omnichannel.' || k.key_name) IS NULL
+    OR k.citus_definition NOT LIKE '%customer_id)%'
+    OR (k.is_constraint <> EXISTS (SELECT FROM pg_constraint c
+                                    WHERE c.conrelid = k.table_name AND c.conname = k.key_name));
+-- the statements distribute() runs for one of them
+SELECT unnest(citus_key_ddl(table_name, key_name, is_constraint, citus_definition))
+  FROM citus_key_changes() WHERE key_name IN ('thread_pkey', 'sla_clock_running_key');
 
 -- without Citus: a clear refusal, nothing changed
 \set VERBOSITY default

@@ -213,3 +213,32 @@ SELECT contact, source FROM customer_identifier
  ORDER BY contact;
 SELECT count(*) AS link_requests FROM identity_link_request AS r
   JOIN interaction AS i ON i.id = r.interaction_id WHERE i.external_id LIKE 'bad-%';
+
+-- A thread merge across the two identities of a merge: the thread merged
+-- into one that goes back with unmerge goes with it; one merged into a
+-- thread that stays, stays (the keys to a thread hold at commit).
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-01 09:00+00', 'keep.tm@example.es', 'Keep A', 'tm-1')
+RETURNING customer_id AS tm_keep, thread_id AS tm_keep_a \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-02 09:00+00', 'keep.tm@example.es', 'Keep B', 'tm-2')
+RETURNING thread_id AS tm_keep_b \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-03 09:00+00', 'absorb.tm@example.es', 'Absorb A', 'tm-3')
+RETURNING customer_id AS tm_absorb, thread_id AS tm_absorb_a \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-04 09:00+00', 'absorb.tm@example.es', 'Absorb B', 'tm-4')
+RETURNING thread_id AS tm_absorb_b \gset
+SELECT merge_customers(:tm_keep, :tm_absorb, 'thread merge test') AS tm_event \gset
+-- the survivor's thread A into the absorbed customer's thread A, and the
+-- absorbed customer's thread B into the survivor's thread B
+SELECT merge_threads(:tm_absorb_a, :tm_keep_a, 'same case') IS NOT NULL AS merged,
+       merge_threads(:tm_keep_b, :tm_absorb_b, 'same case') IS NOT NULL AS merged;
+BEGIN;
+SELECT unmerge(:tm_event) IS NOT NULL AS undone;
+COMMIT;
+SELECT t.id = :tm_keep_a AS keep_a, t.id = :tm_absorb_b AS absorb_b,
+       t.customer_id = :tm_keep AS with_survivor, t.merged_into IS NOT NULL AS merged
+  FROM thread AS t WHERE t.id IN (:tm_keep_a, :tm_absorb_b) ORDER BY t.id;
+SELECT i.external_id, i.customer_id = :tm_keep AS with_survivor
+  FROM interaction AS i WHERE i.external_id LIKE 'tm-%' ORDER BY 1;

@@ -84,7 +84,13 @@ for my $w (@workers)
 		'worker ' . $w->name . ' has every member object of the extension');
 }
 
-# Refusals first: on a worker, and for a role that is not a superuser.
+# Refusals first: on a worker, for a role that is not a superuser, and
+# while a table outside the extension has a foreign key to one of its tables.
+$coord->safe_psql('postgres', 'CREATE TABLE app_note (customer_id bigint REFERENCES omnichannel.customer (id))');
+my ($ret0, $stdout0, $stderr0) = $coord->psql('postgres', 'SELECT omnichannel.distribute()');
+like($stderr0, qr/tables outside omnichannel have foreign keys to its tables: public.app_note \(app_note_customer_id_fkey\)/,
+	'distribute() refuses while another table has a foreign key to its tables');
+$coord->safe_psql('postgres', 'DROP TABLE app_note');
 my ($ret, $stdout, $stderr) = $workers[0]->psql('postgres', 'SELECT omnichannel.distribute()');
 like($stderr, qr/ERROR:  this node is not the Citus coordinator/, 'distribute() refuses a worker');
 $coord->safe_psql('postgres', 'CREATE ROLE app LOGIN; GRANT USAGE ON SCHEMA omnichannel TO app');
@@ -123,6 +129,12 @@ SELECT string_agg(DISTINCT p.colocationid::text, ',')
 	$coord->safe_psql('postgres', q{SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'omnichannel.customer'::regclass}),
 	'the customer-scoped tables are co-located with customer');
 is($coord->safe_psql('postgres', q{
+SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY pg_get_indexdef(i.indexrelid)) FROM pg_index i
+ WHERE i.indexrelid IN ('omnichannel.thread_pkey'::regclass, 'omnichannel.sla_clock_running_key'::regclass)}),
+	'CREATE UNIQUE INDEX sla_clock_running_key ON omnichannel.sla_clock USING btree (thread_id, metric, customer_id) WHERE (stopped_at IS NULL); '
+	  . 'CREATE UNIQUE INDEX thread_pkey ON omnichannel.thread USING btree (id, customer_id)',
+	'the keys of one node are widened by customer_id');
+is($coord->safe_psql('postgres', q{
 SELECT count(*) FROM omnichannel.citus_table_role() r
   JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.table_name AND d.deptype = 'e'}),
 	'28', 'every table is still a member of the extension');
@@ -160,10 +172,11 @@ $coord->safe_psql('postgres', sprintf("SELECT citus_add_node('%s', %d)", $late->
 is($late->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'omnichannel'"),
 	$version, "a worker added later has omnichannel $version");
 my $shell = q{SELECT (SELECT count(*) FROM pg_constraint WHERE conname = 'customer_merged_into_fkey')
-  || ':' || (SELECT indnkeyatts FROM pg_index WHERE indexrelid = 'omnichannel.interaction_external_id_key'::regclass)};
-is($late->safe_psql('postgres', $shell), '1:2', "its copies of the tables are the extension script's");
+  || ':' || (SELECT indnkeyatts FROM pg_index WHERE indexrelid = 'omnichannel.interaction_external_id_key'::regclass)
+  || ':' || (SELECT indnkeyatts FROM pg_index WHERE indexrelid = 'omnichannel.thread_pkey'::regclass)};
+is($late->safe_psql('postgres', $shell), '1:2:1', "its copies of the tables are the extension script's");
 $coord->safe_psql('postgres', 'SELECT count(*) FROM omnichannel.distribute()');
-is($late->safe_psql('postgres', $shell), '0:3', 'distribute() aligns them with the coordinator');
+is($late->safe_psql('postgres', $shell), '0:3:2', 'distribute() aligns them with the coordinator');
 $coord->safe_psql('postgres', q{SELECT rebalance_table_shards(shard_transfer_mode => 'block_writes')});
 ok($coord->safe_psql('postgres', sprintf(q{
 SELECT count(*) FROM pg_dist_shard_placement WHERE nodeport = %d}, $late->port)) > 10,

@@ -130,39 +130,16 @@ DROP TRIGGER ingest_cleanup ON omnichannel.interaction;
 -- (ext/30_timeline.sql creates the new one).
 DROP FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint);
 
--- Keys Citus accepts (docs/scaling.md): every primary and unique key of a
--- customer's rows includes customer_id, and no foreign key cascades an
--- update of it (merge_customers and unmerge move the rows through
--- move_threads()).  The keys to a thread reference its primary key.
+-- No foreign key cascades an update of customer_id (on Citus the
+-- distribution column, which cannot be updated): merge_customers and unmerge
+-- move the rows through move_threads(), inside one transaction, so the keys
+-- to a thread are checked at its end.
 ALTER TABLE omnichannel.interaction DROP CONSTRAINT interaction_thread_fkey;
 ALTER TABLE omnichannel.thread_key DROP CONSTRAINT thread_key_customer_id_thread_id_fkey;
 ALTER TABLE omnichannel.thread_subject DROP CONSTRAINT thread_subject_customer_id_thread_id_fkey;
 ALTER TABLE omnichannel.thread DROP CONSTRAINT thread_merged_into_fkey;
 ALTER TABLE omnichannel.sla_clock DROP CONSTRAINT sla_clock_thread_fkey;
 ALTER TABLE omnichannel.thread_assignment DROP CONSTRAINT thread_assignment_thread_fkey;
-ALTER TABLE omnichannel.thread
-    DROP CONSTRAINT thread_customer_id_id_key,
-    DROP CONSTRAINT thread_pkey,
-    ADD CONSTRAINT thread_pkey PRIMARY KEY (id, customer_id);
-CREATE INDEX thread_customer_idx ON omnichannel.thread (customer_id, id);
-ALTER TABLE omnichannel.interaction
-    DROP CONSTRAINT interaction_pkey,
-    ADD CONSTRAINT interaction_pkey PRIMARY KEY (id, customer_id);
-ALTER TABLE omnichannel.sla_clock
-    DROP CONSTRAINT sla_clock_pkey,
-    ADD CONSTRAINT sla_clock_pkey PRIMARY KEY (id, customer_id);
-ALTER TABLE omnichannel.sla_event
-    DROP CONSTRAINT sla_event_pkey,
-    ADD CONSTRAINT sla_event_pkey PRIMARY KEY (id, customer_id);
-ALTER TABLE omnichannel.thread_assignment
-    DROP CONSTRAINT thread_assignment_pkey,
-    ADD CONSTRAINT thread_assignment_pkey PRIMARY KEY (id, customer_id);
-DROP INDEX omnichannel.sla_clock_running_key;
-CREATE UNIQUE INDEX sla_clock_running_key
-    ON omnichannel.sla_clock (thread_id, metric, customer_id) WHERE stopped_at IS NULL;
-DROP INDEX omnichannel.thread_assignment_open_key;
-CREATE UNIQUE INDEX thread_assignment_open_key
-    ON omnichannel.thread_assignment (thread_id, customer_id) WHERE released_at IS NULL;
 ALTER TABLE omnichannel.interaction ADD CONSTRAINT interaction_thread_fkey
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
     DEFERRABLE INITIALLY DEFERRED;

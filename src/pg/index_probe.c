@@ -74,6 +74,8 @@ probe_sql_reset(OcIndexProbe *probe)
 	if (probe->sql_cxt != NULL)
 		MemoryContextDelete(probe->sql_cxt);
 	probe->sql_cxt = NULL;
+	probe->sql_from = NULL;
+	probe->sql_order[0] = probe->sql_order[1] = NULL;
 }
 
 /* The schema of an operator. */
@@ -238,7 +240,12 @@ probe_sql_run(const OcIndexProbe *probe, OcProbePlan *p, const Datum *keys, int6
 	args[probe->nkeys] = Int64GetDatum(maxrows);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	/* CommandCounterIncrement and a new snapshot, as oc_probe_snapshot */
+	/*
+	 * A volatile query: CommandCounterIncrement and, in READ COMMITTED, a new
+	 * snapshot per look-up (the index path takes one per row, before the
+	 * row's own writes; what differs is only what a concurrent commit makes
+	 * visible between two look-ups of one row).
+	 */
 	rc = SPI_execute_plan(p->plan, args, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "look-up %s failed: %s", probe->sql_from, SPI_result_code_string(rc));
