@@ -61,3 +61,24 @@ COMMENT ON TRIGGER ingest ON omnichannel.interaction IS
     'Resolves the customer and the thread of each new interaction';
 COMMENT ON TRIGGER ingest_flush ON omnichannel.interaction IS
     'Writes the threads'' activity, queue facts and SLA clocks once per statement, and removes threads left empty by rows that ON CONFLICT skipped';
+
+-- The same ingest on omnichannel.interaction_in (the way in on Citus); its
+-- statement trigger moves the statement's rows into interaction first.
+CREATE OR REPLACE TRIGGER ingest
+    BEFORE INSERT ON omnichannel.interaction_in
+    FOR EACH ROW EXECUTE FUNCTION omnichannel.interaction_before_insert();
+CREATE OR REPLACE TRIGGER "Ingest_threads"
+    AFTER INSERT ON omnichannel.interaction_in
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH ROW WHEN (NEW.stitch_reason = 'new')
+    EXECUTE FUNCTION omnichannel.interaction_after_row();
+CREATE OR REPLACE TRIGGER ingest_flush
+    AFTER INSERT ON omnichannel.interaction_in
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION omnichannel.interaction_after_statement();
+COMMENT ON TRIGGER ingest ON omnichannel.interaction_in IS
+    'Resolves the customer and the thread of each new interaction (a retried delivery is skipped)';
+COMMENT ON TRIGGER "Ingest_threads" ON omnichannel.interaction_in IS
+    'Writes the threads the statement opened, as on interaction';
+COMMENT ON TRIGGER ingest_flush ON omnichannel.interaction_in IS
+    'Moves the statement''s rows into interaction, then writes the threads'' activity, queue facts, SLA clocks and look-up rows, as on interaction';

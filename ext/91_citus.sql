@@ -68,6 +68,7 @@ AS $$
         ('omnichannel.customer_channel', 'distributed', 'customer_id', 'omnichannel.customer'),
         ('omnichannel.customer_identifier', 'distributed', 'contact', NULL),
         ('omnichannel.pending_reference', 'distributed', 'external_id', NULL),
+        ('omnichannel.interaction_in', 'coordinator', NULL, NULL),
         ('omnichannel.channel_day', 'coordinator', NULL, NULL),
         ('omnichannel.identity_event', 'coordinator', NULL, NULL),
         ('omnichannel.identity_no_link', 'coordinator', NULL, NULL),
@@ -274,6 +275,11 @@ BEGIN
         END LOOP;
 
         FOREACH g IN ARRAY v_triggers LOOP
+            -- but ingest, which cannot run on a shard: interaction_in is the
+            -- way in, and moves its rows into the shards
+            CONTINUE WHEN g IN ('ALTER TABLE omnichannel.interaction ENABLE TRIGGER ingest',
+                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER "Ingest_threads"',
+                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER ingest_flush');
             EXECUTE g;
         END LOOP;
         FOR i IN 1 .. coalesce(pg_catalog.array_length(v_fkeys, 1), 0) LOOP

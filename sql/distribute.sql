@@ -64,3 +64,38 @@ SELECT citus_run_on_workers('{}');
 RESET ROLE;
 REVOKE USAGE ON SCHEMA omnichannel FROM regress_oc_distribute;
 DROP ROLE regress_oc_distribute;
+
+-- interaction_in, the way in on Citus, has interaction's columns in
+-- interaction's order (ingest moves its rows by position)
+SELECT a.attnum, a.attname, b.attname AS in_attname, format_type(a.atttypid, a.atttypmod) AS type
+  FROM pg_attribute a
+  FULL JOIN (SELECT * FROM pg_attribute WHERE attrelid = 'interaction_in'::regclass AND attnum > 0) b
+    ON b.attnum = a.attnum
+ WHERE (a.attrelid = 'interaction'::regclass AND a.attnum > 0) IS NOT FALSE
+   AND (a.attname IS DISTINCT FROM b.attname OR a.atttypid IS DISTINCT FROM b.atttypid
+        OR a.atttypmod IS DISTINCT FROM b.atttypmod);
+-- an INSERT into it is ingested into interaction, as one into interaction is
+INSERT INTO interaction_in (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-11-02 09:00+00', 'Way.In@Example.PL', 'Order W-1', 'way-1'),
+       ('chat', 'inbound', '2026-11-02 10:00+00', 'way.in@example.pl', NULL, 'way-2')
+RETURNING external_id, stitch_reason, id > 0 AS has_id;
+-- a retried delivery is skipped (RETURNING gives nothing)
+INSERT INTO interaction_in (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-11-02 09:00+00', 'way.in@example.pl', 'Order W-1', 'way-1')
+RETURNING id;
+SELECT external_id, stitch_reason, contact,
+       thread_id = (SELECT min(thread_id) FROM interaction WHERE external_id LIKE 'way-%') AS one_thread
+  FROM interaction WHERE external_id LIKE 'way-%' ORDER BY 1;
+SELECT count(*) AS left_in_the_way FROM interaction_in;
+-- a writer with INSERT on interaction_in alone
+CREATE ROLE regress_oc_way_in LOGIN;
+GRANT USAGE ON SCHEMA omnichannel TO regress_oc_way_in;
+GRANT INSERT ON interaction_in TO regress_oc_way_in;
+SET ROLE regress_oc_way_in;
+INSERT INTO interaction_in (channel, direction, occurred_at, contact, external_id)
+VALUES ('sms', 'inbound', '2026-11-03 09:00+00', '+48 601 999 000', 'way-3');
+RESET ROLE;
+SELECT external_id, stitch_reason, contact FROM interaction WHERE external_id = 'way-3';
+REVOKE ALL ON interaction_in FROM regress_oc_way_in;
+REVOKE USAGE ON SCHEMA omnichannel FROM regress_oc_way_in;
+DROP ROLE regress_oc_way_in;

@@ -98,7 +98,7 @@ $coord->safe_psql('postgres', 'CREATE ROLE app LOGIN; GRANT USAGE ON SCHEMA omni
 like($stderr, qr/permission denied for function distribute/, 'distribute() is not executable by PUBLIC');
 
 # A history stored by the single-node ingest, before distribution.
-$coord->safe_psql('postgres', slurp_file("$src/t/fixtures/citus_scenario.sql"));
+$coord->safe_psql('postgres', slurp_file("$src/t/fixtures/citus_scenario.sql") =~ s/__TARGET__/interaction/gr);
 my @tables = split /\n/, $coord->safe_psql('postgres', q{
 SELECT c.oid::regclass FROM pg_class c
   JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
@@ -119,8 +119,8 @@ like($before->{'omnichannel.interaction'}, qr/^2[0-9][0-9]:/, 'the scenario stor
 
 my $did = $coord->safe_psql('postgres',
 	'SELECT citus_role || ' . q{':'} . ' || action, count(*) FROM omnichannel.distribute() GROUP BY 1 ORDER BY 1');
-is($did, "coordinator:stays on the coordinator|5\ndistributed:done|12\nreference:done|11",
-	'distribute() makes 11 reference and 12 distributed tables, 5 stay on the coordinator');
+is($did, "coordinator:stays on the coordinator|6\ndistributed:done|12\nreference:done|11",
+	'distribute() makes 11 reference and 12 distributed tables, 6 stay on the coordinator');
 is_deeply(fingerprint(), $before, 'every row of every table is the same after distribute()');
 is($coord->safe_psql('postgres', q{
 SELECT string_agg(DISTINCT p.colocationid::text, ',')
@@ -137,7 +137,7 @@ SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY pg_get_indexdef(i
 is($coord->safe_psql('postgres', q{
 SELECT count(*) FROM omnichannel.citus_table_role() r
   JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.table_name AND d.deptype = 'e'}),
-	'28', 'every table is still a member of the extension');
+	'29', 'every table is still a member of the extension');
 is($coord->safe_psql('postgres', q{
 SELECT coalesce(sum(pg_relation_size(p.logicalrelid)), -1) FROM pg_dist_partition p
  WHERE p.partmethod = 'h'}), '0', 'the coordinator keeps no copy of the distributed rows');
@@ -145,8 +145,10 @@ like($coord->safe_psql('postgres', q{
 EXPLAIN (COSTS OFF) SELECT * FROM omnichannel.interaction WHERE customer_id = 1 ORDER BY occurred_at DESC, id DESC LIMIT 20}),
 	qr/Task Count: 1\b/, "a customer's interactions are read from one shard");
 is($coord->safe_psql('postgres', q{
-SELECT count(*) FROM pg_trigger WHERE tgrelid = 'omnichannel.interaction'::regclass AND NOT tgisinternal AND tgenabled = 'D'}),
-	'0', 'the triggers are enabled again after the copy');
+SELECT string_agg(tgname || ':' || tgenabled::text, ',' ORDER BY tgname) FROM pg_trigger
+ WHERE tgrelid = 'omnichannel.interaction'::regclass AND NOT tgisinternal}),
+	'Ingest_threads:D,ingest:D,ingest_flush:D,rollup_after_delete:O,rollup_after_truncate:O,rollup_after_update:O',
+	'after the copy the triggers are enabled again, but ingest: interaction_in is the way in');
 is($coord->safe_psql('postgres', q{SELECT string_agg(DISTINCT action, ',') FROM omnichannel.distribute()
  WHERE citus_role <> 'coordinator'}), 'already done', 'a second call changes nothing');
 is_deeply(fingerprint(), $before, 'and every row is still the same');
@@ -195,6 +197,39 @@ like($stderr, qr/Citus does not propagate adding\/dropping member objects/,
 	'ALTER EXTENSION DROP TABLE is not propagated to the workers');
 like($stderr, qr/relation "identity_no_link" already exists/,
 	'a handed-over table that the workers still have cannot be distributed');
+
+# Ingest on a distributed database, through interaction_in, stores what one
+# node stores through interaction (t/fixtures/ingest_scenario.sql, compared
+# without ids by t/fixtures/ingest_compare.sql).  A database of its own:
+# Citus, and its nodes, are set up per database.
+for my $n ($coord, @workers, $late)
+{
+	$n->safe_psql('postgres', 'CREATE DATABASE ingest');
+	$n->safe_psql('ingest', 'CREATE EXTENSION citus');
+}
+$coord->safe_psql('ingest',
+	sprintf("SELECT citus_set_coordinator_host('%s', %d)", $coord->host, $coord->port));
+for my $w (@workers, $late)
+{
+	$coord->safe_psql('ingest', sprintf("SELECT citus_add_node('%s', %d)", $w->host, $w->port));
+}
+$coord->safe_psql('ingest', 'CREATE SCHEMA omnichannel; CREATE EXTENSION omnichannel SCHEMA omnichannel');
+$coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.distribute()');
+my $ingest = slurp_file("$src/t/fixtures/ingest_scenario.sql");
+$coord->safe_psql('ingest', $ingest =~ s/__TARGET__/interaction_in/gr);
+# one node: a database of the coordinator's instance without Citus
+$coord->safe_psql('postgres', 'CREATE DATABASE single');
+$coord->safe_psql('single', 'CREATE SCHEMA omnichannel; CREATE EXTENSION omnichannel SCHEMA omnichannel');
+$coord->safe_psql('single', $ingest =~ s/__TARGET__/interaction/gr);
+like($coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.interaction'), qr/^2[0-9][0-9]$/,
+	'ingest through interaction_in stored the scenario on the distributed database');
+is($coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.interaction_in'), '0',
+	'and left interaction_in empty');
+my $compare = slurp_file("$src/t/fixtures/ingest_compare.sql");
+my ($on_citus, $on_one) = map { $coord->safe_psql($_, $compare) } ('ingest', 'single');
+ok(length($on_one) > 10000, 'the comparison covers the stored history');
+is($on_citus, $on_one,
+	'customers, identifiers, threads and their queue facts, keys, subjects and rollups equal one node');
 
 $_->stop for reverse @nodes;
 done_testing();

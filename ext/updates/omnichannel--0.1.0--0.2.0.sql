@@ -158,3 +158,34 @@ ALTER TABLE omnichannel.sla_clock ADD CONSTRAINT sla_clock_thread_fkey
 ALTER TABLE omnichannel.thread_assignment ADD CONSTRAINT thread_assignment_thread_fkey
     FOREIGN KEY (customer_id, thread_id) REFERENCES omnichannel.thread (customer_id, id)
     DEFERRABLE INITIALLY DEFERRED;
+
+-- The way in where interaction's rows are in shards (Citus): an INSERT or
+-- COPY into interaction is routed to the shards before any trigger of the
+-- coordinator fires, so ingest runs on this table of the coordinator, with
+-- the same triggers, and its statement trigger moves the rows into
+-- interaction.  Empty between statements; works on one node too.
+CREATE TABLE omnichannel.interaction_in
+    (LIKE omnichannel.interaction INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+-- its id, when not given, is drawn from interaction's identity by ingest
+-- (as the owner: a writer needs INSERT on this table alone)
+-- two copies of a delivery in one statement: the second is refused (or
+-- skipped by ON CONFLICT DO NOTHING), as interaction_external_id_key does
+CREATE UNIQUE INDEX interaction_in_external_id_key
+    ON omnichannel.interaction_in (external_id, channel);
+COMMENT ON TABLE omnichannel.interaction_in IS
+    'The way in for interactions where omnichannel.interaction is distributed by Citus (and on one node too): an INSERT or COPY here is ingested as into interaction, and its rows move there at the statement''s end; a retried delivery is skipped';
+DO $$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS d
+               FROM pg_catalog.pg_attribute AS a
+              WHERE a.attrelid OPERATOR(pg_catalog.=) 'omnichannel.interaction'::pg_catalog.regclass
+                AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN omnichannel.interaction_in.%I IS %L', c.attname, c.d);
+    END LOOP;
+END
+$$;
+COMMENT ON INDEX omnichannel.interaction_in_external_id_key IS
+    'One delivery per (external_id, channel) within a statement';

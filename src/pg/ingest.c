@@ -47,6 +47,11 @@
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
+#include "utils/tuplestore.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 
 #include "pg/ingest.h"
 #include "pg/lookup_key.h"
@@ -57,6 +62,13 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_statement);
 PG_FUNCTION_INFO_V1(oc_interaction_after_row);
 
 /* Refuse anything but a row-level trigger fired as expected. */
+/*
+ * While the statement trigger of interaction_in moves its rows into
+ * interaction, the triggers of interaction let them pass: they were
+ * ingested already.
+ */
+static bool moving_rows = false;
+
 static TriggerData *
 check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
 {
@@ -75,8 +87,18 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool 
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" must be fired %s INSERT for each %s",
 						name, before ? "BEFORE" : "AFTER", row ? "row" : "statement")));
-	oc_check_own_table(trigdata, "interaction", name);
+	if (!oc_is_own_table(trigdata->tg_relation, "interaction_in"))
+		oc_check_own_table(trigdata, "interaction", name);
 	return trigdata;
+}
+
+static void store_row_now(HeapTuple row, TupleDesc tupdesc);
+
+/* Fired on interaction_in, the way in that moves its rows into interaction? */
+static bool
+fired_on_way_in(TriggerData *trigdata)
+{
+	return oc_is_own_table(trigdata->tg_relation, "interaction_in");
 }
 
 /* BEFORE INSERT: resolve the customer and decide the thread. */
@@ -84,9 +106,9 @@ Datum
 oc_interaction_before_insert(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true, true);
-	Relation	rel = trigdata->tg_relation;
-	TupleDesc	tupdesc = RelationGetDescr(rel);
-	HeapTuple	tuple = trigdata->tg_trigtuple;
+	Relation	rel;
+	TupleDesc	tupdesc;
+	HeapTuple	tuple;
 	bool		cust_null,
 				direction_null,
 				thread_null,
@@ -120,6 +142,12 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	OcOwnerContext owner;
 	HeapTuple	result;
 
+	if (moving_rows && !fired_on_way_in(trigdata))
+		return PointerGetDatum(trigdata->tg_trigtuple);
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	tuple = trigdata->tg_trigtuple;
+
 	/* everything below runs as the table's owner, as a foreign key's check does */
 	oc_owner_enter(&owner, rel->rd_rel->relowner);
 	initStringInfo(&evidence);
@@ -135,6 +163,23 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	channel = heap_getattr(tuple, oc_ingest.att_channel, tupdesc, &channel_null);
 	(void) heap_getattr(tuple, oc_ingest.att_reason, tupdesc, &reason_null);
 	oc_ingest_check_times(tuple, tupdesc);
+
+	/* interaction_in: the id interaction's identity would give, drawn as the owner */
+	if (fired_on_way_in(trigdata))
+	{
+		bool		id_null;
+
+		(void) heap_getattr(tuple, oc_ingest.att_id, tupdesc, &id_null);
+		if (id_null)
+		{
+			/* in the tuple at once: what follows reads the row's id */
+			int			col = oc_ingest.att_id;
+			Datum		id = Int64GetDatum(nextval_internal(oc_ingest.interaction_seq, true));
+			bool		no = false;
+
+			tuple = heap_modify_tuple_by_cols(tuple, tupdesc, 1, &col, &id, &no);
+		}
+	}
 
 	/* an over-long external id is stored (and found) as its look-up form */
 	if (!ext_null && oc_lookup_key_differs(external))
@@ -155,6 +200,13 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 
 		if (oc_probe(&oc_ingest.by_delivery, key, snap, 3, atts, found, found_null, 1) > 0)
 		{
+			/* the way in skips it, as ON CONFLICT DO NOTHING would */
+			if (fired_on_way_in(trigdata))
+			{
+				UnregisterSnapshot(snap);
+				oc_owner_leave(&owner);
+				return PointerGetDatum(NULL);
+			}
 			appendStringInfo(&evidence, "{\"duplicate_of\": " INT64_FORMAT "}",
 							 DatumGetInt64(found[2]));
 			customer = found[0];
@@ -404,8 +456,87 @@ done:
 	}
 
 	result = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, vals, nulls);
+	if (fired_on_way_in(trigdata))
+		store_row_now(result, tupdesc);
 	oc_owner_leave(&owner);
 	return PointerGetDatum(result);
+}
+
+/*
+ * interaction_in: the ingested row goes into interaction at once, so that
+ * the statement's later rows find it as they would on interaction (on
+ * Citus the insert goes to the customer's shard); interaction's triggers
+ * let it pass (moving_rows).  The row stays in interaction_in too, for
+ * RETURNING and the statement trigger, which then removes it.
+ */
+static void
+store_row_now(HeapTuple row, TupleDesc tupdesc)
+{
+	Datum	   *values = palloc(sizeof(Datum) * tupdesc->natts);
+	bool	   *isnull = palloc(sizeof(bool) * tupdesc->natts);
+	char	   *nulls = palloc(tupdesc->natts + 1);
+
+	heap_deform_tuple(row, tupdesc, values, isnull);
+	for (int i = 0; i < tupdesc->natts; i++)
+		nulls[i] = isnull[i] ? 'n' : ' ';
+	nulls[tupdesc->natts] = '\0';
+	SPI_connect();
+	moving_rows = true;
+	PG_TRY();
+	{
+		oc_ingest_run(oc_ingest.store_row, values, nulls, SPI_OK_INSERT);
+	}
+	PG_FINALLY();
+	{
+		moving_rows = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+}
+
+/* interaction_in's statement trigger: its rows are in interaction; remove them. */
+static void
+forget_rows_in(TriggerData *trigdata)
+{
+	Tuplestorestate *rows = trigdata->tg_newtable;
+	TupleTableSlot *slot;
+	Datum	   *ids;
+	int			n = 0;
+	int			max = 64;
+	Datum		arg;
+	Oid			argtype = INT8ARRAYOID;
+
+	if (rows == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired with a transition table of the new rows",
+						"interaction_after_statement")));
+	ids = palloc(sizeof(Datum) * max);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(trigdata->tg_relation), &TTSOpsMinimalTuple);
+	tuplestore_rescan(rows);
+	while (tuplestore_gettupleslot(rows, true, false, slot))
+	{
+		bool		isnull;
+
+		if (n == max)
+		{
+			max *= 2;
+			ids = repalloc(ids, sizeof(Datum) * max);
+		}
+		ids[n++] = slot_getattr(slot, oc_ingest.att_id, &isnull);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_rescan(rows);
+	if (n == 0)
+		return;
+	arg = PointerGetDatum(construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
+										  TYPALIGN_DOUBLE));
+	SPI_connect();
+	if (SPI_execute_with_args("DELETE FROM omnichannel.interaction_in AS i "
+							  " WHERE i.id OPERATOR(pg_catalog.=) ANY ($1)",
+							  1, &argtype, &arg, NULL, false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "could not empty omnichannel.interaction_in");
+	SPI_finish();
 }
 
 /*
@@ -418,6 +549,9 @@ oc_interaction_after_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_row", false, true);
 	OcOwnerContext owner;
+
+	if (moving_rows && !fired_on_way_in(trigdata))
+		PG_RETURN_POINTER(NULL);
 
 	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
 	oc_ingest_write_statement(trigdata, "interaction_after_row");
@@ -440,7 +574,11 @@ oc_interaction_after_statement(PG_FUNCTION_ARGS)
 	Snapshot	snap;
 	OcOwnerContext owner;
 
+	if (moving_rows && !fired_on_way_in(trigdata))
+		PG_RETURN_POINTER(NULL);
 	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
+	if (fired_on_way_in(trigdata))
+		forget_rows_in(trigdata);
 	oc_ingest_write_statement(trigdata, "interaction_after_statement");
 	oc_ingest_write_lookups();
 	oc_ingest_write_links();

@@ -63,6 +63,7 @@ typedef struct IngestCache
 	Oid			rels[32];		/* every table and index it names (invalidation) */
 	Oid			customer_seq;	/* sequence behind customer.id */
 	Oid			thread_seq;		/* sequence behind thread.id */
+	Oid			interaction_seq;	/* ... interaction.id (interaction_in's rows) */
 	Oid			contact_type;
 	Oid			channel_type;
 	Oid			channel_array_type;
@@ -148,6 +149,7 @@ typedef struct IngestCache
 	SPIPlanPtr	relate_thread;
 	SPIPlanPtr	link_identifiers;
 	SPIPlanPtr	refresh_facts;
+	SPIPlanPtr	store_row;		/* interaction_in: a row into interaction */
 } IngestCache;
 
 extern IngestCache oc_ingest;

@@ -94,7 +94,8 @@ free_plans(void)
 		&oc_ingest.sla_ingest, &oc_ingest.upsert_key,
 		&oc_ingest.drop_empty_thread, &oc_ingest.upsert_subject, &oc_ingest.add_pending,
 		&oc_ingest.drop_pending, &oc_ingest.late_merge,
-		&oc_ingest.relate_thread, &oc_ingest.link_identifiers, &oc_ingest.refresh_facts
+		&oc_ingest.relate_thread, &oc_ingest.link_identifiers, &oc_ingest.refresh_facts,
+		&oc_ingest.store_row
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -277,6 +278,8 @@ oc_ingest_ensure_cache(Relation rel)
 	customer_rel = relation_in(nsp, "customer");
 	identifier_rel = relation_in(nsp, "customer_identifier");
 	oc_ingest.thread_seq = getIdentitySequence(thread_rel, 1, false);
+	oc_ingest.interaction_seq = getIdentitySequence(relation_in(nsp, "interaction"),
+													oc_ingest.att_id, false);
 	oc_ingest.customer_seq = getIdentitySequence(customer_rel, 1, false);
 	oc_ingest.att_identifier_customer = get_attnum(identifier_rel, "customer_id");
 	oc_ingest.att_thread_customer = get_attnum(thread_rel, "customer_id");
@@ -681,6 +684,31 @@ oc_ingest_ensure_cache(Relation rel)
 	/* the facts of threads a row older than their facts reached */
 	argtypes[0] = INT8ARRAYOID;
 	oc_ingest.refresh_facts = prepare_plan("SELECT omnichannel.refresh_queue_facts($1)", 1, argtypes);
+
+	/*
+	 * A row of interaction_in, ingested, into interaction at once (so the
+	 * statement's later rows find it): every column by position, which
+	 * the two tables share (sql/distribute.sql checks).
+	 */
+	{
+		StringInfoData sql;
+		Oid		   *types = palloc(sizeof(Oid) * tupdesc->natts);
+		int			n = 0;
+
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "INSERT INTO omnichannel.interaction VALUES (");
+		for (int i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+			if (att->attisdropped)
+				elog(ERROR, "omnichannel.interaction_in has a dropped column");
+			types[n++] = att->atttypid;
+			appendStringInfo(&sql, "%s$%d", i > 0 ? ", " : "", n);
+		}
+		appendStringInfoChar(&sql, ')');
+		oc_ingest.store_row = prepare_plan(sql.data, n, types);
+	}
 
 	SPI_finish();
 	oc_ingest.relid = RelationGetRelid(rel);
