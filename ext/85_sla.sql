@@ -133,10 +133,10 @@ COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel) 
 -- clause, so that it is inlined into its callers (which pin search_path
 -- themselves, or qualify every operator like the ingest trigger); every
 -- name is qualified.
--- The due times of the running clocks, a row per thread that has any: the
--- one definition behind sla_dues() and ingest's thread writes (on Citus
--- ingest joins it for the statement's customers; the grouping includes the
--- distribution column, so the shards aggregate).
+-- The due times of the running clocks, a row per thread that has any (on
+-- Citus ingest joins it for the statement's customers; the grouping includes
+-- the distribution column, so the shards aggregate).  sla_dues() is the same
+-- rule for one thread.
 CREATE OR REPLACE VIEW omnichannel.sla_running_dues AS
 SELECT c.customer_id, c.thread_id,
        pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'first_response') AS first_response_due,
@@ -167,12 +167,19 @@ RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_d
                sla_due_at timestamptz, sla_paused boolean, policy_id integer)
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT pg_catalog.max(d.thread_id), pg_catalog.max(d.first_response_due),
-           pg_catalog.max(d.next_response_due), pg_catalog.max(d.periodic_update_due),
-           pg_catalog.max(d.resolution_due), pg_catalog.min(d.sla_due_at),
-           pg_catalog.bool_or(d.sla_paused), pg_catalog.max(d.policy_id)
-      FROM omnichannel.sla_running_dues AS d
-     WHERE d.thread_id OPERATOR(pg_catalog.=) $1
+    -- the rule of sla_running_dues, for one thread straight from the
+    -- running-clock index (ingest runs it per thread; sql/sla.sql checks
+    -- that the two agree)
+    SELECT pg_catalog.max(c.thread_id),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'first_response'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'next_response'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'periodic_update'),
+           pg_catalog.max(c.due_at) FILTER (WHERE c.metric OPERATOR(pg_catalog.=) 'resolution'),
+           pg_catalog.min(c.due_at),
+           pg_catalog.bool_or(c.paused_since IS NOT NULL),
+           pg_catalog.max(c.policy_id)
+      FROM omnichannel.sla_clock AS c
+     WHERE c.thread_id OPERATOR(pg_catalog.=) $1 AND c.stopped_at IS NULL
 $$;
 COMMENT ON FUNCTION omnichannel.sla_dues(bigint) IS
     'The due times of a thread''s running clocks per metric, the earliest, whether they are paused and their policy (one row; thread_id NULL when no clock runs)';

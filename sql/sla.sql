@@ -381,5 +381,18 @@ SELECT p.proname, has_function_privilege('public', p.oid, 'EXECUTE') AS public_m
    AND p.proname IN ('recompute_sla', 'sla_sweep', 'sla_stop_clocks', 'sla_rederive', 'sla_log_breaches')
  ORDER BY 1;
 
+-- sla_dues() and the view sla_running_dues (what ingest joins on Citus) are
+-- one rule: they agree for every thread, with and without running clocks
+SELECT count(*) FILTER (WHERE v.thread_id IS NOT NULL) > 0 AS some_clocks_run,
+       count(*) FILTER (WHERE v.thread_id IS NULL) > 0 AS some_threads_without,
+       count(*) FILTER (WHERE (d.thread_id, d.first_response_due, d.next_response_due, d.periodic_update_due,
+                               d.resolution_due, d.sla_due_at, d.sla_paused, d.policy_id)
+                              IS DISTINCT FROM
+                              (v.thread_id, v.first_response_due, v.next_response_due, v.periodic_update_due,
+                               v.resolution_due, v.sla_due_at, v.sla_paused, v.policy_id)) AS disagree
+  FROM thread AS t
+ CROSS JOIN LATERAL sla_dues(t.id) AS d
+  LEFT JOIN sla_running_dues AS v ON v.thread_id = t.id;
+
 -- leave no active policy behind for later tests
 UPDATE sla_policy SET active = false;
