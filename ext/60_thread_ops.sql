@@ -90,14 +90,21 @@ COMMENT ON FUNCTION omnichannel.thread_queue_facts(bigint[]) IS
 
 CREATE OR REPLACE FUNCTION omnichannel.refresh_queue_facts(threads bigint[])
 RETURNS bigint
-LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH f AS (
-        SELECT u.id, f.first_inbound_at, f.first_response_at, f.last_inbound_at,
+DECLARE
+    v_changed bigint;
+BEGIN
+    -- PL/pgSQL and the threads' customers in the join: Citus plans neither
+    -- an SQL function with parameters nor an UPDATE joined off the
+    -- distribution column
+    WITH f AS MATERIALIZED (
+        SELECT u.id, u.customer_id, f.first_inbound_at, f.first_response_at, f.last_inbound_at,
                f.last_outbound_at, f.waiting_since, f.waiting_channel, f.queue
-          FROM (SELECT DISTINCT x.id FROM pg_catalog.unnest($1) AS x(id)) AS u
-          LEFT JOIN omnichannel.thread_queue_facts($1) AS f ON f.thread_id = u.id),
+          FROM (SELECT t.id, t.customer_id FROM omnichannel.thread AS t
+                 WHERE t.id = ANY (threads)) AS u
+          LEFT JOIN omnichannel.thread_queue_facts(threads) AS f ON f.thread_id = u.id),
     changed AS (
         UPDATE omnichannel.thread AS t
            SET first_inbound_at = f.first_inbound_at, first_response_at = f.first_response_at,
@@ -107,7 +114,7 @@ AS $$
                                     ELSE f.waiting_since END,
                waiting_channel = f.waiting_channel, queue = f.queue
           FROM f
-         WHERE t.id = f.id
+         WHERE t.customer_id = f.customer_id AND t.id = f.id
            AND (t.first_inbound_at, t.first_response_at, t.last_inbound_at, t.last_outbound_at,
                 t.waiting_since, t.waiting_channel, t.queue)
                IS DISTINCT FROM
@@ -115,7 +122,9 @@ AS $$
                 CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.waiting_since END,
                 f.waiting_channel, f.queue)
         RETURNING t.id)
-    SELECT pg_catalog.count(*) FROM changed
+    SELECT pg_catalog.count(*) INTO v_changed FROM changed;
+    RETURN v_changed;
+END
 $$;
 COMMENT ON FUNCTION omnichannel.refresh_queue_facts(bigint[]) IS
     'Writes thread_queue_facts() into the threads whose stored facts differ (a solved or closed thread waits for nobody); returns how many changed (ingest calls it for threads a late row reached; refresh_thread for every operator change)';
