@@ -31,8 +31,12 @@
 #                  under the default windows, DBA key patterns and a grid of
 #                  windows; pairwise precision/recall/F1 of the threads against
 #                  the true problems, and two naive baselines (~3 min)
+#   citus          bench/citus.sh: a coordinator and two workers on this machine;
+#                  ingest through interaction_in against one node, timeline pages,
+#                  the stored results compared (skipped without Citus 13)
 #   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue,
-#                                  stitch_quality, timeline or reporting)
+#                                  stitch_quality, citus, timeline or reporting)
+#   BENCH_CITUS_ROWS=10000         rows of the citus benchmark
 #   BENCH_STITCH_SEEDS="1 2 3 4 5" seeds of the stitch_quality benchmark
 #   BENCH_STITCH_CONFIGS="..."     its configurations (bench/stitch_quality/README.md)
 #   BENCH_IDENTITY_ROWS=1000000    rows of the identity benchmark
@@ -102,6 +106,10 @@ if [ -z "$ONLY" ] || [ "$ONLY" = sla ]; then
     "$PG_BIN/createdb" omnichannel_bench_sla_recompute
     "${PSQL[@]}" -d omnichannel_bench_sla_recompute -v threads="${BENCH_SLA_THREADS:-200000}" -v rounds=3 \
         -f "$OC_ROOT/bench/sla_recompute.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = citus ]; then
+    ( source "$OC_ROOT/bench/citus.sh" )
     echo
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = identity ]; then
