@@ -164,6 +164,10 @@ DECLARE
     v_coord      boolean;
     v_todo       regclass[];
     v_fkeys      text[][] := '{}';
+    -- the foreign keys Citus cannot keep (not on the distribution column;
+    -- another co-location group): dropped for good, also on a late worker
+    v_gone       text[] := ARRAY[['omnichannel.customer', 'customer_merged_into_fkey'],
+                                 ['omnichannel.customer_identifier', 'customer_identifier_customer_id_fkey']];
     v_keep       boolean;
     v_triggers   text[] := '{}';
     r            record;
@@ -222,9 +226,8 @@ BEGIN
                     AND (c.conrelid = ANY (v_todo) OR c.confrelid = ANY (v_todo))
                   ORDER BY 1, 2
         LOOP
-            v_keep := NOT (f.rel = 'omnichannel.customer'::regclass AND f.conname = 'customer_merged_into_fkey')
-                  AND NOT (f.rel = 'omnichannel.customer_identifier'::regclass
-                           AND f.conname = 'customer_identifier_customer_id_fkey');
+            v_keep := NOT EXISTS (SELECT FROM pg_catalog.generate_subscripts(v_gone, 1) AS i
+                                   WHERE v_gone[i][1] = f.rel::text AND v_gone[i][2] = f.conname);
             IF v_keep THEN
                 v_fkeys := v_fkeys || ARRAY[[f.rel::text, f.conname, f.def]];
             END IF;
@@ -292,8 +295,9 @@ BEGIN
         -- good, and the wider unique index.  Not in the call that
         -- distributes: the workers' metadata is locked by it until it ends.
         -- (their copies hold no rows: making a key again costs nothing)
-        SELECT ARRAY['ALTER TABLE omnichannel.customer DROP CONSTRAINT IF EXISTS customer_merged_into_fkey',
-                     'ALTER TABLE omnichannel.customer_identifier DROP CONSTRAINT IF EXISTS customer_identifier_customer_id_fkey']
+        SELECT (SELECT pg_catalog.array_agg(pg_catalog.format('ALTER TABLE %s DROP CONSTRAINT IF EXISTS %I',
+                                                               v_gone[i][1], v_gone[i][2]) ORDER BY i)
+                  FROM pg_catalog.generate_subscripts(v_gone, 1) AS i)
                || pg_catalog.array_agg(x ORDER BY k.ord, x.n)
           INTO v_cmds
           FROM omnichannel.citus_key_changes() WITH ORDINALITY AS k(table_name, key_name, is_constraint, citus_definition, ord)

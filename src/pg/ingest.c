@@ -42,16 +42,12 @@
 #include "access/htup_details.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/snapmgr.h"
-#include "utils/tuplestore.h"
-#include "executor/spi.h"
-#include "executor/tuptable.h"
-#include "catalog/pg_type.h"
-#include "utils/array.h"
 
 #include "pg/ingest.h"
 #include "pg/lookup_key.h"
@@ -61,16 +57,22 @@ PG_FUNCTION_INFO_V1(oc_interaction_before_insert);
 PG_FUNCTION_INFO_V1(oc_interaction_after_statement);
 PG_FUNCTION_INFO_V1(oc_interaction_after_row);
 
-/* Refuse anything but a row-level trigger fired as expected. */
 /*
- * While the statement trigger of interaction_in moves its rows into
- * interaction, the triggers of interaction let them pass: they were
- * ingested already.
+ * While a row ingested through interaction_in is stored into interaction
+ * (store_row_now), the triggers of interaction let it pass: it was ingested
+ * already.
  */
 static bool moving_rows = false;
 
+static void store_row_now(HeapTuple row, TupleDesc tupdesc);
+
+/*
+ * Refuse anything but a trigger fired as expected, on interaction or on
+ * interaction_in (the way in: *way_in says which, checked once per call).
+ */
 static TriggerData *
-check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool row)
+check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool row,
+				   bool *way_in)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 
@@ -87,25 +89,19 @@ check_trigger_call(FunctionCallInfo fcinfo, const char *name, bool before, bool 
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("function \"%s\" must be fired %s INSERT for each %s",
 						name, before ? "BEFORE" : "AFTER", row ? "row" : "statement")));
-	if (!oc_is_own_table(trigdata->tg_relation, "interaction_in"))
+	*way_in = oc_is_own_table(trigdata->tg_relation, "interaction_in");
+	if (!*way_in)
 		oc_check_own_table(trigdata, "interaction", name);
 	return trigdata;
-}
-
-static void store_row_now(HeapTuple row, TupleDesc tupdesc);
-
-/* Fired on interaction_in, the way in that moves its rows into interaction? */
-static bool
-fired_on_way_in(TriggerData *trigdata)
-{
-	return oc_is_own_table(trigdata->tg_relation, "interaction_in");
 }
 
 /* BEFORE INSERT: resolve the customer and decide the thread. */
 Datum
 oc_interaction_before_insert(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true, true);
+	bool		way_in;
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_before_insert", true, true,
+											   &way_in);
 	Relation	rel;
 	TupleDesc	tupdesc;
 	HeapTuple	tuple;
@@ -142,7 +138,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	OcOwnerContext owner;
 	HeapTuple	result;
 
-	if (moving_rows && !fired_on_way_in(trigdata))
+	if (moving_rows && !way_in)
 		return PointerGetDatum(trigdata->tg_trigtuple);
 	rel = trigdata->tg_relation;
 	tupdesc = RelationGetDescr(rel);
@@ -165,7 +161,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	oc_ingest_check_times(tuple, tupdesc);
 
 	/* interaction_in: the id interaction's identity would give, drawn as the owner */
-	if (fired_on_way_in(trigdata))
+	if (way_in)
 	{
 		bool		id_null;
 
@@ -201,7 +197,7 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		if (oc_probe(&oc_ingest.by_delivery, key, snap, 3, atts, found, found_null, 1) > 0)
 		{
 			/* the way in skips it, as ON CONFLICT DO NOTHING would */
-			if (fired_on_way_in(trigdata))
+			if (way_in)
 			{
 				UnregisterSnapshot(snap);
 				oc_owner_leave(&owner);
@@ -456,7 +452,7 @@ done:
 	}
 
 	result = heap_modify_tuple_by_cols(tuple, tupdesc, ncols, cols, vals, nulls);
-	if (fired_on_way_in(trigdata))
+	if (way_in)
 		store_row_now(result, tupdesc);
 	oc_owner_leave(&owner);
 	return PointerGetDatum(result);
@@ -498,43 +494,10 @@ store_row_now(HeapTuple row, TupleDesc tupdesc)
 static void
 forget_rows_in(TriggerData *trigdata)
 {
-	Tuplestorestate *rows = trigdata->tg_newtable;
-	TupleTableSlot *slot;
-	Datum	   *ids;
-	int			n = 0;
-	int			max = 64;
-	Datum		arg;
-	Oid			argtype = INT8ARRAYOID;
-
-	if (rows == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function \"%s\" must be fired with a transition table of the new rows",
-						"interaction_after_statement")));
-	ids = palloc(sizeof(Datum) * max);
-	slot = MakeSingleTupleTableSlot(RelationGetDescr(trigdata->tg_relation), &TTSOpsMinimalTuple);
-	tuplestore_rescan(rows);
-	while (tuplestore_gettupleslot(rows, true, false, slot))
-	{
-		bool		isnull;
-
-		if (n == max)
-		{
-			max *= 2;
-			ids = repalloc(ids, sizeof(Datum) * max);
-		}
-		ids[n++] = slot_getattr(slot, oc_ingest.att_id, &isnull);
-	}
-	ExecDropSingleTupleTableSlot(slot);
-	tuplestore_rescan(rows);
-	if (n == 0)
-		return;
-	arg = PointerGetDatum(construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL,
-										  TYPALIGN_DOUBLE));
 	SPI_connect();
-	if (SPI_execute_with_args("DELETE FROM omnichannel.interaction_in AS i "
-							  " WHERE i.id OPERATOR(pg_catalog.=) ANY ($1)",
-							  1, &argtype, &arg, NULL, false, 0) != SPI_OK_DELETE)
+	if (SPI_register_trigger_data(trigdata) != SPI_OK_TD_REGISTER ||
+		SPI_execute("DELETE FROM omnichannel.interaction_in AS i USING new_rows AS n "
+					" WHERE i.id OPERATOR(pg_catalog.=) n.id", false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "could not empty omnichannel.interaction_in");
 	SPI_finish();
 }
@@ -547,10 +510,12 @@ forget_rows_in(TriggerData *trigdata)
 Datum
 oc_interaction_after_row(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_row", false, true);
+	bool		way_in;
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_row", false, true,
+											   &way_in);
 	OcOwnerContext owner;
 
-	if (moving_rows && !fired_on_way_in(trigdata))
+	if (moving_rows && !way_in)
 		PG_RETURN_POINTER(NULL);
 
 	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
@@ -569,17 +534,19 @@ oc_interaction_after_row(PG_FUNCTION_ARGS)
 Datum
 oc_interaction_after_statement(PG_FUNCTION_ARGS)
 {
-	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_statement", false, false);
+	bool		way_in;
+	TriggerData *trigdata = check_trigger_call(fcinfo, "interaction_after_statement", false, false,
+											   &way_in);
 	IngestStatement *stmt;
 	Snapshot	snap;
 	OcOwnerContext owner;
 
-	if (moving_rows && !fired_on_way_in(trigdata))
+	if (moving_rows && !way_in)
 		PG_RETURN_POINTER(NULL);
 	oc_owner_enter(&owner, trigdata->tg_relation->rd_rel->relowner);
-	if (fired_on_way_in(trigdata))
-		forget_rows_in(trigdata);
 	oc_ingest_write_statement(trigdata, "interaction_after_statement");
+	if (way_in)
+		forget_rows_in(trigdata);	/* (the statement's rows, its transition table) */
 	oc_ingest_write_lookups();
 	oc_ingest_write_links();
 	stmt = oc_ingest_statement(false);

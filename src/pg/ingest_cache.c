@@ -324,8 +324,8 @@ oc_ingest_ensure_cache(Relation rel)
 	 * Citus distributed table: its rows are in shards), or when told to.
 	 */
 	oc_ingest.lookups_through_sql = oc_lookups_through_sql;
-	via_sql = oc_lookups_through_sql || citus_distributed(relation_in(nsp, "interaction"));
-	oc_ingest.via_sql = via_sql;
+	via_sql = oc_ingest.via_sql =
+		oc_lookups_through_sql || citus_distributed(relation_in(nsp, "interaction"));
 	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2, via_sql);
 	oc_probe_init(&oc_ingest.by_reference, relation_in(nsp, "interaction_external_id_key"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1, via_sql);
