@@ -46,26 +46,49 @@ COMMENT ON TRIGGER sla_event_append_only ON omnichannel.sla_event IS
 -- Helpers ---------------------------------------------------------------------------
 
 -- The one definition of which policy applies: the first active match in
--- position order.  No SET clause, so that the set-wise callers (sla_ingest,
--- recompute_sla) get it inlined; every name and operator is qualified.
-CREATE OR REPLACE FUNCTION omnichannel.sla_policy_match(channel omnichannel.channel,
+-- position order, among the policies given (the callers read the table
+-- once per statement: sla_policies()).  No SET clause and no table,
+-- so that the set-wise callers (sla_ingest, recompute_sla) get it inlined,
+-- which on Citus a function reading a table cannot be; every name and
+-- operator is qualified.
+CREATE OR REPLACE FUNCTION omnichannel.sla_policy_match(policies omnichannel.sla_policy[],
+                                                        channel omnichannel.channel,
                                                         priority omnichannel.priority,
                                                         customer_attributes jsonb)
 RETURNS TABLE (policy_id integer)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
     SELECT p.id
-      FROM omnichannel.sla_policy AS p
+      FROM pg_catalog.unnest($1) AS p
      WHERE p.active
-       AND (p.channels IS NULL OR $1 OPERATOR(pg_catalog.=) ANY (p.channels))
-       AND (p.priorities IS NULL OR $2 OPERATOR(pg_catalog.=) ANY (p.priorities))
+       AND (p.channels IS NULL OR $2 OPERATOR(pg_catalog.=) ANY (p.channels))
+       AND (p.priorities IS NULL OR $3 OPERATOR(pg_catalog.=) ANY (p.priorities))
        AND (p.customer_match IS NULL
-            OR COALESCE($3, '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.@>) p.customer_match)
+            OR COALESCE($4, '{}'::pg_catalog.jsonb) OPERATOR(pg_catalog.@>) p.customer_match)
      ORDER BY p.position, p.id
      LIMIT 1
 $$;
-COMMENT ON FUNCTION omnichannel.sla_policy_match(omnichannel.channel, omnichannel.priority, jsonb) IS
-    'The SLA policy that applies, as a row (none: no row): the first active policy in position order whose channels, priorities and customer_match hold; the one definition sla_policy_for, ingest and recompute_sla use';
+COMMENT ON FUNCTION omnichannel.sla_policy_match(omnichannel.sla_policy[], omnichannel.channel,
+                                                 omnichannel.priority, jsonb) IS
+    'The SLA policy that applies among the given policies (sla_policies()), as a row (none: no row): the first active policy in position order whose channels, priorities and customer_match hold; the one definition sla_policy_for, ingest and recompute_sla use';
+
+-- The policies, and their calendars, are read by the caller once and
+-- handed to the queries that need them: on Citus a query of one customer
+-- is run on its shard whole, where a function that reads a table may not
+-- run.  PL/pgSQL, not SQL, here and in the SLA helpers below that read
+-- tables: on Citus the query of an SQL function over its tables (reference
+-- tables too) cannot be planned once inlined or with parameters.
+CREATE OR REPLACE FUNCTION omnichannel.sla_policies()
+RETURNS omnichannel.sla_policy[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN ARRAY(SELECT p FROM omnichannel.sla_policy AS p ORDER BY p.position, p.id);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.sla_policies() IS
+    'Every SLA policy, active or not, in position order (for sla_policy_match(), which takes the active ones)';
 
 -- Is any policy active?  (Ingest moves clocks only then, or while some run.)
 CREATE OR REPLACE FUNCTION omnichannel.sla_any_policy_active()
@@ -81,10 +104,13 @@ CREATE OR REPLACE FUNCTION omnichannel.sla_policy_for(channel omnichannel.channe
                                           priority omnichannel.priority,
                                           customer_attributes jsonb)
 RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT m.policy_id FROM omnichannel.sla_policy_match($1, $2, $3) AS m
+BEGIN
+    RETURN (SELECT m.policy_id
+              FROM omnichannel.sla_policy_match(omnichannel.sla_policies(), $1, $2, $3) AS m);
+END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_policy_for(omnichannel.channel, omnichannel.priority, jsonb) IS
     'The SLA policy that applies to a thread started on channel, with priority, for a customer with these attributes: the first active match in position order, or NULL';
@@ -104,35 +130,57 @@ COMMENT ON FUNCTION omnichannel.sla_target_of(omnichannel.sla_policy, omnichanne
 
 CREATE OR REPLACE FUNCTION omnichannel.sla_calendar_of(policy integer)
 RETURNS omnichannel.business_hours
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT COALESCE((SELECT c.hours FROM omnichannel.sla_policy AS p
+BEGIN
+    RETURN COALESCE((SELECT c.hours FROM omnichannel.sla_policy AS p
                        JOIN omnichannel.business_calendar AS c ON c.name = p.calendar
                       WHERE p.id = $1),
-                    omnichannel.always_open())
+                    omnichannel.always_open());
+END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_calendar_of(integer) IS
     'The calendar a policy counts business time in (around the clock when it names none)';
 
--- The channel a thread's policy is matched on: that of the customer message
--- that started its first clock.
-CREATE OR REPLACE FUNCTION omnichannel.sla_thread_channel(thread bigint, fallback omnichannel.channel)
-RETURNS omnichannel.channel
-LANGUAGE sql STABLE PARALLEL SAFE
+CREATE OR REPLACE FUNCTION omnichannel.sla_calendars(policies integer[])
+RETURNS omnichannel.business_hours[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT COALESCE((SELECT c.channel FROM omnichannel.sla_clock AS c
-                      WHERE c.thread_id = $1 ORDER BY c.started_at, c.id LIMIT 1), $2)
+BEGIN
+    RETURN ARRAY(SELECT omnichannel.sla_calendar_of(x.id)
+                   FROM pg_catalog.unnest(policies) WITH ORDINALITY AS x(id, n) ORDER BY x.n);
+END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel) IS
+COMMENT ON FUNCTION omnichannel.sla_calendars(integer[]) IS
+    'The calendars of the given policies, in their order (sla_calendar_of of each)';
+
+-- The channel a thread's policy is matched on: that of the customer message
+-- that started its first clock.
+CREATE OR REPLACE FUNCTION omnichannel.sla_thread_channel(customer bigint, thread bigint,
+                                                          fallback omnichannel.channel)
+RETURNS omnichannel.channel
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN COALESCE((SELECT c.channel FROM omnichannel.sla_clock AS c
+                      WHERE c.customer_id = $1 AND c.thread_id = $2
+                      ORDER BY c.started_at, c.id LIMIT 1), $3);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.sla_thread_channel(bigint, bigint, omnichannel.channel) IS
     'The channel a thread''s SLA policy is matched on: the channel of the customer message that started its first clock (fallback when it has none)';
 
 -- A thread's due-time columns from its running clocks, one row (thread_id
 -- NULL when none runs), read through the running-clock index.  No SET
 -- clause, so that it is inlined into its callers (which pin search_path
 -- themselves, or qualify every operator like the ingest trigger); every
--- name is qualified.
+-- name is qualified.  The SLA helpers take the customer of the threads and
+-- clocks they read beside them: on Citus the query is then routed to the
+-- customer's shard (a status change's trigger runs there and may read
+-- nothing else).
 -- The due times of the running clocks, a row per thread that has any (on
 -- Citus ingest joins it for the statement's customers; the grouping includes
 -- the distribution column, so the shards aggregate).  sla_dues() is the same
@@ -161,7 +209,7 @@ COMMENT ON COLUMN omnichannel.sla_running_dues.sla_due_at IS 'The earliest of th
 COMMENT ON COLUMN omnichannel.sla_running_dues.sla_paused IS 'Whether a running clock is paused';
 COMMENT ON COLUMN omnichannel.sla_running_dues.policy_id IS 'The policy of the clocks';
 
-CREATE OR REPLACE FUNCTION omnichannel.sla_dues(thread bigint)
+CREATE OR REPLACE FUNCTION omnichannel.sla_dues(customer bigint, thread bigint)
 RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_due timestamptz,
                periodic_update_due timestamptz, resolution_due timestamptz,
                sla_due_at timestamptz, sla_paused boolean, policy_id integer)
@@ -179,40 +227,34 @@ AS $$
            pg_catalog.bool_or(c.paused_since IS NOT NULL),
            pg_catalog.max(c.policy_id)
       FROM omnichannel.sla_clock AS c
-     WHERE c.thread_id OPERATOR(pg_catalog.=) $1 AND c.stopped_at IS NULL
+     WHERE c.customer_id OPERATOR(pg_catalog.=) $1 AND c.thread_id OPERATOR(pg_catalog.=) $2
+       AND c.stopped_at IS NULL
 $$;
-COMMENT ON FUNCTION omnichannel.sla_dues(bigint) IS
-    'The due times of a thread''s running clocks per metric, the earliest, whether they are paused and their policy (one row; thread_id NULL when no clock runs)';
-
--- The same for many threads: a row per thread with running clocks.
-CREATE OR REPLACE FUNCTION omnichannel.sla_dues_of(threads bigint[])
-RETURNS TABLE (thread_id bigint, first_response_due timestamptz, next_response_due timestamptz,
-               periodic_update_due timestamptz, resolution_due timestamptz,
-               sla_due_at timestamptz, sla_paused boolean, policy_id integer)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-    SELECT d.*
-      FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest($1) AS u(id)) AS t
-     CROSS JOIN LATERAL omnichannel.sla_dues(t.id) AS d
-     WHERE d.thread_id IS NOT NULL
-$$;
-COMMENT ON FUNCTION omnichannel.sla_dues_of(bigint[]) IS
-    'The due times of the threads'' running clocks per metric, the earliest, whether they are paused and their policy: a row per thread that has running clocks';
+COMMENT ON FUNCTION omnichannel.sla_dues(bigint, bigint) IS
+    'The due times of a customer''s thread''s running clocks per metric, the earliest, whether they are paused and their policy (one row; thread_id NULL when no clock runs)';
 
 -- One thread's due-time columns, as one row (NULLs and not paused without clocks).
-CREATE OR REPLACE FUNCTION omnichannel.sla_thread_dues(thread bigint,
+CREATE OR REPLACE FUNCTION omnichannel.sla_thread_dues(customer bigint, thread bigint,
     OUT first_response_due timestamptz, OUT next_response_due timestamptz,
     OUT periodic_update_due timestamptz, OUT resolution_due timestamptz,
     OUT sla_due_at timestamptz, OUT sla_paused boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+    -- the view, not sla_dues(): on Citus an SQL function over its tables
+    -- cannot be inlined
     SELECT d.first_response_due, d.next_response_due, d.periodic_update_due, d.resolution_due,
-           d.sla_due_at, COALESCE(d.sla_paused, false)
-      FROM omnichannel.sla_dues($1) AS d
+           d.sla_due_at, d.sla_paused
+      INTO first_response_due, next_response_due, periodic_update_due, resolution_due,
+           sla_due_at, sla_paused
+      FROM omnichannel.sla_running_dues AS d
+     WHERE d.customer_id = $1 AND d.thread_id = $2;
+    sla_paused := COALESCE(sla_paused, false);
+END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint) IS
-    'The due times of a thread''s running clocks per metric, the earliest, and whether they are paused';
+COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint, bigint) IS
+    'The due times of a customer''s thread''s running clocks per metric, the earliest, and whether they are paused';
 
 -- Status and priority changes ---------------------------------------------------------
 
@@ -247,11 +289,13 @@ BEGIN
     IF NEW.priority IS DISTINCT FROM OLD.priority AND NEW.sla_policy_id IS NOT NULL THEN
         -- the policy may depend on the priority: match again, re-derive targets
         NEW.sla_policy_id := omnichannel.sla_policy_for(
-            omnichannel.sla_thread_channel(NEW.id, COALESCE(NEW.waiting_channel, NEW.channels[1])),
+            omnichannel.sla_thread_channel(NEW.customer_id, NEW.id,
+                                           COALESCE(NEW.waiting_channel, NEW.channels[1])),
             NEW.priority,
             (SELECT cu.attributes FROM omnichannel.customer AS cu WHERE cu.id = NEW.customer_id));
         IF NEW.sla_policy_id IS DISTINCT FROM OLD.sla_policy_id THEN
-            PERFORM omnichannel.sla_rederive(ARRAY[NEW.id], ARRAY[NEW.sla_policy_id], ARRAY[OLD.status],
+            PERFORM omnichannel.sla_rederive(ARRAY[NEW.customer_id], ARRAY[NEW.id],
+                                             ARRAY[NEW.sla_policy_id], ARRAY[OLD.status],
                                              '{"reason": "priority changed"}');
         END IF;
     END IF;
@@ -288,8 +332,8 @@ BEGIN
             -- resolution resumes: the solved period is left out like a pause
             WITH last AS (
                 SELECT c.id FROM omnichannel.sla_clock AS c
-                 WHERE c.thread_id = NEW.id AND c.metric = 'resolution'
-                   AND c.outcome IN ('achieved', 'breached')
+                 WHERE c.customer_id = NEW.customer_id AND c.thread_id = NEW.id
+                   AND c.metric = 'resolution' AND c.outcome IN ('achieved', 'breached')
                  ORDER BY c.started_at DESC, c.id DESC LIMIT 1),
             res AS (
                 UPDATE omnichannel.sla_clock AS c
@@ -301,9 +345,10 @@ BEGIN
                            omnichannel.business_time_add(v_cal, c.started_at, c.target,
                                c.pauses + tstzmultirange(tstzrange(c.stopped_at, v_at))) END
                   FROM last
-                 WHERE c.id = last.id
+                 WHERE c.customer_id = NEW.customer_id AND c.id = last.id
                    AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_clock AS r
-                                    WHERE r.thread_id = NEW.id AND r.metric = 'resolution'
+                                    WHERE r.customer_id = NEW.customer_id
+                                      AND r.thread_id = NEW.id AND r.metric = 'resolution'
                                       AND r.stopped_at IS NULL)
                 RETURNING c.*)
             INSERT INTO omnichannel.sla_event
@@ -312,24 +357,26 @@ BEGIN
                    jsonb_build_object('from', OLD.status, 'to', NEW.status, 'reopened', true)
               FROM res;
             -- the policy may have changed while the thread was solved
-            PERFORM omnichannel.sla_rederive(ARRAY[NEW.id], ARRAY[NEW.sla_policy_id], ARRAY[NEW.status],
+            PERFORM omnichannel.sla_rederive(ARRAY[NEW.customer_id], ARRAY[NEW.id],
+                                             ARRAY[NEW.sla_policy_id], ARRAY[NEW.status],
                                              '{"reason": "reopened"}');
         END IF;
 
         IF NEW.status IN ('solved', 'closed') AND OLD.status NOT IN ('solved', 'closed') THEN
             -- solved (or closed) achieves resolution; the other clocks are cancelled
-            PERFORM omnichannel.sla_stop_clocks(
+            PERFORM omnichannel.sla_stop_clocks(ARRAY[NEW.customer_id],
                 array_agg(c.id ORDER BY c.id), array_agg(v_at ORDER BY c.id), NULL,
                 array_agg(c.metric = 'resolution' AND NEW.merged_into IS NULL ORDER BY c.id),
                 jsonb_build_object('from', OLD.status, 'to', NEW.status))
                FROM omnichannel.sla_clock AS c
-              WHERE c.thread_id = NEW.id AND c.stopped_at IS NULL
+              WHERE c.customer_id = NEW.customer_id AND c.thread_id = NEW.id AND c.stopped_at IS NULL
              HAVING count(*) > 0;
         ELSIF v_is_pause AND NOT v_was_pause THEN
             WITH upd AS (
                 UPDATE omnichannel.sla_clock AS c
                    SET paused_since = GREATEST(v_at, c.started_at), due_at = NULL
-                 WHERE c.thread_id = NEW.id AND c.stopped_at IS NULL AND c.paused_since IS NULL
+                 WHERE c.customer_id = NEW.customer_id AND c.thread_id = NEW.id
+                   AND c.stopped_at IS NULL AND c.paused_since IS NULL
                 RETURNING c.*)
             INSERT INTO omnichannel.sla_event
                    (clock_id, customer_id, thread_id, metric, event, at, details)
@@ -343,7 +390,8 @@ BEGIN
                        paused_since = NULL,
                        due_at = omnichannel.business_time_add(v_cal, c.started_at, c.target,
                            c.pauses + tstzmultirange(tstzrange(c.paused_since, GREATEST(v_at, c.paused_since))))
-                 WHERE c.thread_id = NEW.id AND c.stopped_at IS NULL AND c.paused_since IS NOT NULL
+                 WHERE c.customer_id = NEW.customer_id AND c.thread_id = NEW.id
+                   AND c.stopped_at IS NULL AND c.paused_since IS NOT NULL
                 RETURNING c.*)
             INSERT INTO omnichannel.sla_event
                    (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
@@ -355,7 +403,7 @@ BEGIN
 
     IF (NEW.sla_policy_id IS NOT NULL OR OLD.sla_policy_id IS NOT NULL)
        AND (NEW.status IS DISTINCT FROM OLD.status OR NEW.priority IS DISTINCT FROM OLD.priority) THEN
-        d := omnichannel.sla_thread_dues(NEW.id);
+        d := omnichannel.sla_thread_dues(NEW.customer_id, NEW.id);
         NEW.first_response_due := d.first_response_due;
         NEW.next_response_due := d.next_response_due;
         NEW.periodic_update_due := d.periodic_update_due;
@@ -376,11 +424,14 @@ COMMENT ON FUNCTION omnichannel.sla_status_change() IS
 -- clock's breached_at and then calls this, which logs one breach event per
 -- clock however often it is called: at the due time, with the target as the
 -- business seconds and the wall-clock time from start to due.
-CREATE OR REPLACE FUNCTION omnichannel.sla_log_breaches(clocks bigint[], details jsonb)
+CREATE OR REPLACE FUNCTION omnichannel.sla_log_breaches(customers bigint[], clocks bigint[], details jsonb)
 RETURNS integer
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_n integer;
+BEGIN
     WITH ins AS (
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at,
@@ -390,22 +441,26 @@ AS $$
                pg_catalog.date_part('epoch', c.breached_at - c.started_at),
                COALESCE(sla_log_breaches.details, '{}')
           FROM omnichannel.sla_clock AS c
-         WHERE c.id = ANY (sla_log_breaches.clocks) AND c.breached_at IS NOT NULL
+         WHERE c.customer_id = ANY (sla_log_breaches.customers)
+           AND c.id = ANY (sla_log_breaches.clocks) AND c.breached_at IS NOT NULL
            -- a reopened clock that breached before keeps its one breach event
            AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
-                            WHERE e.thread_id = c.thread_id AND e.clock_id = c.id
+                            WHERE e.customer_id = c.customer_id
+                              AND e.thread_id = c.thread_id AND e.clock_id = c.id
                               AND e.event = 'breach')
          ORDER BY c.breached_at, c.id
         RETURNING 1)
-    SELECT count(*)::integer FROM ins
+    SELECT count(*)::integer INTO v_n FROM ins;
+    RETURN v_n;
+END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_log_breaches(bigint[], jsonb) IS
-    'Internal: logs one breach event (at the due time, with the target''s business seconds) for each of the given clocks that has breached and has none yet; the only writer of breach events; returns the events written';
+COMMENT ON FUNCTION omnichannel.sla_log_breaches(bigint[], bigint[], jsonb) IS
+    'Internal: logs one breach event (at the due time, with the target''s business seconds) for each of the given clocks (of the given customers) that has breached and has none yet; the only writer of breach events; returns the events written';
 -- called by the SLA functions, which run as the extension's owner
-REVOKE EXECUTE ON FUNCTION omnichannel.sla_log_breaches(bigint[], jsonb) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_log_breaches(bigint[], bigint[], jsonb) FROM PUBLIC;
 
 -- Re-derive threads running clocks (recompute_sla, priority changes, reopening).
-CREATE OR REPLACE FUNCTION omnichannel.sla_rederive(threads bigint[], policies integer[],
+CREATE OR REPLACE FUNCTION omnichannel.sla_rederive(customers bigint[], threads bigint[], policies integer[],
                                         statuses omnichannel.thread_status[], details jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -418,15 +473,24 @@ DECLARE
     v_old_due    timestamptz[];
     v_old_policy integer[];
     v_breached   bigint[];
+    v_policies   omnichannel.sla_policy[];
+    v_pids       integer[];
+    v_cals       omnichannel.business_hours[];
+    -- now() as a value: Citus takes no STABLE function in CASE or COALESCE
+    -- of a statement that writes
+    v_now        timestamptz := pg_catalog.now();
 BEGIN
+    v_policies := omnichannel.sla_policies();
+    v_pids := ARRAY(SELECT p.id FROM pg_catalog.unnest(v_policies) AS p);
+    v_cals := omnichannel.sla_calendars(v_pids);
     -- the caller holds the threads' row locks, so nobody else moves these
     -- clocks meanwhile
     WITH th AS (
         SELECT x.thread, x.policy, x.status
           FROM unnest(threads, policies, statuses) AS x(thread, policy, status)),
     pc AS MATERIALIZED (
-        SELECT p, p.id, omnichannel.sla_calendar_of(p.id) AS cal
-          FROM omnichannel.sla_policy AS p
+        SELECT p, p.id, v_cals[pg_catalog.array_position(v_pids, p.id)] AS cal
+          FROM pg_catalog.unnest(v_policies) AS p
          WHERE p.id IN (SELECT th.policy FROM th)),
     cur AS (
         SELECT c.id, c.due_at AS old_due, c.policy_id AS old_policy, th.policy AS new_policy,
@@ -440,28 +504,28 @@ BEGIN
                SELECT omnichannel.sla_target_of(pc.p, c.metric) AS target,
                       -- the policy's pause statuses (they may have changed) decide
                       CASE WHEN th.status = ANY ((pc.p).pause_statuses)
-                           THEN COALESCE(c.paused_since, pg_catalog.now()) END AS paused_since,
+                           THEN COALESCE(c.paused_since, v_now) END AS paused_since,
                       CASE WHEN c.paused_since IS NOT NULL
                                 AND NOT COALESCE(th.status = ANY ((pc.p).pause_statuses), false)
                            THEN c.pauses + tstzmultirange(tstzrange(c.paused_since,
-                                    GREATEST(pg_catalog.now(), c.paused_since)))
+                                    GREATEST(v_now, c.paused_since)))
                            ELSE c.pauses END AS pauses) AS x
-         WHERE c.stopped_at IS NULL),
+         WHERE c.customer_id = ANY (sla_rederive.customers) AND c.stopped_at IS NULL),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET policy_id = COALESCE(cur.new_policy, c.policy_id),
                target = COALESCE(cur.target, c.target),
                pauses = cur.pauses,
                due_at = CASE WHEN cur.target IS NULL THEN c.due_at ELSE cur.new_due END,
-               stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(pg_catalog.now(), c.started_at) END,
+               stopped_at = CASE WHEN cur.target IS NULL THEN GREATEST(v_now, c.started_at) END,
                -- a clock stopped past its due time breached, whatever stopped it
-               outcome = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now() THEN 'breached'
+               outcome = CASE WHEN cur.target IS NULL AND c.due_at < v_now THEN 'breached'
                               WHEN cur.target IS NULL THEN 'cancelled' END,
-               breached_at = CASE WHEN cur.target IS NULL AND c.due_at < pg_catalog.now()
+               breached_at = CASE WHEN cur.target IS NULL AND c.due_at < v_now
                                   THEN c.due_at ELSE c.breached_at END,
                paused_since = CASE WHEN cur.target IS NULL THEN NULL ELSE cur.paused_since END
           FROM cur
-         WHERE c.id = cur.id
+         WHERE c.customer_id = ANY (sla_rederive.customers) AND c.id = cur.id
            AND (cur.target IS NULL
                 OR c.policy_id IS DISTINCT FROM cur.new_policy
                 OR c.target::interval IS DISTINCT FROM cur.target
@@ -478,25 +542,26 @@ BEGIN
     END IF;
     -- a clock stopped past its due time: its breach first, then the stop
     IF v_breached IS NOT NULL THEN
-        PERFORM omnichannel.sla_log_breaches(v_breached, sla_rederive.details);
+        PERFORM omnichannel.sla_log_breaches(customers, v_breached, sla_rederive.details);
     END IF;
     INSERT INTO omnichannel.sla_event
            (clock_id, customer_id, thread_id, metric, event, at, due_at, details)
     SELECT c.id, c.customer_id, c.thread_id, c.metric,
            CASE WHEN c.stopped_at IS NULL THEN 'recompute' ELSE 'cancel' END,
-           pg_catalog.now(), c.due_at,
+           v_now, c.due_at,
            sla_rederive.details
            || jsonb_build_object('previous_due_at', x.old_due, 'previous_policy', x.old_policy,
                                  'policy', c.policy_id)
       FROM unnest(v_ids, v_old_due, v_old_policy) AS x(id, old_due, old_policy)
       JOIN omnichannel.sla_clock AS c ON c.id = x.id
+     WHERE c.customer_id = ANY (sla_rederive.customers)
      ORDER BY c.id;
     v_n := cardinality(v_ids);
     RETURN v_n;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb) IS
-    'Internal: re-derives the targets, pauses and due times of the threads'' running clocks, each under the given policy and status (a metric the policy no longer measures, or no policy, stops them: cancelled, or breached when past due); logs a recompute, cancel or breach event with details; returns the clocks changed';
+COMMENT ON FUNCTION omnichannel.sla_rederive(bigint[], bigint[], integer[], omnichannel.thread_status[], jsonb) IS
+    'Internal: re-derives the targets, pauses and due times of the threads'' (of the given customers) running clocks, each under the given policy and status (a metric the policy no longer measures, or no policy, stops them: cancelled, or breached when past due); logs a recompute, cancel or breach event with details; returns the clocks changed';
 
 CREATE OR REPLACE TRIGGER sla_status
     BEFORE UPDATE OF status, priority ON omnichannel.thread
@@ -507,7 +572,7 @@ COMMENT ON TRIGGER sla_status ON omnichannel.thread IS
     'Moves the SLA clocks when a thread''s status or priority changes';
 
 -- Stop clocks, set-wise: achieve (or breach, when late) or cancel, and log it.
-CREATE OR REPLACE FUNCTION omnichannel.sla_stop_clocks(ids bigint[], ats timestamptz[], bys bigint[],
+CREATE OR REPLACE FUNCTION omnichannel.sla_stop_clocks(customers bigint[], ids bigint[], ats timestamptz[], bys bigint[],
                                            achieves boolean[], details jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -515,21 +580,29 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_n   integer;
-    v_ids bigint[];
+    v_n    integer;
+    v_ids  bigint[];
+    v_pids integer[];
+    v_cals omnichannel.business_hours[];
 BEGIN
+    -- the calendars of the clocks' policies, read here (see sla_policies)
+    v_pids := ARRAY(SELECT DISTINCT c.policy_id FROM omnichannel.sla_clock AS c
+                     WHERE c.customer_id = ANY (customers) AND c.id = ANY (ids));
+    v_cals := omnichannel.sla_calendars(v_pids);
     WITH s AS (
         SELECT s.id, GREATEST(s.at, c.started_at) AS at, s.by, s.achieves,
                c.pauses + CASE WHEN c.paused_since IS NULL THEN '{}'::tstzmultirange
                                ELSE tstzmultirange(tstzrange(c.paused_since,
                                         GREATEST(s.at, c.paused_since))) END AS pauses,
-               omnichannel.sla_calendar_of(c.policy_id) AS cal
+               COALESCE(v_cals[pg_catalog.array_position(v_pids, c.policy_id)],
+                        omnichannel.always_open()) AS cal
           FROM unnest(ids, ats, bys, achieves) AS s(id, at, by, achieves)
           JOIN omnichannel.sla_clock AS c ON c.id = s.id
-         WHERE c.stopped_at IS NULL),
+         WHERE c.customer_id = ANY (customers) AND c.stopped_at IS NULL),
     t AS (
         SELECT s.*, omnichannel.business_time_add(s.cal, c.started_at, c.target, s.pauses) AS due
-          FROM s JOIN omnichannel.sla_clock AS c ON c.id = s.id),
+          FROM s JOIN omnichannel.sla_clock AS c ON c.id = s.id
+         WHERE c.customer_id = ANY (customers)),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET stopped_at = t.at, stopped_by = t.by,
@@ -542,14 +615,14 @@ BEGIN
                    omnichannel.business_time_between(t.cal, c.started_at, t.at, t.pauses)),
                wall_seconds = pg_catalog.date_part('epoch', t.at - c.started_at)
           FROM t
-         WHERE c.id = t.id
+         WHERE c.customer_id = ANY (customers) AND c.id = t.id
         RETURNING c.id)
     SELECT array_agg(upd.id ORDER BY upd.id) INTO v_ids FROM upd;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
     -- a clock stopped late breached at its due time, logged before its stop
-    PERFORM omnichannel.sla_log_breaches(v_ids, details);
+    PERFORM omnichannel.sla_log_breaches(customers, v_ids, details);
     INSERT INTO omnichannel.sla_event
            (clock_id, customer_id, thread_id, metric, event, at, due_at,
             business_seconds, wall_seconds, details)
@@ -559,52 +632,55 @@ BEGIN
       FROM omnichannel.sla_clock AS c
       JOIN (SELECT DISTINCT ON (x.id) x.id, x.achieves
               FROM unnest(ids, achieves) AS x(id, achieves)) AS a ON a.id = c.id
-     WHERE c.id = ANY (v_ids)
+     WHERE c.customer_id = ANY (customers) AND c.id = ANY (v_ids)
      ORDER BY c.id;
     v_n := cardinality(v_ids);
     RETURN v_n;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[], boolean[], jsonb) IS
-    'Internal: stops running clocks at the given times (achieved, breached when late, or cancelled) and logs the events; returns the clocks stopped';
+COMMENT ON FUNCTION omnichannel.sla_stop_clocks(bigint[], bigint[], timestamptz[], bigint[], boolean[], jsonb) IS
+    'Internal: stops running clocks (of the given customers) at the given times (achieved, breached when late, or cancelled) and logs the events; returns the clocks stopped';
 
 -- Ingest: the statement's customer-visible interactions move the clocks ---------------
 
 -- The ingest statement trigger (interaction_after_statement, src/pg/ingest_write.c)
 -- classifies the statement's customer-visible interactions per thread
 -- (src/core/queue_facts.c: awaiting, first customer message, the reply that
--- follows) and hands them here, in (thread, occurred_at, id) order, with the
--- threads an inbound message reopens; it then writes every thread's queue
--- facts, and its due times when this returns true, in one UPDATE.
-CREATE OR REPLACE FUNCTION omnichannel.sla_ingest(
+-- follows) and hands them to sla_ingest, in (thread, occurred_at, id) order,
+-- with the threads an inbound message reopens; it then writes every
+-- thread's queue facts, and its due times when that returns true, in one
+-- UPDATE.  sla_ingest_customers applies the rules to the events and
+-- reopenings of some of the customers: every statement names them, so that
+-- on Citus, called for one customer, each is routed to that customer's
+-- shard (row locks included, which Citus takes on one shard only).
+CREATE OR REPLACE FUNCTION omnichannel.sla_ingest_customers(
+    customers bigint[], any_policy boolean,
     e_id bigint[], e_thread bigint[], e_customer bigint[], e_at timestamptz[],
     e_in boolean[], e_channel omnichannel.channel[], e_awaiting boolean[],
     e_next_out_at timestamptz[], e_next_out_id bigint[], e_first_in boolean[],
-    e_after_in boolean[], reopen_ids bigint[], reopen_ats timestamptz[])
-RETURNS boolean
+    e_after_in boolean[], reopen_ids bigint[], reopen_ats timestamptz[], reopen_customers bigint[])
+RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_stop_ids bigint[]; v_stop_at timestamptz[]; v_stop_by bigint[];
-    v_any_policy boolean;
-    v_clocks boolean;
     v_stopped bigint[];
+    v_policies omnichannel.sla_policy[];
+    v_pids integer[];
+    v_cals omnichannel.business_hours[];
 BEGIN
-    v_any_policy := omnichannel.sla_any_policy_active();
-    v_clocks := v_any_policy OR EXISTS (
-        SELECT 1 FROM omnichannel.sla_clock AS c
-         WHERE c.thread_id = ANY (e_thread) AND c.stopped_at IS NULL);
-    IF NOT v_clocks AND reopen_ids IS NULL THEN
-        RETURN false;
-    END IF;
-
     -- whoever moves a thread's clocks holds the thread's row lock (status
     -- changes, recompute_sla, claims): take it first, in id order, so that
     -- the statements below read the clocks as they are once it is ours
     PERFORM 1 FROM omnichannel.thread AS t
-      WHERE t.id IN (SELECT pg_catalog.unnest(e_thread) UNION SELECT pg_catalog.unnest(reopen_ids))
+      WHERE t.customer_id = ANY (customers)
+        AND t.id IN (SELECT e.thread FROM unnest(e_thread, e_customer) AS e(thread, customer)
+                      WHERE e.customer = ANY (customers)
+                     UNION
+                     SELECT r.id FROM unnest(reopen_ids, reopen_customers) AS r(id, customer)
+                      WHERE r.customer = ANY (customers))
       ORDER BY t.id
         FOR NO KEY UPDATE;
 
@@ -614,11 +690,12 @@ BEGIN
     IF reopen_ids IS NOT NULL THEN
         UPDATE omnichannel.thread AS t
            SET status = 'open', status_changed_at = r.at
-          FROM unnest(reopen_ids, reopen_ats) AS r(id, at)
-         WHERE t.id = r.id AND t.status IN ('solved', 'pending', 'on_hold');
+          FROM unnest(reopen_ids, reopen_ats, reopen_customers) AS r(id, at, customer)
+         WHERE t.customer_id = ANY (customers) AND r.customer = ANY (customers)
+           AND t.id = r.id AND t.status IN ('solved', 'pending', 'on_hold');
     END IF;
-    IF NOT v_clocks OR e_id IS NULL THEN
-        RETURN v_clocks;
+    IF e_id IS NULL THEN
+        RETURN;
     END IF;
 
     -- 2. the first customer-visible reply of a thread in this statement
@@ -626,14 +703,15 @@ BEGIN
     SELECT array_agg(c.id ORDER BY c.id), array_agg(f.at ORDER BY c.id), array_agg(f.id ORDER BY c.id)
       INTO v_stop_ids, v_stop_at, v_stop_by
       FROM (SELECT DISTINCT ON (e.thread) e.thread, e.at, e.id
-              FROM unnest(e_thread, e_at, e_id, e_in) AS e(thread, at, id, inbound)
-             WHERE NOT e.inbound
+              FROM unnest(e_thread, e_at, e_id, e_in, e_customer) AS e(thread, at, id, inbound, customer)
+             WHERE NOT e.inbound AND e.customer = ANY (customers)
              ORDER BY e.thread, e.at, e.id) AS f
       JOIN omnichannel.sla_clock AS c
         ON c.thread_id = f.thread AND c.stopped_at IS NULL AND c.started_at <= f.at
-       AND c.metric IN ('first_response', 'next_response', 'periodic_update');
+       AND c.metric IN ('first_response', 'next_response', 'periodic_update')
+     WHERE c.customer_id = ANY (customers);
     IF v_stop_ids IS NOT NULL THEN
-        PERFORM omnichannel.sla_stop_clocks(v_stop_ids, v_stop_at, v_stop_by,
+        PERFORM omnichannel.sla_stop_clocks(customers, v_stop_ids, v_stop_at, v_stop_by,
             array_fill(true, ARRAY[cardinality(v_stop_ids)]), '{"via": "reply"}');
     END IF;
 
@@ -642,18 +720,22 @@ BEGIN
     --    replies start the periodic update.  A clock whose stop is in this
     --    statement too is written stopped.  A thread whose first customer
     --    message is in this statement gets its policy here.
-    IF NOT v_any_policy THEN
-        RETURN true;
+    IF NOT any_policy THEN
+        RETURN;
     END IF;
     -- a policy change waits for this transaction and the statements below
     -- read a policy change committed meanwhile, so recompute_sla() run
     -- after the change commits sees every thread started on the old one
     PERFORM 1 FROM omnichannel.sla_policy AS p WHERE p.active ORDER BY p.id FOR SHARE;
+    v_policies := omnichannel.sla_policies();
+    v_pids := ARRAY(SELECT p.id FROM pg_catalog.unnest(v_policies) AS p);
+    v_cals := omnichannel.sla_calendars(v_pids);
     WITH e AS (
         SELECT * FROM unnest(e_id, e_thread, e_customer, e_at, e_in, e_channel, e_awaiting,
                              e_next_out_at, e_next_out_id, e_first_in, e_after_in)
                    AS e(id, thread, customer, at, inbound, channel, awaiting,
-                        next_out_at, next_out_id, first_in, after_in)),
+                        next_out_at, next_out_id, first_in, after_in)
+         WHERE e.customer = ANY (customers)),
     starts AS (
         SELECT e.*, m.metric,
                first_value(e.channel) OVER (PARTITION BY e.thread ORDER BY NOT e.first_in, e.at, e.id)
@@ -674,15 +756,16 @@ BEGIN
         SELECT f.thread, t.status,
                COALESCE(t.sla_policy_id,
                         (SELECT m.policy_id
-                           FROM omnichannel.sla_policy_match(f.first_channel, t.priority,
+                           FROM omnichannel.sla_policy_match(v_policies, f.first_channel, t.priority,
                                                              cu.attributes) AS m)) AS policy
           FROM (SELECT DISTINCT ON (s.thread) s.thread, s.first_channel FROM starts AS s) AS f
           JOIN omnichannel.thread AS t ON t.id = f.thread
           JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
-         WHERE t.status NOT IN ('solved', 'closed')),
+         WHERE t.customer_id = ANY (customers) AND cu.id = ANY (customers)
+           AND t.status NOT IN ('solved', 'closed')),
     pc AS MATERIALIZED (
-        SELECT p, p.id, p.pause_statuses, omnichannel.sla_calendar_of(p.id) AS cal
-          FROM omnichannel.sla_policy AS p
+        SELECT p, p.id, p.pause_statuses, v_cals[pg_catalog.array_position(v_pids, p.id)] AS cal
+          FROM pg_catalog.unnest(v_policies) AS p
          WHERE p.id IN (SELECT pol.policy FROM pol)),
     planned AS (
         SELECT s.*, pol.status, pc.id AS policy,
@@ -696,7 +779,8 @@ BEGIN
           JOIN pc ON pc.id = pol.policy
          WHERE omnichannel.sla_target_of(pc.p, s.metric) IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_clock AS r
-                            WHERE r.thread_id = s.thread AND r.metric = s.metric
+                            WHERE r.customer_id = ANY (customers)
+                              AND r.thread_id = s.thread AND r.metric = s.metric
                               AND r.stopped_at IS NULL)),
     timed AS (
         SELECT pl.*,
@@ -739,7 +823,7 @@ BEGIN
       FROM ins AS i;
     -- clocks whose stop came in the same statement: a late one breached
     IF v_stopped IS NOT NULL THEN
-        PERFORM omnichannel.sla_log_breaches(v_stopped, '{"via": "reply"}');
+        PERFORM omnichannel.sla_log_breaches(customers, v_stopped, '{"via": "reply"}');
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at,
                 business_seconds, wall_seconds, details)
@@ -747,18 +831,73 @@ BEGIN
                c.business_seconds, c.wall_seconds,
                jsonb_build_object('via', 'reply', 'interaction', c.stopped_by)
           FROM omnichannel.sla_clock AS c
-         WHERE c.id = ANY (v_stopped)
+         WHERE c.customer_id = ANY (customers) AND c.id = ANY (v_stopped)
          ORDER BY c.id;
     END IF;
-    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.sla_ingest_customers(bigint[], boolean, bigint[], bigint[], bigint[],
+    timestamptz[], boolean[], omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[],
+    bigint[], timestamptz[], bigint[]) IS
+    'Internal, called by sla_ingest: the clock rules of an ingest statement for the events and reopenings of the given customers (reopen, achieve by reply, start; new clocks only when any_policy)';
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_ingest_customers(bigint[], boolean, bigint[], bigint[], bigint[],
+    timestamptz[], boolean[], omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[],
+    bigint[], timestamptz[], bigint[]) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION omnichannel.sla_ingest(
+    e_id bigint[], e_thread bigint[], e_customer bigint[], e_at timestamptz[],
+    e_in boolean[], e_channel omnichannel.channel[], e_awaiting boolean[],
+    e_next_out_at timestamptz[], e_next_out_id bigint[], e_first_in boolean[],
+    e_after_in boolean[], reopen_ids bigint[], reopen_ats timestamptz[], reopen_customers bigint[],
+    per_customer boolean)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_any_policy boolean;
+    v_clocks boolean;
+    v_customers bigint[];
+    v_customer bigint;
+BEGIN
+    v_any_policy := omnichannel.sla_any_policy_active();
+    v_clocks := v_any_policy OR EXISTS (
+        SELECT 1 FROM omnichannel.sla_clock AS c
+         WHERE c.customer_id = ANY (e_customer) AND c.thread_id = ANY (e_thread)
+           AND c.stopped_at IS NULL);
+    IF NOT v_clocks AND reopen_ids IS NULL THEN
+        RETURN false;
+    END IF;
+    IF NOT v_clocks THEN
+        -- reopenings alone (the status trigger moves no clock)
+        e_id := NULL;
+    END IF;
+    SELECT array_agg(DISTINCT u.c ORDER BY u.c) INTO v_customers
+      FROM (SELECT pg_catalog.unnest(e_customer) UNION ALL SELECT pg_catalog.unnest(reopen_customers)) AS u(c);
+    IF per_customer THEN
+        -- on Citus: each customer's statements on its shard, customers in id order
+        FOREACH v_customer IN ARRAY v_customers LOOP
+            PERFORM omnichannel.sla_ingest_customers(ARRAY[v_customer], v_any_policy,
+                e_id, e_thread, e_customer, e_at, e_in, e_channel, e_awaiting, e_next_out_at,
+                e_next_out_id, e_first_in, e_after_in, reopen_ids, reopen_ats, reopen_customers);
+        END LOOP;
+    ELSE
+        PERFORM omnichannel.sla_ingest_customers(v_customers, v_any_policy,
+            e_id, e_thread, e_customer, e_at, e_in, e_channel, e_awaiting, e_next_out_at,
+            e_next_out_id, e_first_in, e_after_in, reopen_ids, reopen_ats, reopen_customers);
+    END IF;
+    RETURN v_clocks;
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
-    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[]) IS
-    'Internal, called by the ingest statement trigger: reopens the threads a customer message reopens, achieves the clocks the statement''s replies answer and starts the clocks its messages start; true when the threads'' due times must be refreshed';
+    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[],
+    bigint[], boolean) IS
+    'Internal, called by the ingest statement trigger: reopens the threads a customer message reopens, achieves the clocks the statement''s replies answer and starts the clocks its messages start (per_customer: one customer at a time, as on Citus); true when the threads'' due times must be refreshed';
 -- only the ingest trigger calls it, as the interaction table's owner
 REVOKE EXECUTE ON FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
-    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[])
+    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[],
+    bigint[], boolean)
     FROM PUBLIC;
 
 -- Policy or calendar changes ------------------------------------------------------------
@@ -773,6 +912,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_threads bigint[];
+    v_customers bigint[];
     v_policies integer[];
     v_statuses omnichannel.thread_status[];
     v_n bigint;
@@ -789,8 +929,9 @@ BEGIN
 
     -- the unsolved threads the change can affect, locked (in id order) so
     -- that no status change or reply moves their clocks meanwhile
-    SELECT array_agg(t.id ORDER BY t.id) INTO v_threads
-      FROM (SELECT t.id FROM omnichannel.thread AS t
+    SELECT array_agg(t.id ORDER BY t.id), array_agg(t.customer_id ORDER BY t.id)
+      INTO v_threads, v_customers
+      FROM (SELECT t.id, t.customer_id FROM omnichannel.thread AS t
              WHERE t.status NOT IN ('solved', 'closed')
                AND t.sla_policy_id IS NOT NULL
                AND (recompute_sla.policy IS NULL OR t.sla_policy_id = recompute_sla.policy)
@@ -808,11 +949,12 @@ BEGIN
         WITH m AS (
             SELECT t.id,
                    (SELECT m.policy_id
-                      FROM omnichannel.sla_policy_match(
+                      FROM omnichannel.sla_policy_match(pa.policies,
                                COALESCE(fc.channel, t.waiting_channel, t.channels[1]),
                                t.priority, cu.attributes) AS m) AS new_policy
               FROM omnichannel.thread AS t
               JOIN omnichannel.customer AS cu ON cu.id = t.customer_id
+             CROSS JOIN (SELECT omnichannel.sla_policies() AS policies) AS pa
               -- the channel of the message that started the first clock
               -- (omnichannel.sla_thread_channel, written out)
               LEFT JOIN LATERAL (SELECT c.channel FROM omnichannel.sla_clock AS c
@@ -829,7 +971,7 @@ BEGIN
     SELECT array_agg(t.sla_policy_id ORDER BY t.id), array_agg(t.status ORDER BY t.id)
       INTO v_policies, v_statuses
       FROM omnichannel.thread AS t WHERE t.id IN (SELECT pg_catalog.unnest(v_threads));
-    v_n := omnichannel.sla_rederive(v_threads, v_policies, v_statuses,
+    v_n := omnichannel.sla_rederive(v_customers, v_threads, v_policies, v_statuses,
                jsonb_build_object('policy_changed', recompute_sla.policy,
                                   'calendar_changed', recompute_sla.calendar));
 
@@ -841,7 +983,9 @@ BEGIN
            sla_due_at = d.sla_due_at,
            sla_paused = COALESCE(d.sla_paused, false)
       FROM unnest(v_threads) AS x(id)
-      LEFT JOIN omnichannel.sla_dues_of(v_threads) AS d ON d.thread_id = x.id
+      LEFT JOIN (SELECT d.* FROM omnichannel.sla_running_dues AS d
+                  WHERE d.customer_id = ANY (v_customers) AND d.thread_id = ANY (v_threads)) AS d
+        ON d.thread_id = x.id
      WHERE t.id = x.id
        AND (t.first_response_due, t.next_response_due, t.periodic_update_due, t.resolution_due,
             t.sla_due_at, t.sla_paused)
@@ -864,6 +1008,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids bigint[];
+    v_customers bigint[];
 BEGIN
     IF max_clocks IS NULL OR max_clocks < 1 THEN
         RAISE EXCEPTION 'max_clocks must be positive'
@@ -886,12 +1031,12 @@ BEGIN
           FROM due
          WHERE c.id = due.id AND due.thread_id IN (SELECT locked.id FROM locked)
            AND c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < pg_catalog.now()
-        RETURNING c.id)
-    SELECT array_agg(upd.id) INTO v_ids FROM upd;
+        RETURNING c.id, c.customer_id)
+    SELECT array_agg(upd.id), array_agg(upd.customer_id) INTO v_ids, v_customers FROM upd;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
-    RETURN omnichannel.sla_log_breaches(v_ids, '{"via": "sweep"}');
+    RETURN omnichannel.sla_log_breaches(v_customers, v_ids, '{"via": "sweep"}');
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_sweep(integer) IS

@@ -428,6 +428,7 @@ COMMENT ON COLUMN omnichannel.queue.preferred_agent IS 'The agent of the custome
 REVOKE EXECUTE ON FUNCTION omnichannel.claim_next(text), omnichannel.release(bigint, text),
     omnichannel.end_assignment(bigint, text, text), omnichannel.lock_unsolved_thread(bigint),
     omnichannel.reassign(bigint, text, text), omnichannel.recompute_sla(integer, text, boolean),
-    omnichannel.sla_sweep(integer), omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[], boolean[], jsonb),
-    omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb)
+    omnichannel.sla_sweep(integer),
+    omnichannel.sla_stop_clocks(bigint[], bigint[], timestamptz[], bigint[], boolean[], jsonb),
+    omnichannel.sla_rederive(bigint[], bigint[], integer[], omnichannel.thread_status[], jsonb)
     FROM PUBLIC;

@@ -35,7 +35,10 @@
 --   - the triggers are disabled while Citus copies the stored rows into the
 --     shards (the copy is not an ingest) and enabled again.
 -- Ids are drawn from the coordinator's sequences: write through the
--- coordinator.
+-- coordinator.  Rows a trigger writes on a shard (a status change's SLA
+-- events) draw from the worker's copy of the sequence, which distribute()
+-- moves to a range of the worker's own (its group id << 48, as Citus does
+-- for the sequences it distributes).
 -- ---------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION omnichannel.citus_table_role()
@@ -152,6 +155,27 @@ $$;
 COMMENT ON FUNCTION omnichannel.citus_run_on_workers(text[]) IS
     'distribute()''s helper: runs DDL on every Citus worker''s own copy of the extension''s tables, without propagating it; raises the first worker''s error';
 REVOKE EXECUTE ON FUNCTION omnichannel.citus_run_on_workers(text[]) FROM PUBLIC;
+
+-- The commands that move a worker's copies of the sequences of the
+-- distributed tables to the worker's own range (never back).
+CREATE OR REPLACE FUNCTION omnichannel.citus_sequence_ranges()
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(pg_catalog.array_agg(pg_catalog.format(
+               'SELECT pg_catalog.setval(%L, GREATEST((SELECT last_value FROM %s), '
+               '(SELECT groupid::bigint << 48 FROM pg_catalog.pg_dist_local_group)))',
+               s.oid::regclass::text, s.oid::regclass) ORDER BY s.oid::regclass::text), '{}')
+      FROM pg_catalog.pg_class AS s
+      JOIN pg_catalog.pg_depend AS d
+        ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = s.oid
+       AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i')
+      JOIN omnichannel.citus_table_role() AS t ON t.table_name = d.refobjid
+     WHERE s.relkind = 'S' AND t.citus_role = 'distributed'
+$$;
+COMMENT ON FUNCTION omnichannel.citus_sequence_ranges() IS
+    'distribute()''s helper: the commands that move a Citus worker''s copies of the id sequences of the distributed tables to the worker''s own range (group id << 48), for the rows triggers write on its shards';
 
 CREATE OR REPLACE FUNCTION omnichannel.distribute()
 RETURNS TABLE (table_name regclass, citus_role text, distribution_column text, action text)
@@ -289,6 +313,7 @@ BEGIN
             EXECUTE pg_catalog.format('ALTER TABLE %s ADD CONSTRAINT %I %s',
                                       v_fkeys[i][1], v_fkeys[i][2], v_fkeys[i][3]);
         END LOOP;
+        PERFORM omnichannel.citus_run_on_workers(omnichannel.citus_sequence_ranges());
     ELSE
         -- the workers' copies of the tables on a node added since (the
         -- extension's script made them): what the coordinator dropped for
@@ -304,7 +329,7 @@ BEGIN
          CROSS JOIN LATERAL pg_catalog.unnest(omnichannel.citus_key_ddl(k.table_name, k.key_name,
                                                                        k.is_constraint, k.citus_definition))
                    WITH ORDINALITY AS x(x, n);
-        PERFORM omnichannel.citus_run_on_workers(v_cmds);
+        PERFORM omnichannel.citus_run_on_workers(v_cmds || omnichannel.citus_sequence_ranges());
     END IF;
 
     RETURN QUERY

@@ -66,7 +66,7 @@ LANGUAGE sql AS $$
             t.sla_due_at, t.sla_paused) IS NOT DISTINCT FROM
            (SELECT (d.first_response_due, d.next_response_due, d.periodic_update_due,
                     d.resolution_due, d.sla_due_at, d.sla_paused)
-              FROM omnichannel.sla_thread_dues(t.id) AS d)
+              FROM omnichannel.sla_thread_dues(t.customer_id, t.id) AS d)
       FROM omnichannel.thread AS t JOIN tmp_label AS l ON l.id = t.id
       LEFT JOIN omnichannel.sla_policy AS p ON p.id = t.sla_policy_id
      WHERE l.label = $1 $$;
@@ -391,7 +391,7 @@ SELECT count(*) FILTER (WHERE v.thread_id IS NOT NULL) > 0 AS some_clocks_run,
                               (v.thread_id, v.first_response_due, v.next_response_due, v.periodic_update_due,
                                v.resolution_due, v.sla_due_at, v.sla_paused, v.policy_id)) AS disagree
   FROM thread AS t
- CROSS JOIN LATERAL sla_dues(t.id) AS d
+ CROSS JOIN LATERAL sla_dues(t.customer_id, t.id) AS d
   LEFT JOIN sla_running_dues AS v ON v.thread_id = t.id;
 
 -- leave no active policy behind for later tests

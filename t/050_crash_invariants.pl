@@ -67,7 +67,7 @@ SELECT 'spans ' || (SELECT count(*) FROM omnichannel.thread AS t
              FULL JOIN omnichannel.customer_channel AS c USING (customer_id, channel)
             WHERE (h.n, h.a, h.b) IS DISTINCT FROM (c.inbound + c.outbound + c.internal, c.first_at, c.last_at))
     || ' dues ' || (SELECT count(*) FROM omnichannel.thread AS t
-                     LEFT JOIN LATERAL omnichannel.sla_dues(t.id) AS d ON true
+                     LEFT JOIN LATERAL omnichannel.sla_dues(t.customer_id, t.id) AS d ON true
                     WHERE t.sla_due_at IS DISTINCT FROM d.sla_due_at)
     || ' facts ' || (SELECT count(*) FROM omnichannel.thread AS t
                      LEFT JOIN omnichannel.thread_queue_facts(ARRAY(SELECT id FROM omnichannel.thread)) AS f

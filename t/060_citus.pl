@@ -229,7 +229,25 @@ my $compare = slurp_file("$src/t/fixtures/ingest_compare.sql");
 my ($on_citus, $on_one) = map { $coord->safe_psql($_, $compare) } ('ingest', 'single');
 ok(length($on_one) > 10000, 'the comparison covers the stored history');
 is($on_citus, $on_one,
-	'customers, identifiers, threads and their queue facts, keys, subjects and rollups equal one node');
+	'customers, identifiers, threads and their queue facts, keys, subjects, rollups, SLA clocks and events and the threads\' due times equal one node');
+# the clocks moved every way: started and stopped by ingest (achieved,
+# breached), paused and resumed, solved and reopened by the status trigger
+# on the thread's shard, re-derived by a priority change
+is($coord->safe_psql('ingest', q{
+	SELECT concat_ws(' ', count(*) FILTER (WHERE outcome = 'achieved') > 0,
+	                      count(*) FILTER (WHERE outcome = 'breached') > 0,
+	                      count(*) FILTER (WHERE stopped_at IS NULL) > 0,
+	                      count(*) FILTER (WHERE NOT isempty(pauses)) > 0)
+	  FROM omnichannel.sla_clock}), 't t t t',
+	'clocks achieved, breached, running and paused on the distributed database');
+# a status change's trigger runs on the thread's shard: its events draw ids
+# from the worker's own range (distribute() moved the workers' sequences)
+is($coord->safe_psql('ingest', q{
+	SELECT concat_ws(' ', count(DISTINCT event) FILTER (WHERE id >= 1::bigint << 48),
+	                      count(*) = count(DISTINCT id))
+	  FROM omnichannel.sla_event
+	 WHERE event IN ('pause', 'resume', 'achieve', 'cancel', 'breach', 'recompute')}), '6 t',
+	'the status trigger wrote its events on the shards, with ids of the workers\' ranges, none twice');
 
 $_->stop for reverse @nodes;
 done_testing();

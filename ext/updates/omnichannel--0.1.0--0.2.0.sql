@@ -130,6 +130,19 @@ DROP TRIGGER ingest_cleanup ON omnichannel.interaction;
 -- (ext/30_timeline.sql creates the new one).
 DROP FUNCTION omnichannel.timeline(bigint, timestamptz, integer, omnichannel.channel[], bigint);
 
+-- The SLA helpers name the customer of the threads and clocks they read
+-- (0.2.0: on Citus a query routed to the customer's shard, which a status
+-- change's trigger on that shard may run); the signatures change, the old
+-- ones go (ext/85_sla.sql creates the new ones).
+DROP FUNCTION omnichannel.sla_thread_channel(bigint, omnichannel.channel);
+DROP FUNCTION omnichannel.sla_thread_dues(bigint);
+DROP FUNCTION omnichannel.sla_dues_of(bigint[]);
+DROP FUNCTION omnichannel.sla_dues(bigint);
+DROP FUNCTION omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb);
+DROP FUNCTION omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[], boolean[], jsonb);
+DROP FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
+    omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[]);
+
 -- No foreign key cascades an update of customer_id (on Citus the
 -- distribution column, which cannot be updated): merge_customers and unmerge
 -- move the rows through move_threads(), inside one transaction, so the keys

@@ -11,7 +11,9 @@
  *	  its columns by number.  oc_check_own_table() refuses to run on any
  *	  relation but omnichannel.<table> of the installed extension: a
  *	  look-alike temporary table with the same column names would otherwise
- *	  steer them (a crash, or writes into the real tables).
+ *	  steer them (a crash, or writes into the real tables).  On Citus a
+ *	  trigger of a distributed table fires on its shards: a shard of the
+ *	  table, as Citus's catalog records it, is the table.
  *
  *	- One SQL version.  The library serves the SQL objects of its own
  *	  version (OC_EXTVERSION, from the control file).  After the package is
@@ -42,6 +44,7 @@
 #include "commands/extension.h"
 #include "commands/trigger.h"
 #include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
@@ -101,21 +104,72 @@ read_extension(char **version)
  * remembered; a mismatch looks it up again (the extension may have been
  * dropped and created anew).
  */
+static bool citus_shard_of(Oid relid, const char *relname, Oid nsp, const char *table);
+
 static bool
-own_table(Oid nsp, const char *relname, char relkind, const char *table)
+own_table(Oid relid, Oid nsp, const char *relname, char relkind, const char *table)
 {
-	if (strcmp(relname, table) != 0 || relkind != RELKIND_RELATION)
+	if (relkind != RELKIND_RELATION)
 		return false;
 	if (nsp != extension_nsp)
 		extension_nsp = read_extension(NULL);
-	return OidIsValid(extension_nsp) && nsp == extension_nsp;
+	if (!OidIsValid(extension_nsp) || nsp != extension_nsp)
+		return false;
+	return strcmp(relname, table) == 0 || citus_shard_of(relid, relname, nsp, table);
+}
+
+/*
+ * On Citus, is relid (named relname, in the extension's schema nsp) a shard
+ * of the table omnichannel.<table>?  Shards are named <table>_<shard id>;
+ * Citus's catalog pg_dist_shard says whose shard it is.  The relations that
+ * passed are remembered for the backend (a trigger fires per row).
+ */
+#define SHARDS_REMEMBERED 64
+
+static bool
+citus_shard_of(Oid relid, const char *relname, Oid nsp, const char *table)
+{
+	static Oid	passed[SHARDS_REMEMBERED];
+	static int	npassed = 0;
+	size_t		len = strlen(table);
+	const char *digits = relname + len + 1;
+	Oid			dist_shard;
+	Oid			logical;
+	bool		found;
+
+	if (strncmp(relname, table, len) != 0 || relname[len] != '_' || *digits == '\0' ||
+		strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 18)
+		return false;
+	for (int i = 0; i < Min(npassed, SHARDS_REMEMBERED); i++)
+		if (passed[i] == relid)
+			return true;
+	dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
+	logical = get_relname_relid(table, nsp);
+	if (!OidIsValid(dist_shard) || !OidIsValid(logical))
+		return false;
+	{
+		Oid			types[2] = {INT8OID, REGCLASSOID};
+		Datum		args[2] = {Int64GetDatum(strtoll(digits, NULL, 10)), ObjectIdGetDatum(logical)};
+
+		SPI_connect();
+		if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_shard "
+								  " WHERE shardid OPERATOR(pg_catalog.=) $1 "
+								  "   AND logicalrelid OPERATOR(pg_catalog.=) $2",
+								  2, types, args, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not read pg_dist_shard");
+		found = SPI_processed == 1;
+		SPI_finish();
+	}
+	if (found)
+		passed[npassed++ % SHARDS_REMEMBERED] = relid;
+	return found;
 }
 
 /* Is rel the table omnichannel.<table> of the installed extension? */
 bool
 oc_is_own_table(Relation rel, const char *table)
 {
-	return own_table(RelationGetNamespace(rel), RelationGetRelationName(rel),
+	return own_table(RelationGetRelid(rel), RelationGetNamespace(rel), RelationGetRelationName(rel),
 					 rel->rd_rel->relkind, table);
 }
 
@@ -162,7 +216,7 @@ oc_check_trigger_table(PG_FUNCTION_ARGS)
 	deconstruct_array(tables, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	for (int i = 0; i < n && relname != NULL; i++)
 		if (!nulls[i] &&
-			own_table(get_rel_namespace(relid), relname, get_rel_relkind(relid),
+			own_table(relid, get_rel_namespace(relid), relname, get_rel_relkind(relid),
 					  TextDatumGetCString(elems[i])))
 			PG_RETURN_VOID();
 

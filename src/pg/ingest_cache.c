@@ -617,7 +617,7 @@ oc_ingest_ensure_cache(Relation rel)
 			"  ORDER BY o.id DESC LIMIT 1)"
 			TOUCH_THREADS_ROWS("")
 			/* per thread through the running-clock index, whatever the row estimates */
-			"  LEFT JOIN LATERAL omnichannel.sla_dues(u.id) AS d ON $16 "
+			"  LEFT JOIN LATERAL omnichannel.sla_dues(u.customer, u.id) AS d ON $16 "
 			TOUCH_THREADS_WHERE,
 			16, ft);
 	}
@@ -669,16 +669,18 @@ oc_ingest_ensure_cache(Relation rel)
 
 	/* the statement's events, classified, for the clock rules (ext/85_sla.sql) */
 	{
-		Oid			et[13] = {
+		Oid			et[15] = {
 			INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, TIMESTAMPTZARRAYOID,	/* id, thread, customer, at */
 			BOOLARRAYOID, oc_ingest.channel_array_type, BOOLARRAYOID,	/* inbound, channel, awaiting */
 			TIMESTAMPTZARRAYOID, INT8ARRAYOID,	/* the reply that follows: at, id */
 			BOOLARRAYOID, BOOLARRAYOID,	/* first customer message ever, after one */
-		INT8ARRAYOID, TIMESTAMPTZARRAYOID};	/* threads to reopen, and when */
+			INT8ARRAYOID, TIMESTAMPTZARRAYOID, INT8ARRAYOID,	/* threads to reopen, when, whose */
+		BOOLOID};				/* one customer at a time (Citus) */
 
 		oc_ingest.sla_ingest = prepare_plan(
-			"SELECT omnichannel.sla_ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-			13, et);
+			"SELECT omnichannel.sla_ingest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+			"                              $14, $15)",
+			15, et);
 	}
 
 	/* the facts of threads a row older than their facts reached */

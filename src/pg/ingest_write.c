@@ -489,6 +489,7 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 	int			nreopen = 0;
 	Datum	   *reopen_ids;
 	Datum	   *reopen_ats;
+	Datum	   *reopen_customers;
 	bool		dues = false;
 	Snapshot	snap;
 
@@ -550,6 +551,7 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 	stale = palloc(sizeof(ThreadFlush *) * n);
 	reopen_ids = palloc(sizeof(Datum) * n);
 	reopen_ats = palloc(sizeof(Datum) * n);
+	reopen_customers = palloc(sizeof(Datum) * n);
 	for (int i = 0; i < n; i++)
 	{
 		f = all[i];
@@ -571,6 +573,7 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 		if (f->touch != NULL && f->touch->reopen)
 		{
 			reopen_ids[nreopen] = Int64GetDatum(f->thread);
+			reopen_customers[nreopen] = Int64GetDatum(f->customer);
 			reopen_ats[nreopen++] = TimestampTzGetDatum(f->touch->min_at);
 		}
 		else if (f->known && f->nevents > 0 && f->facts.has_first_in &&
@@ -578,6 +581,7 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 				  f->status == oc_ingest.state_oid[OC_THREAD_ON_HOLD]))
 		{
 			reopen_ids[nreopen] = Int64GetDatum(f->thread);
+			reopen_customers[nreopen] = Int64GetDatum(f->customer);
 			reopen_ats[nreopen++] = TimestampTzGetDatum(f->facts.first_in);
 		}
 	}
@@ -606,16 +610,20 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 	/* 2. the clocks */
 	if (nreopen > 0 || (nevents > 0 && oc_ingest_run_bool(oc_ingest.sla_active, NULL, NULL)))
 	{
-		Datum		args[13];
-		char		nulls[13];
+		Datum		args[15];
+		char		nulls[15];
 
 		event_args(events, nevents, rows, args, nulls);
-		nulls[11] = nulls[12] = nreopen == 0 ? 'n' : ' ';
+		nulls[11] = nulls[12] = nulls[13] = nreopen == 0 ? 'n' : ' ';
 		if (nreopen > 0)
 		{
 			args[11] = oc_ingest_array(reopen_ids, NULL, nreopen, INT8OID);
 			args[12] = oc_ingest_array(reopen_ats, NULL, nreopen, TIMESTAMPTZOID);
+			args[13] = oc_ingest_array(reopen_customers, NULL, nreopen, INT8OID);
 		}
+		/* on Citus each customer's clocks are moved on its shard */
+		args[14] = BoolGetDatum(oc_ingest.via_sql);
+		nulls[14] = ' ';
 		dues = oc_ingest_run_bool(oc_ingest.sla_ingest, args, nulls);
 	}
 
