@@ -79,55 +79,67 @@ COMMENT ON TRIGGER thread_event_append_only ON omnichannel.thread_event IS
 -- A thread's queue facts from all its interactions, by the server-free
 -- core's rules (src/pg/queue_facts.c): the one definition ingest applies as
 -- rows arrive, applied again after anything that rewrites a history.
-CREATE OR REPLACE FUNCTION omnichannel.thread_queue_facts(threads bigint[])
+CREATE OR REPLACE FUNCTION omnichannel.thread_queue_facts(customers bigint[], threads bigint[])
 RETURNS TABLE (thread_id bigint, first_inbound_at timestamptz, first_response_at timestamptz,
                last_inbound_at timestamptz, last_outbound_at timestamptz,
                waiting_since timestamptz, waiting_channel omnichannel.channel, queue text)
 AS 'MODULE_PATHNAME', 'oc_thread_queue_facts'
 LANGUAGE C STABLE STRICT PARALLEL RESTRICTED;
-COMMENT ON FUNCTION omnichannel.thread_queue_facts(bigint[]) IS
-    'The queue-fact columns of threads (first and last customer message and reply, first response, waiting since, waiting channel, queue) recomputed from all their interactions by the rules ingest applies; a row per thread that has interactions';
+COMMENT ON FUNCTION omnichannel.thread_queue_facts(bigint[], bigint[]) IS
+    'The queue-fact columns of threads (of the given customers: on Citus their shards alone are read) — first and last customer message and reply, first response, waiting since, waiting channel, queue — recomputed from all their interactions by the rules ingest applies; a row per thread that has interactions';
 
-CREATE OR REPLACE FUNCTION omnichannel.refresh_queue_facts(threads bigint[])
+CREATE OR REPLACE FUNCTION omnichannel.refresh_queue_facts(threads bigint[], customers bigint[] DEFAULT NULL)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_changed bigint;
+    v_customers bigint[] := refresh_queue_facts.customers;
+    f_id bigint[]; f_fi timestamptz[]; f_fr timestamptz[]; f_li timestamptz[]; f_lo timestamptz[];
+    f_ws timestamptz[]; f_wc omnichannel.channel[]; f_q text[];
 BEGIN
-    -- PL/pgSQL and the threads' customers in the join: Citus plans neither
-    -- an SQL function with parameters nor an UPDATE joined off the
-    -- distribution column
-    WITH f AS MATERIALIZED (
-        SELECT u.id, u.customer_id, f.first_inbound_at, f.first_response_at, f.last_inbound_at,
-               f.last_outbound_at, f.waiting_since, f.waiting_channel, f.queue
-          FROM (SELECT t.id, t.customer_id FROM omnichannel.thread AS t
-                 WHERE t.id = ANY (threads)) AS u
-          LEFT JOIN omnichannel.thread_queue_facts(threads) AS f ON f.thread_id = u.id),
-    changed AS (
+    IF threads IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- the threads' customers, when the caller does not name them (ingest does)
+    IF v_customers IS NULL THEN
+        v_customers := ARRAY(SELECT DISTINCT t.customer_id FROM omnichannel.thread AS t
+                              WHERE t.id = ANY (threads));
+    END IF;
+    -- the facts first, on their own: on Citus a statement of one customer
+    -- runs on its shard whole, where thread_queue_facts() (which reads
+    -- interaction) may not run; PL/pgSQL, and the customers named in every
+    -- statement, so that each reads their shards alone
+    SELECT array_agg(f.thread_id), array_agg(f.first_inbound_at), array_agg(f.first_response_at),
+           array_agg(f.last_inbound_at), array_agg(f.last_outbound_at), array_agg(f.waiting_since),
+           array_agg(f.waiting_channel), array_agg(f.queue)
+      INTO f_id, f_fi, f_fr, f_li, f_lo, f_ws, f_wc, f_q
+      FROM omnichannel.thread_queue_facts(v_customers, threads) AS f;
+    WITH changed AS (
         UPDATE omnichannel.thread AS t
-           SET first_inbound_at = f.first_inbound_at, first_response_at = f.first_response_at,
-               last_inbound_at = f.last_inbound_at, last_outbound_at = f.last_outbound_at,
+           SET first_inbound_at = f.fi, first_response_at = f.fr,
+               last_inbound_at = f.li, last_outbound_at = f.lo,
                -- a solved or closed thread waits for nobody (sla_status_change)
-               waiting_since = CASE WHEN t.status IN ('solved', 'closed') THEN NULL
-                                    ELSE f.waiting_since END,
-               waiting_channel = f.waiting_channel, queue = f.queue
-          FROM f
-         WHERE t.customer_id = f.customer_id AND t.id = f.id
+               waiting_since = CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.ws END,
+               waiting_channel = f.wc, queue = f.q
+          FROM (SELECT x.id, f.fi, f.fr, f.li, f.lo, f.ws, f.wc, f.q
+                  FROM unnest(threads) AS x(id)
+                  LEFT JOIN unnest(f_id, f_fi, f_fr, f_li, f_lo, f_ws, f_wc, f_q)
+                            AS f(id, fi, fr, li, lo, ws, wc, q) ON f.id = x.id) AS f
+         WHERE t.customer_id = ANY (v_customers) AND t.id = f.id
            AND (t.first_inbound_at, t.first_response_at, t.last_inbound_at, t.last_outbound_at,
                 t.waiting_since, t.waiting_channel, t.queue)
                IS DISTINCT FROM
-               (f.first_inbound_at, f.first_response_at, f.last_inbound_at, f.last_outbound_at,
-                CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.waiting_since END,
-                f.waiting_channel, f.queue)
+               (f.fi, f.fr, f.li, f.lo,
+                CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.ws END, f.wc, f.q)
         RETURNING t.id)
     SELECT pg_catalog.count(*) INTO v_changed FROM changed;
     RETURN v_changed;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.refresh_queue_facts(bigint[]) IS
-    'Writes thread_queue_facts() into the threads whose stored facts differ (a solved or closed thread waits for nobody); returns how many changed (ingest calls it for threads a late row reached; refresh_thread for every operator change)';
+COMMENT ON FUNCTION omnichannel.refresh_queue_facts(bigint[], bigint[]) IS
+    'Writes thread_queue_facts() into the threads whose stored facts differ (a solved or closed thread waits for nobody); customers: the threads'' customers, when known (on Citus only their shards are read); returns how many changed (ingest calls it for threads a late row reached; refresh_thread for every operator change)';
 
 CREATE OR REPLACE FUNCTION omnichannel.refresh_thread(thread bigint)
 RETURNS void

@@ -71,6 +71,7 @@ AS $$
         ('omnichannel.customer_channel', 'distributed', 'customer_id', 'omnichannel.customer'),
         ('omnichannel.customer_identifier', 'distributed', 'contact', NULL),
         ('omnichannel.pending_reference', 'distributed', 'external_id', NULL),
+        ('omnichannel.delivery_customer', 'distributed', 'external_id', 'omnichannel.pending_reference'),
         ('omnichannel.interaction_in', 'coordinator', NULL, NULL),
         ('omnichannel.channel_day', 'coordinator', NULL, NULL),
         ('omnichannel.identity_event', 'coordinator', NULL, NULL),
@@ -279,6 +280,14 @@ BEGIN
             EXECUTE pg_catalog.format('ALTER TABLE %s DISABLE TRIGGER %I', r.rel, r.tgname);
             v_triggers := v_triggers || pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER %I', r.rel, r.tgname);
         END LOOP;
+        -- who holds each stored delivery (filled where it is read: on Citus)
+        IF 'omnichannel.delivery_customer'::regclass = ANY (v_todo) THEN
+            INSERT INTO omnichannel.delivery_customer (external_id, channel, customer_id)
+            SELECT i.external_id, i.channel, i.customer_id
+              FROM omnichannel.interaction AS i
+             WHERE i.external_id IS NOT NULL
+            ON CONFLICT DO NOTHING;
+        END IF;
         PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', 'on', true);
         -- foreign keys to reference tables are added in this transaction
         PERFORM pg_catalog.set_config('citus.multi_shard_modify_mode', 'sequential', true);

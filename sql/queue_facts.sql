@@ -21,7 +21,7 @@ LANGUAGE sql AS $$
                CASE WHEN t.status IN ('solved', 'closed') THEN NULL ELSE f.waiting_since END,
                f.waiting_channel, f.queue)::text
       FROM omnichannel.thread AS t
-      LEFT JOIN omnichannel.thread_queue_facts(
+      LEFT JOIN omnichannel.thread_queue_facts(ARRAY(SELECT customer_id FROM omnichannel.thread),
                     coalesce($1, ARRAY(SELECT id FROM omnichannel.thread))) AS f
         ON f.thread_id = t.id
      WHERE ($1 IS NULL OR t.id = ANY ($1))

@@ -70,7 +70,8 @@ SELECT 'spans ' || (SELECT count(*) FROM omnichannel.thread AS t
                      LEFT JOIN LATERAL omnichannel.sla_dues(t.customer_id, t.id) AS d ON true
                     WHERE t.sla_due_at IS DISTINCT FROM d.sla_due_at)
     || ' facts ' || (SELECT count(*) FROM omnichannel.thread AS t
-                     LEFT JOIN omnichannel.thread_queue_facts(ARRAY(SELECT id FROM omnichannel.thread)) AS f
+                     LEFT JOIN omnichannel.thread_queue_facts(ARRAY(SELECT customer_id FROM omnichannel.thread),
+                                                                    ARRAY(SELECT id FROM omnichannel.thread)) AS f
                        ON f.thread_id = t.id
                     WHERE (t.first_inbound_at, t.first_response_at, t.last_inbound_at,
                            t.last_outbound_at, t.waiting_since, t.waiting_channel, t.queue)

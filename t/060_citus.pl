@@ -18,6 +18,13 @@
 # - handing a table over (ALTER EXTENSION DROP TABLE) is not propagated by
 #   Citus, and a table that stays on the workers blocks the distribution
 #   (why the tables stay members of the extension).
+# - in a database of its own, ingest through interaction_in with SLA
+#   policies active, status and priority changes (t/fixtures/
+#   ingest_scenario.sql) store what one node stores, clock by clock; a
+#   statement of one customer of every kind reads and writes one shard
+#   (t/fixtures/one_shard_ingest.sql, with Citus's multi-shard queries made
+#   errors); the status trigger writes its SLA events on the shards, with
+#   ids of the workers' own ranges.
 #
 # Skipped, and says so, when Citus 13 is not installed
 # (../shared/citus/build.sh installs it; .ci/run does).
@@ -119,13 +126,27 @@ like($before->{'omnichannel.interaction'}, qr/^2[0-9][0-9]:/, 'the scenario stor
 
 my $did = $coord->safe_psql('postgres',
 	'SELECT citus_role || ' . q{':'} . ' || action, count(*) FROM omnichannel.distribute() GROUP BY 1 ORDER BY 1');
-is($did, "coordinator:stays on the coordinator|6\ndistributed:done|12\nreference:done|11",
-	'distribute() makes 11 reference and 12 distributed tables, 6 stay on the coordinator');
-is_deeply(fingerprint(), $before, 'every row of every table is the same after distribute()');
+is($did, "coordinator:stays on the coordinator|6\ndistributed:done|13\nreference:done|11",
+	'distribute() makes 11 reference and 13 distributed tables, 6 stay on the coordinator');
+# delivery_customer is filled where it is read: on Citus
+my $after = fingerprint();
+is($before->{'omnichannel.delivery_customer'}, '0:', 'delivery_customer is empty on one node');
+is_deeply({ map { $_ => $after->{$_} } grep { $_ ne 'omnichannel.delivery_customer' } keys %$after },
+	{ map { $_ => $before->{$_} } grep { $_ ne 'omnichannel.delivery_customer' } keys %$before },
+	'every row of every table is the same after distribute()');
+$before = $after;
+is($coord->safe_psql('postgres', q{
+	SELECT (SELECT md5(string_agg(concat_ws('|', external_id, channel, customer_id), ','
+	                              ORDER BY external_id, channel))
+	          FROM omnichannel.delivery_customer)
+	     = (SELECT md5(string_agg(concat_ws('|', external_id, channel, customer_id), ','
+	                              ORDER BY external_id, channel))
+	          FROM omnichannel.interaction WHERE external_id IS NOT NULL)}), 't',
+	'distribute() records which customer holds every stored delivery');
 is($coord->safe_psql('postgres', q{
 SELECT string_agg(DISTINCT p.colocationid::text, ',')
   FROM pg_dist_partition p JOIN omnichannel.citus_table_role() r ON r.table_name = p.logicalrelid
- WHERE r.colocate_with IS NOT NULL OR r.table_name = 'omnichannel.customer'::regclass}),
+ WHERE r.colocate_with = 'omnichannel.customer'::regclass OR r.table_name = 'omnichannel.customer'::regclass}),
 	$coord->safe_psql('postgres', q{SELECT colocationid FROM pg_dist_partition WHERE logicalrelid = 'omnichannel.customer'::regclass}),
 	'the customer-scoped tables are co-located with customer');
 is($coord->safe_psql('postgres', q{
@@ -137,7 +158,7 @@ SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY pg_get_indexdef(i
 is($coord->safe_psql('postgres', q{
 SELECT count(*) FROM omnichannel.citus_table_role() r
   JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = r.table_name AND d.deptype = 'e'}),
-	'29', 'every table is still a member of the extension');
+	'30', 'every table is still a member of the extension');
 is($coord->safe_psql('postgres', q{
 SELECT coalesce(sum(pg_relation_size(p.logicalrelid)), -1) FROM pg_dist_partition p
  WHERE p.partmethod = 'h'}), '0', 'the coordinator keeps no copy of the distributed rows');
@@ -221,7 +242,19 @@ $coord->safe_psql('ingest', $ingest =~ s/__TARGET__/interaction_in/gr);
 $coord->safe_psql('postgres', 'CREATE DATABASE single');
 $coord->safe_psql('single', 'CREATE SCHEMA omnichannel; CREATE EXTENSION omnichannel SCHEMA omnichannel');
 $coord->safe_psql('single', $ingest =~ s/__TARGET__/interaction/gr);
-like($coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.interaction'), qr/^2[0-9][0-9]$/,
+# statements of one customer each read and write one shard: a query that
+# asks more than one fails them (citus.multi_task_query_log_level = error)
+my $one_shard = slurp_file("$src/t/fixtures/one_shard_ingest.sql");
+my ($one_ret, $one_out, $one_err) = $coord->psql('ingest', $one_shard, on_error_stop => 1);
+is($one_ret . ':' . $one_out, '0:10',
+	'a new customer, a retried delivery, a reply by reference, by subject, a late arrival, a business key, SMS by recency: each statement on one shard')
+  or diag($one_err);
+$coord->safe_psql('single', $one_shard =~ s/interaction_in/interaction/gr);
+is($coord->safe_psql('ingest', q{
+	SELECT (SELECT count(*) FROM omnichannel.delivery_customer)
+	     = (SELECT count(*) FROM omnichannel.interaction WHERE external_id IS NOT NULL)}), 't',
+	'interaction_in records which customer holds every delivery it stores');
+like($coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.interaction'), qr/^3[0-9][0-9]$/,
 	'ingest through interaction_in stored the scenario on the distributed database');
 is($coord->safe_psql('ingest', 'SELECT count(*) FROM omnichannel.interaction_in'), '0',
 	'and left interaction_in empty');

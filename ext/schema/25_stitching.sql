@@ -144,3 +144,26 @@ COMMENT ON COLUMN omnichannel.pending_reference.customer_id IS 'Customer of the 
 COMMENT ON COLUMN omnichannel.pending_reference.interaction_id IS 'The referring interaction';
 COMMENT ON COLUMN omnichannel.pending_reference.created_at IS 'When the reference was recorded';
 SELECT pg_catalog.pg_extension_config_dump('omnichannel.pending_reference', '');
+
+-- Who holds a delivery, on Citus ---------------------------------------------------
+
+-- A delivery's (external_id, channel) and a reference's external id are
+-- looked up across customers, but interaction is distributed by customer:
+-- looking there asks every shard.  This table, distributed by external_id
+-- (co-located with pending_reference), says which customer holds each;
+-- ingest then reads that customer's shard alone.  Filled where it is read,
+-- on Citus only (by distribute() from the stored interactions, then by
+-- interaction_in as it stores each row); empty on one node, where the index
+-- of interaction answers.
+CREATE TABLE omnichannel.delivery_customer (
+    external_id     text NOT NULL,
+    channel         omnichannel.channel NOT NULL,
+    customer_id     bigint NOT NULL,
+    PRIMARY KEY (external_id, channel)
+);
+COMMENT ON TABLE omnichannel.delivery_customer IS
+    'On Citus: the customer holding the interaction of each (external_id, channel), distributed by external_id, so that the retried-delivery and reference look-ups of ingest read one shard; filled by distribute() and interaction_in; empty on one node';
+COMMENT ON COLUMN omnichannel.delivery_customer.external_id IS 'The interaction''s external id';
+COMMENT ON COLUMN omnichannel.delivery_customer.channel IS 'The interaction''s channel';
+COMMENT ON COLUMN omnichannel.delivery_customer.customer_id IS 'The customer whose interaction it is';
+-- Derived from interaction: not dumped (distribute() fills it).

@@ -202,3 +202,16 @@ END
 $$;
 COMMENT ON INDEX omnichannel.interaction_in_external_id_key IS
     'One delivery per (external_id, channel) within a statement';
+
+-- On Citus, who holds a delivery (ext/schema/25_stitching.sql says why).
+CREATE TABLE omnichannel.delivery_customer (
+    external_id     text NOT NULL,
+    channel         omnichannel.channel NOT NULL,
+    customer_id     bigint NOT NULL,
+    PRIMARY KEY (external_id, channel)
+);
+COMMENT ON TABLE omnichannel.delivery_customer IS
+    'On Citus: the customer holding the interaction of each (external_id, channel), distributed by external_id, so that the retried-delivery and reference look-ups of ingest read one shard; filled by distribute() and interaction_in; empty on one node';
+COMMENT ON COLUMN omnichannel.delivery_customer.external_id IS 'The interaction''s external id';
+COMMENT ON COLUMN omnichannel.delivery_customer.channel IS 'The interaction''s channel';
+COMMENT ON COLUMN omnichannel.delivery_customer.customer_id IS 'The customer whose interaction it is';

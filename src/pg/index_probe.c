@@ -24,6 +24,12 @@
  * nodes (docs/scaling.md).  The setting omnichannel.lookups_through_sql
  * makes every look-up do so on one node too, so that tests can compare.
  *
+ * A probe through SQL may be routed by another table (oc_probe_route): a
+ * look-up across the values of a Citus table's distribution column asks
+ * every shard, so a table distributed by the look-up's own key says first
+ * which values hold rows, and the look-up then runs once per value, with
+ * the distribution column equal too: on one shard each.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -71,6 +77,10 @@ probe_sql_reset(OcIndexProbe *probe)
 	for (OcProbePlan *p = probe->sql_plans; p != NULL; p = p->next)
 		SPI_freeplan(p->plan);
 	probe->sql_plans = NULL;
+	if (probe->route_plan != NULL)
+		SPI_freeplan((SPIPlanPtr) probe->route_plan);
+	probe->route_plan = NULL;
+	probe->routed = false;
 	if (probe->sql_cxt != NULL)
 		MemoryContextDelete(probe->sql_cxt);
 	probe->sql_cxt = NULL;
@@ -175,6 +185,68 @@ oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql)
 	index_close(irel, AccessShareLock);
 }
 
+/*
+ * Route a probe through SQL by another table: the first nkeys columns of
+ * route_index equal the probe's keys, and its heap's column of the given
+ * name holds the values of the probed table's column of the same name (its
+ * distribution column) that have rows for them.  Without route_index the
+ * caller names the value (oc_probe_of).
+ */
+void
+oc_probe_route(OcIndexProbe *probe, Oid route_index, const char *column)
+{
+	Relation	irel;
+	Oid			route_heap;
+	AttrNumber	col = get_attnum(probe->heap, column);
+	StringInfoData sql;
+	char	   *from;
+	Oid			argtypes[INDEX_MAX_KEYS];
+
+	if (!probe->via_sql || col == InvalidAttrNumber)
+		elog(ERROR, "cannot route look-up %s by column \"%s\"", probe->sql_from, column);
+	probe->routed = true;
+	probe->route_type = get_atttype(probe->heap, col);
+	/* the probed table's column equal too: on one shard */
+	from = psprintf("%s AND %s OPERATOR(pg_catalog.=) $%d", probe->sql_from,
+					quote_identifier(column), probe->nkeys + 2);
+	probe->sql_from = MemoryContextStrdup(probe->sql_cxt, from);
+	pfree(from);
+	if (!OidIsValid(route_index))
+		return;
+	irel = index_open(route_index, AccessShareLock);
+	route_heap = IndexGetRelation(route_index, false);
+	if (get_attnum(route_heap, column) == InvalidAttrNumber)
+		elog(ERROR, "cannot route look-up %s by column \"%s\"", probe->sql_from, column);
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "SELECT DISTINCT %s FROM %s.%s WHERE ", quote_identifier(column),
+					 quote_identifier(get_namespace_name(get_rel_namespace(route_heap))),
+					 quote_identifier(get_rel_name(route_heap)));
+	for (int i = 0; i < probe->nkeys; i++)
+	{
+		Oid			opno = get_opfamily_member(irel->rd_opfamily[i], irel->rd_opcintype[i],
+											   irel->rd_opcintype[i], BTEqualStrategyNumber);
+
+		if (!OidIsValid(opno))
+			elog(ERROR, "no equality operator for column %d of index \"%s\"",
+				 i + 1, RelationGetRelationName(irel));
+		appendStringInfo(&sql, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "",
+						 key_column(irel, route_heap, i),
+						 quote_identifier(get_namespace_name(op_namespace(opno))),
+						 get_opname(opno), i + 1);
+	}
+	appendStringInfo(&sql, " ORDER BY 1");
+	index_close(irel, AccessShareLock);
+	memcpy(argtypes, probe->keytype, sizeof(Oid) * probe->nkeys);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	probe->route_plan = SPI_prepare(sql.data, probe->nkeys, argtypes);
+	if (probe->route_plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	SPI_keepplan((SPIPlanPtr) probe->route_plan);
+	SPI_finish();
+	pfree(sql.data);
+}
+
 /* The saved plan of a look-up through SQL: natts columns, or the lock (natts -1). */
 static OcProbePlan *
 probe_sql_plan(OcIndexProbe *probe, int natts, const AttrNumber *atts,
@@ -182,7 +254,7 @@ probe_sql_plan(OcIndexProbe *probe, int natts, const AttrNumber *atts,
 {
 	OcProbePlan *p;
 	StringInfoData sql;
-	Oid			argtypes[INDEX_MAX_KEYS + 1];
+	Oid			argtypes[INDEX_MAX_KEYS + 2];
 
 	if (natts > INDEX_MAX_KEYS * 2)
 		elog(ERROR, "too many columns for a look-up: %d", natts);
@@ -215,9 +287,12 @@ probe_sql_plan(OcIndexProbe *probe, int natts, const AttrNumber *atts,
 						 probe->sql_order[backward ? 1 : 0], probe->nkeys + 1);
 	memcpy(argtypes, probe->keytype, sizeof(Oid) * probe->nkeys);
 	argtypes[probe->nkeys] = INT8OID;
+	/* routed: the distribution column is $(nkeys + 2), in sql_from */
+	argtypes[probe->nkeys + 1] = probe->route_type;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	p->plan = SPI_prepare(sql.data, probe->nkeys + (natts < 0 ? 0 : 1), argtypes);
+	p->plan = SPI_prepare(sql.data, probe->nkeys + (natts < 0 ? 0 : 1) +
+						  (probe->routed ? 1 : 0), argtypes);
 	if (p->plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql.data,
 			 SPI_result_code_string(SPI_result));
@@ -229,15 +304,20 @@ probe_sql_plan(OcIndexProbe *probe, int natts, const AttrNumber *atts,
 	return p;
 }
 
-/* Run a probe's plan; the caller reads SPI_tuptable and calls SPI_finish. */
+/*
+ * Run a probe's plan (routed: for the distribution column's value route);
+ * the caller reads SPI_tuptable and calls SPI_finish.
+ */
 static int
-probe_sql_run(const OcIndexProbe *probe, OcProbePlan *p, const Datum *keys, int64 maxrows)
+probe_sql_run(const OcIndexProbe *probe, OcProbePlan *p, const Datum *keys, int64 maxrows,
+			  Datum route)
 {
-	Datum		args[INDEX_MAX_KEYS + 1];
+	Datum		args[INDEX_MAX_KEYS + 2];
 	int			rc;
 
 	memcpy(args, keys, sizeof(Datum) * probe->nkeys);
 	args[probe->nkeys] = Int64GetDatum(maxrows);
+	args[probe->nkeys + 1] = route;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/*
@@ -252,33 +332,88 @@ probe_sql_run(const OcIndexProbe *probe, OcProbePlan *p, const Datum *keys, int6
 	return (int) SPI_processed;
 }
 
-/* oc_probe_dir through SQL (rows into values/nulls, in the caller's memory). */
+/*
+ * The values of a routed probe's distribution column that hold rows for
+ * keys, in order (palloc'd in the caller's memory; *n of them).
+ */
+static Datum *
+probe_route_values(const OcIndexProbe *probe, const Datum *keys, int *n)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Datum	   *vals;
+	int16		typlen;
+	bool		typbyval;
+	int			rc;
+
+	get_typlenbyval(probe->route_type, &typlen, &typbyval);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute_plan((SPIPlanPtr) probe->route_plan, (Datum *) keys, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "route of look-up %s failed: %s", probe->sql_from, SPI_result_code_string(rc));
+	*n = (int) SPI_processed;
+	vals = MemoryContextAlloc(caller, sizeof(Datum) * Max(*n, 1));
+	for (int r = 0; r < *n; r++)
+	{
+		bool		isnull;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+
+		vals[r] = datumCopy(d, typbyval, typlen);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return vals;
+}
+
+/*
+ * oc_probe_dir through SQL (rows into values/nulls, in the caller's memory);
+ * route: the value of the distribution column, where the caller names it.
+ */
 static int
-probe_sql(const OcIndexProbe *probe, const Datum *keys, bool backward, int natts,
-		  const AttrNumber *atts, Datum *values, bool *nulls, int maxrows)
+probe_sql(const OcIndexProbe *probe, const Datum *route, const Datum *keys, bool backward,
+		  int natts, const AttrNumber *atts, Datum *values, bool *nulls, int maxrows)
 {
 	OcProbePlan *p = probe_sql_plan((OcIndexProbe *) probe, natts, atts, backward,
 									LockTupleKeyShare);
 	MemoryContext caller = CurrentMemoryContext;
-	int			n = probe_sql_run(probe, p, keys, maxrows);
+	Datum		unrouted = (Datum) 0;
+	Datum	   *routes = &unrouted;
+	int			nroutes = 1;
+	int			n = 0;
 
-	for (int r = 0; r < n; r++)
+	if (probe->routed && probe->route_plan == NULL)
 	{
-		HeapTuple	tuple = SPI_tuptable->vals[r];
-
-		for (int a = 0; a < natts; a++)
-		{
-			bool		isnull;
-			Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, a + 1, &isnull);
-			MemoryContext spi = MemoryContextSwitchTo(caller);
-
-			nulls[r * natts + a] = isnull;
-			values[r * natts + a] = isnull ? (Datum) 0 :
-				datumCopy(d, p->typbyval[a], p->typlen[a]);
-			MemoryContextSwitchTo(spi);
-		}
+		if (route == NULL)
+			elog(ERROR, "look-up %s needs the value of its distribution column", probe->sql_from);
+		unrouted = *route;
 	}
-	SPI_finish();
+	else if (probe->routed)
+		routes = probe_route_values(probe, keys, &nroutes);
+	for (int k = backward ? nroutes - 1 : 0;
+		 (backward ? k >= 0 : k < nroutes) && n < maxrows;
+		 k += backward ? -1 : 1)
+	{
+		int			got = probe_sql_run(probe, p, keys, maxrows - n, routes[k]);
+
+		for (int r = 0; r < got; r++, n++)
+		{
+			HeapTuple	tuple = SPI_tuptable->vals[r];
+
+			for (int a = 0; a < natts; a++)
+			{
+				bool		isnull;
+				Datum		d = SPI_getbinval(tuple, SPI_tuptable->tupdesc, a + 1, &isnull);
+				MemoryContext spi = MemoryContextSwitchTo(caller);
+
+				nulls[n * natts + a] = isnull;
+				values[n * natts + a] = isnull ? (Datum) 0 :
+					datumCopy(d, p->typbyval[a], p->typlen[a]);
+				MemoryContextSwitchTo(spi);
+			}
+		}
+		SPI_finish();
+	}
 	return n;
 }
 
@@ -287,7 +422,11 @@ static bool
 probe_sql_lock(const OcIndexProbe *probe, const Datum *keys, LockTupleMode mode)
 {
 	OcProbePlan *p = probe_sql_plan((OcIndexProbe *) probe, -1, NULL, false, mode);
-	int			n = probe_sql_run(probe, p, keys, 1);
+	int			n;
+
+	if (probe->routed)
+		elog(ERROR, "a routed look-up cannot lock");
+	n = probe_sql_run(probe, p, keys, 1, (Datum) 0);
 
 	SPI_finish();
 	return n > 0;
@@ -320,7 +459,7 @@ oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	int			n = 0;
 
 	if (probe->via_sql)
-		return probe_sql(probe, keys, backward, natts, atts, values, nulls, maxrows);
+		return probe_sql(probe, NULL, keys, backward, natts, atts, values, nulls, maxrows);
 	heap = table_open(probe->heap, AccessShareLock);
 	irel = index_open(probe->index, AccessShareLock);
 	desc = RelationGetDescr(heap);
@@ -353,6 +492,20 @@ oc_probe_dir(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 	index_close(irel, AccessShareLock);
 	table_close(heap, AccessShareLock);
 	return n;
+}
+
+/*
+ * oc_probe for a probe routed by a value the caller names (the distribution
+ * column's; oc_probe_route without a route table).  The index path, where
+ * nothing is distributed, does not need it.
+ */
+int
+oc_probe_of(const OcIndexProbe *probe, Datum route, const Datum *keys, Snapshot snap,
+			int natts, const AttrNumber *atts, Datum *values, bool *nulls, int maxrows)
+{
+	if (probe->via_sql)
+		return probe_sql(probe, &route, keys, false, natts, atts, values, nulls, maxrows);
+	return oc_probe_dir(probe, keys, snap, false, natts, atts, values, nulls, maxrows);
 }
 
 /* oc_probe_dir forward: the usual equality look-up. */

@@ -31,13 +31,22 @@ typedef struct OcIndexProbe
 	char	   *sql_order[2];	/* "k1, k2" and "k1 DESC, k2 DESC" */
 	MemoryContext sql_cxt;		/* the text above and the saved plans */
 	struct OcProbePlan *sql_plans;
+	/* routed by the distribution column (oc_probe_route), on Citus: */
+	bool		routed;
+	void	   *route_plan;		/* saved plan: the column's values for the keys
+								 * (NULL: the caller names the value) */
+	Oid			route_type;		/* the column's type */
 } OcIndexProbe;
 
 extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql);
+extern void oc_probe_route(OcIndexProbe *probe, Oid route_index, const char *column);
 extern Snapshot oc_probe_snapshot(void);
 extern int	oc_probe(const OcIndexProbe *probe, const Datum *keys, Snapshot snap,
 					 int natts, const AttrNumber *atts, Datum *values,
 					 bool *nulls, int maxrows);
+extern int	oc_probe_of(const OcIndexProbe *probe, Datum route, const Datum *keys,
+						Snapshot snap, int natts, const AttrNumber *atts,
+						Datum *values, bool *nulls, int maxrows);
 extern int	oc_probe_dir(const OcIndexProbe *probe, const Datum *keys,
 						 Snapshot snap, bool backward, int natts,
 						 const AttrNumber *atts, Datum *values, bool *nulls,

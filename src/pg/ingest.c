@@ -226,7 +226,8 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 		oc_stitch_candidate named;
 		int64		owner;
 
-		if (!oc_ingest_thread_facts(DatumGetInt64(thread), snap, &named))
+		/* any customer's: one named with it must match (below) */
+		if (!oc_ingest_thread_facts(0, DatumGetInt64(thread), snap, &named))
 			ereport(ERROR,
 					(errcode(ERRCODE_FOREIGN_KEY_VIOLATION),
 					 errmsg("thread " INT64_FORMAT " does not exist",
@@ -481,6 +482,14 @@ store_row_now(HeapTuple row, TupleDesc tupdesc)
 	PG_TRY();
 	{
 		oc_ingest_run(oc_ingest.store_row, values, nulls, SPI_OK_INSERT);
+		/* on Citus, who holds the delivery (read by the look-ups across customers) */
+		if (oc_ingest.distributed && !isnull[oc_ingest.att_external - 1])
+		{
+			Datum		d[3] = {values[oc_ingest.att_external - 1],
+				values[oc_ingest.att_channel - 1], values[oc_ingest.att_customer - 1]};
+
+			oc_ingest_run(oc_ingest.store_delivery, d, NULL, SPI_OK_INSERT);
+		}
 	}
 	PG_FINALLY();
 	{

@@ -60,7 +60,7 @@ typedef struct IngestCache
 	Oid			relid;			/* omnichannel.interaction it was built for */
 	bool		lookups_through_sql;	/* the setting it was built with */
 	int			nrels;
-	Oid			rels[32];		/* every table and index it names (invalidation) */
+	Oid			rels[48];		/* every table and index it names (invalidation) */
 	Oid			customer_seq;	/* sequence behind customer.id */
 	Oid			thread_seq;		/* sequence behind thread.id */
 	Oid			interaction_seq;	/* ... interaction.id (interaction_in's rows) */
@@ -115,6 +115,7 @@ typedef struct IngestCache
 	OcIndexProbe by_contact;	/* customer_identifier (contact) */
 	OcIndexProbe by_customer;	/* customer (id) */
 	OcIndexProbe by_thread;		/* thread (id) */
+	OcIndexProbe by_thread_of;	/* thread (customer_id, id): one shard on Citus */
 	OcIndexProbe by_key;		/* thread_key (customer_id, name, value) */
 	OcIndexProbe by_key_thread;	/* thread_key (thread_id, name) */
 	OcIndexProbe by_key_row;	/* thread_key, the whole key */
@@ -133,6 +134,8 @@ typedef struct IngestCache
 	SPIPlanPtr	new_bare_customer;
 	SPIPlanPtr	first_identifier;	/* new_customer in two statements (via SQL) */
 	bool		via_sql;		/* look-ups and writes for Citus */
+	bool		distributed;	/* interaction is a Citus distributed table */
+	SPIPlanPtr	store_delivery; /* who holds a stored delivery (Citus) */
 	SPIPlanPtr	drop_customer;
 	SPIPlanPtr	new_threads;
 	SPIPlanPtr	touch_threads;
@@ -258,7 +261,8 @@ extern void oc_ingest_list_add(ThreadList *list, int64 thread);
 extern bool oc_ingest_list_has(const ThreadList *list, int64 thread);
 extern bool oc_ingest_cached_contact(Datum contact, int64 *customer);
 extern void oc_ingest_cache_contact(Datum contact, int64 customer);
-extern bool oc_ingest_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c);
+extern bool oc_ingest_thread_facts(int64 customer, int64 thread, Snapshot snap,
+								   oc_stitch_candidate *c);
 extern ThreadTouch *oc_ingest_touch(int64 thread, int64 customer, TimestampTz at, Datum subject,
 									bool subject_null, Oid channel, bool reopen);
 extern ThreadTouch *oc_ingest_new_thread(int64 thread);

@@ -95,7 +95,7 @@ free_plans(void)
 		&oc_ingest.drop_empty_thread, &oc_ingest.upsert_subject, &oc_ingest.add_pending,
 		&oc_ingest.drop_pending, &oc_ingest.late_merge,
 		&oc_ingest.relate_thread, &oc_ingest.link_identifiers, &oc_ingest.refresh_facts,
-		&oc_ingest.store_row
+		&oc_ingest.store_row, &oc_ingest.store_delivery
 	};
 
 	for (size_t i = 0; i < lengthof(plans); i++)
@@ -324,12 +324,21 @@ oc_ingest_ensure_cache(Relation rel)
 	 * Citus distributed table: its rows are in shards), or when told to.
 	 */
 	oc_ingest.lookups_through_sql = oc_lookups_through_sql;
-	via_sql = oc_ingest.via_sql =
-		oc_lookups_through_sql || citus_distributed(relation_in(nsp, "interaction"));
+	oc_ingest.distributed = citus_distributed(relation_in(nsp, "interaction"));
+	via_sql = oc_ingest.via_sql = oc_lookups_through_sql || oc_ingest.distributed;
 	oc_probe_init(&oc_ingest.by_delivery, relation_in(nsp, "interaction_external_id_key"), 2, via_sql);
 	oc_probe_init(&oc_ingest.by_reference, relation_in(nsp, "interaction_external_id_key"), 1, via_sql);
+	if (oc_ingest.distributed)
+	{
+		/* across customers: delivery_customer says which customer's shard to read */
+		Oid			route = relation_in(nsp, "delivery_customer_pkey");
+
+		oc_probe_route(&oc_ingest.by_delivery, route, "customer_id");
+		oc_probe_route(&oc_ingest.by_reference, route, "customer_id");
+	}
 	oc_probe_init(&oc_ingest.by_contact, relation_in(nsp, "customer_identifier_pkey"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_thread, relation_in(nsp, "thread_pkey"), 1, via_sql);
+	oc_probe_init(&oc_ingest.by_thread_of, relation_in(nsp, "thread_customer_id_id_key"), 2, via_sql);
 	oc_probe_init(&oc_ingest.by_customer, relation_in(nsp, "customer_pkey"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_latest, relation_in(nsp, "interaction_customer_timeline_idx"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_key, relation_in(nsp, "thread_key_pkey"), 3, via_sql);
@@ -340,6 +349,9 @@ oc_ingest_ensure_cache(Relation rel)
 	oc_probe_init(&oc_ingest.by_key_row, relation_in(nsp, "thread_key_pkey"), 4, via_sql);
 	oc_probe_init(&oc_ingest.by_pending, relation_in(nsp, "pending_reference_pkey"), 1, via_sql);
 	oc_probe_init(&oc_ingest.by_id, relation_in(nsp, "interaction_pkey"), 1, via_sql);
+	/* a pending reference's referrer: its customer is known (oc_probe_of) */
+	if (oc_ingest.distributed)
+		oc_probe_route(&oc_ingest.by_id, InvalidOid, "customer_id");
 
 	/* look-up rows, a statement's at once (flush_lookups) */
 	argtypes[0] = INT8ARRAYOID;	/* customer ids */
@@ -605,7 +617,9 @@ oc_ingest_ensure_cache(Relation rel)
 			"  LEFT JOIN (SELECT d.* FROM omnichannel.sla_running_dues AS d "
 			"              WHERE $16 AND d.customer_id OPERATOR(pg_catalog.=) ANY ($2)) AS d "
 			"         ON d.thread_id OPERATOR(pg_catalog.=) u.id "
-			TOUCH_THREADS_WHERE :
+			TOUCH_THREADS_WHERE
+			/* on Citus: the shards of the statement's customers alone */
+			"   AND t.customer_id OPERATOR(pg_catalog.=) ANY ($2)" :
 			TOUCH_THREADS_SET
 			"(SELECT cu.language FROM omnichannel.customer AS cu "
 			"  WHERE cu.id OPERATOR(pg_catalog.=) t.customer_id)"
@@ -684,8 +698,8 @@ oc_ingest_ensure_cache(Relation rel)
 	}
 
 	/* the facts of threads a row older than their facts reached */
-	argtypes[0] = INT8ARRAYOID;
-	oc_ingest.refresh_facts = prepare_plan("SELECT omnichannel.refresh_queue_facts($1)", 1, argtypes);
+	argtypes[0] = argtypes[1] = INT8ARRAYOID;
+	oc_ingest.refresh_facts = prepare_plan("SELECT omnichannel.refresh_queue_facts($1, $2)", 2, argtypes);
 
 	/*
 	 * A row of interaction_in, ingested, into interaction at once (so the
@@ -710,6 +724,14 @@ oc_ingest_ensure_cache(Relation rel)
 		}
 		appendStringInfoChar(&sql, ')');
 		oc_ingest.store_row = prepare_plan(sql.data, n, types);
+	}
+	if (oc_ingest.distributed)
+	{
+		Oid			dt[3] = {TEXTOID, oc_ingest.channel_type, INT8OID};
+
+		oc_ingest.store_delivery = prepare_plan(
+			"INSERT INTO omnichannel.delivery_customer (external_id, channel, customer_id) "
+			"VALUES ($1, $2, $3)", 3, dt);
 	}
 
 	SPI_finish();

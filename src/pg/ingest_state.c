@@ -265,17 +265,21 @@ oc_ingest_cache_contact(Datum contact, int64 customer)
 /*
  * Facts about a thread for a candidate: owner, state, span; false if gone.
  * A thread merged into another stands for the survivor (merges never chain).
+ * customer is the thread's, when known (0: not), so that on Citus the
+ * look-up reads that customer's shard alone.
  */
 static bool
-stored_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
+stored_thread_facts(int64 customer, int64 thread, Snapshot snap, oc_stitch_candidate *c)
 {
 	AttrNumber	atts[5] = {oc_ingest.att_thread_customer, oc_ingest.att_thread_status,
 		oc_ingest.att_thread_opened, oc_ingest.att_thread_last, oc_ingest.att_thread_merged};
 	Datum		key = Int64GetDatum(thread);
+	Datum		owned[2] = {Int64GetDatum(customer), Int64GetDatum(thread)};
 	Datum		vals[5];
 	bool		nulls[5];
 
-	if (oc_probe(&oc_ingest.by_thread, &key, snap, 5, atts, vals, nulls, 1) == 0)
+	if (customer != 0 ? oc_probe(&oc_ingest.by_thread_of, owned, snap, 5, atts, vals, nulls, 1) == 0
+		: oc_probe(&oc_ingest.by_thread, &key, snap, 5, atts, vals, nulls, 1) == 0)
 		return false;
 	if (!nulls[4])
 	{
@@ -317,7 +321,7 @@ overlay_activity(oc_stitch_candidate *c)
  * thread.
  */
 bool
-oc_ingest_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
+oc_ingest_thread_facts(int64 customer, int64 thread, Snapshot snap, oc_stitch_candidate *c)
 {
 	ThreadEntry *e;
 	bool		found;
@@ -338,7 +342,7 @@ oc_ingest_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 	{
 		e = hash_search(stmt->threads, &thread, HASH_ENTER, &found);
 		if (!found)
-			e->found = stored_thread_facts(thread, snap, &e->facts);
+			e->found = stored_thread_facts(customer, thread, snap, &e->facts);
 		if (!e->found)
 		{
 			/* not stored yet: ask again next time (a thread opened since) */
@@ -347,7 +351,7 @@ oc_ingest_thread_facts(int64 thread, Snapshot snap, oc_stitch_candidate *c)
 		}
 		*c = e->facts;
 	}
-	else if (!stored_thread_facts(thread, snap, c))
+	else if (!stored_thread_facts(customer, thread, snap, c))
 		return false;
 	overlay_activity(c);
 	return true;

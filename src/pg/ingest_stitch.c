@@ -441,7 +441,8 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 			oc_stitch_candidate *c = &cands[ncands];
 
 			/* the thread's owner, state and span (a merged one's survivor) */
-			if (!oc_ingest_thread_facts(DatumGetInt64(vals[r * 3 + 1]), snap, c))
+			if (!oc_ingest_thread_facts(DatumGetInt64(vals[r * 3 + 2]), DatumGetInt64(vals[r * 3 + 1]),
+										snap, c))
 				continue;
 			ncands++;
 			c->interaction_id = DatumGetInt64(vals[r * 3]);
@@ -457,7 +458,7 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 	 */
 	if (!has_own_candidate(&in, cands, ncands) &&
 		find_token(tuple, tupdesc, &token_thread) &&
-		oc_ingest_thread_facts(token_thread, snap, &cands[ncands]))
+		oc_ingest_thread_facts(0, token_thread, snap, &cands[ncands]))
 		cands[ncands++].via = OC_VIA_TOKEN;
 
 	/*
@@ -484,7 +485,7 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 										   bizkeys[k].value, kvals, nrows, OC_KEY_THREADS);
 
 			for (int r = 0; r < nrows; r++)
-				if (oc_ingest_thread_facts(DatumGetInt64(kvals[r]), snap, &cands[ncands]))
+				if (oc_ingest_thread_facts(customer_id, DatumGetInt64(kvals[r]), snap, &cands[ncands]))
 				{
 					cands[ncands].via = OC_VIA_BUSINESS_KEY;
 					cands[ncands].position = k;
@@ -507,7 +508,7 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 									   svals, nrows, OC_KEY_THREADS);
 
 		for (int r = 0; r < nrows; r++)
-			if (oc_ingest_thread_facts(DatumGetInt64(svals[r]), snap, &cands[ncands]))
+			if (oc_ingest_thread_facts(customer_id, DatumGetInt64(svals[r]), snap, &cands[ncands]))
 			{
 				cands[ncands].via = OC_VIA_SUBJECT;
 				note_conflict(cands, (int) ncands, customer_id, bizkeys, nbizkeys, snap,
@@ -561,7 +562,7 @@ oc_ingest_decide(int64 customer_id, HeapTuple tuple, TupleDesc tupdesc,
 				else if (in.recency_window <= 0 ||
 						 at < in.occurred_at - in.recency_window)
 					decided = true; /* older than the window: nothing to find */
-				if (!decided && thread != seen && oc_ingest_thread_facts(thread, snap, c))
+				if (!decided && thread != seen && oc_ingest_thread_facts(customer_id, thread, snap, c))
 				{
 					seen = thread;
 					if ((c->state == OC_THREAD_OPEN || c->state == OC_THREAD_PENDING ||
@@ -817,8 +818,9 @@ oc_ingest_late_references(Datum external, int64 customer, Snapshot snap, LateArr
 		SPI_finish();
 
 		/* the referring row may be gone (skipped by ON CONFLICT, deleted) */
-		if (oc_probe(&oc_ingest.by_id, &referrer, snap, 1, &att, &thread, &isnull, 1) == 0 ||
-			!oc_ingest_thread_facts(DatumGetInt64(thread), snap, &c) || c.state == OC_THREAD_CLOSED)
+		if (oc_probe_of(&oc_ingest.by_id, Int64GetDatum(owner), &referrer, snap, 1, &att,
+						&thread, &isnull, 1) == 0 ||
+			!oc_ingest_thread_facts(owner, DatumGetInt64(thread), snap, &c) || c.state == OC_THREAD_CLOSED)
 			continue;
 		if (owner != customer || c.customer_id != customer)
 		{

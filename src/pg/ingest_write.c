@@ -138,11 +138,11 @@ flush_entry(HTAB *threads, int64 thread, int64 customer, bool read_prior, Snapsh
 	{
 		AttrNumber	atts[5] = {oc_ingest.att_thread_status, oc_ingest.att_thread_waiting,
 			oc_ingest.att_thread_first_in, oc_ingest.att_thread_last_in, oc_ingest.att_thread_last_out};
-		Datum		key = Int64GetDatum(thread);
+		Datum		key[2] = {Int64GetDatum(f->customer), Int64GetDatum(thread)};
 		Datum		v[5];
 		bool		n[5];
 
-		if (oc_probe(&oc_ingest.by_thread, &key, snap, 5, atts, v, n, 1) > 0)
+		if (oc_probe(&oc_ingest.by_thread_of, key, snap, 5, atts, v, n, 1) > 0)
 		{
 			f->known = true;
 			f->status = DatumGetObjectId(v[0]);
@@ -608,7 +608,9 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 	}
 
 	/* 2. the clocks */
-	if (nreopen > 0 || (nevents > 0 && oc_ingest_run_bool(oc_ingest.sla_active, NULL, NULL)))
+	/* (through SQL sla_ingest asks itself, for the statement's customers alone) */
+	if (nreopen > 0 ||
+		(nevents > 0 && (oc_ingest.via_sql || oc_ingest_run_bool(oc_ingest.sla_active, NULL, NULL))))
 	{
 		Datum		args[15];
 		char		nulls[15];
@@ -650,16 +652,21 @@ oc_ingest_write_threads(Tuplestorestate *store, TupleDesc desc)
 	/* ... and the facts of those a row older than their facts reached */
 	{
 		Datum	   *late = palloc(sizeof(Datum) * n);
+		Datum	   *whose = palloc(sizeof(Datum) * n);
 		int			nlate = 0;
 
 		for (int i = 0; i < nstale; i++)
 			if (stale[i]->late)
+			{
+				whose[nlate] = Int64GetDatum(stale[i]->customer);
 				late[nlate++] = Int64GetDatum(stale[i]->thread);
+			}
 		if (nlate > 0)
 		{
-			Datum		arg = oc_ingest_array(late, NULL, nlate, INT8OID);
+			Datum		args[2] = {oc_ingest_array(late, NULL, nlate, INT8OID),
+			oc_ingest_array(whose, NULL, nlate, INT8OID)};
 
-			oc_ingest_run(oc_ingest.refresh_facts, &arg, NULL, SPI_OK_SELECT);
+			oc_ingest_run(oc_ingest.refresh_facts, args, NULL, SPI_OK_SELECT);
 		}
 	}
 	/* 4. the rollups: per customer and channel, per UTC day and channel, in key order */

@@ -81,14 +81,16 @@ emit_thread(Tuplestorestate *store, TupleDesc desc, int64 thread,
  * waiting_since, waiting_channel, queue): a row per given thread that has
  * interactions (one without any has no facts; refresh_queue_facts clears
  * them).  Reads the interactions with the caller's privileges, through the
- * thread index, a thread at a time.
+ * thread index, a thread at a time; the threads' customers are named too
+ * (thread_queue_facts(customers, threads)), so that on Citus their shards
+ * alone are read.
  */
 Datum
 oc_thread_queue_facts(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Datum		arg = PG_GETARG_DATUM(0);
-	Oid			argtype = INT8ARRAYOID;
+	Datum		args[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+	Oid			argtypes[2] = {INT8ARRAYOID, INT8ARRAYOID};
 	MemoryContext cxt;
 	MemoryContext rows_cxt;
 	Portal		portal;
@@ -114,9 +116,10 @@ oc_thread_queue_facts(PG_FUNCTION_ARGS)
 									   "       i.agent IS NOT NULL, i.channel, "
 									   "       i.channel::pg_catalog.text, i.queue "
 									   "  FROM omnichannel.interaction AS i "
-									   " WHERE i.thread_id OPERATOR(pg_catalog.=) ANY ($1) "
+									   " WHERE i.customer_id OPERATOR(pg_catalog.=) ANY ($1) "
+									   "   AND i.thread_id OPERATOR(pg_catalog.=) ANY ($2) "
 									   " ORDER BY i.thread_id, i.occurred_at, i.id",
-									   1, &argtype, &arg, NULL, true, 0);
+									   2, argtypes, args, NULL, true, 0);
 	for (;;)
 	{
 		SPI_cursor_fetch(portal, true, 10000);
