@@ -7,16 +7,28 @@
 -- is included as it is.  See docs/stitching.md "Thread context".
 -- ---------------------------------------------------------------------------
 
+-- PL/pgSQL, the thread's customer looked up first: on Citus the context is
+-- then one query on the customer's shard (Citus plans no SQL function over
+-- its tables).
 CREATE OR REPLACE FUNCTION omnichannel.thread_context(thread bigint)
 RETURNS jsonb
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_customer bigint;
+    v_context  jsonb;
+BEGIN
+    SELECT t.customer_id INTO v_customer FROM omnichannel.thread AS t WHERE t.id = thread_context.thread;
+    IF v_customer IS NULL THEN
+        RETURN NULL;
+    END IF;
     WITH t AS (
-        SELECT * FROM omnichannel.thread WHERE id OPERATOR(pg_catalog.=) thread_context.thread
+        SELECT * FROM omnichannel.thread AS t
+         WHERE t.customer_id = v_customer AND t.id = thread_context.thread
     ), i AS (
-        SELECT * FROM omnichannel.interaction
-         WHERE thread_id OPERATOR(pg_catalog.=) thread_context.thread
+        SELECT * FROM omnichannel.interaction AS i
+         WHERE i.customer_id = v_customer AND i.thread_id = thread_context.thread
     ), l AS (
         SELECT * FROM i ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1
     )
@@ -72,7 +84,10 @@ AS $$
                                       'subject', l.subject)
               FROM l),
         'context', t.context)
-      FROM t
+      INTO v_context
+      FROM t;
+    RETURN v_context;
+END
 $$;
 COMMENT ON FUNCTION omnichannel.thread_context(bigint) IS
     'What the next agent needs about a thread on any channel: IVR choices, business keys, last topics, channels, previous agent, last interaction, and thread.context; NULL for an unknown thread';

@@ -51,6 +51,12 @@ BEGIN
     GET DIAGNOSTICS v_moved = ROW_COUNT;
     UPDATE omnichannel.interaction AS i SET customer_id = to_customer
      WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all);
+    -- who holds the moved deliveries (filled on Citus only: empty on one node)
+    UPDATE omnichannel.delivery_customer AS d SET customer_id = to_customer
+      FROM omnichannel.interaction AS i
+     WHERE i.customer_id = to_customer AND i.thread_id = ANY (v_all)
+       AND d.external_id = i.external_id AND d.channel = i.channel
+       AND d.customer_id = from_customer;
     UPDATE omnichannel.thread_key AS k SET customer_id = to_customer
      WHERE k.customer_id = from_customer AND k.thread_id = ANY (v_all);
     UPDATE omnichannel.thread_subject AS k SET customer_id = to_customer

@@ -902,9 +902,12 @@ REVOKE EXECUTE ON FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], 
 
 -- Policy or calendar changes ------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION omnichannel.recompute_sla(policy integer DEFAULT NULL,
-                                         calendar text DEFAULT NULL,
-                                         rematch boolean DEFAULT true)
+-- The threads of some customers re-derived (recompute_sla calls it for all
+-- of them at once on one node, one customer at a time on Citus, where a row
+-- lock is taken on one shard only).
+CREATE OR REPLACE FUNCTION omnichannel.sla_recompute_threads(customers bigint[], threads bigint[],
+                                                           policy integer, calendar text,
+                                                           rematch boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SECURITY DEFINER
@@ -917,26 +920,20 @@ DECLARE
     v_statuses omnichannel.thread_status[];
     v_n bigint;
 BEGIN
-    IF recompute_sla.policy IS NOT NULL AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.id = recompute_sla.policy) THEN
-        RAISE EXCEPTION 'SLA policy % does not exist', recompute_sla.policy
-            USING ERRCODE = 'undefined_object';
-    END IF;
-    IF recompute_sla.calendar IS NOT NULL AND NOT EXISTS (SELECT 1 FROM omnichannel.business_calendar AS c
-                                             WHERE c.name = recompute_sla.calendar) THEN
-        RAISE EXCEPTION 'business calendar "%" does not exist', recompute_sla.calendar
-            USING ERRCODE = 'undefined_object';
-    END IF;
-
-    -- the unsolved threads the change can affect, locked (in id order) so
-    -- that no status change or reply moves their clocks meanwhile
+    -- the threads locked (in id order) so that no status change or reply
+    -- moves their clocks meanwhile; still unsolved and on the policy or
+    -- calendar once locked
     SELECT array_agg(t.id ORDER BY t.id), array_agg(t.customer_id ORDER BY t.id)
       INTO v_threads, v_customers
       FROM (SELECT t.id, t.customer_id FROM omnichannel.thread AS t
-             WHERE t.status NOT IN ('solved', 'closed')
+             WHERE t.customer_id = ANY (sla_recompute_threads.customers)
+               AND t.id = ANY (sla_recompute_threads.threads)
+               AND t.status NOT IN ('solved', 'closed')
                AND t.sla_policy_id IS NOT NULL
-               AND (recompute_sla.policy IS NULL OR t.sla_policy_id = recompute_sla.policy)
-               AND (recompute_sla.calendar IS NULL OR t.sla_policy_id IN
-                        (SELECT p.id FROM omnichannel.sla_policy AS p WHERE p.calendar = recompute_sla.calendar))
+               AND (sla_recompute_threads.policy IS NULL OR t.sla_policy_id = sla_recompute_threads.policy)
+               AND (sla_recompute_threads.calendar IS NULL OR t.sla_policy_id IN
+                        (SELECT p.id FROM omnichannel.sla_policy AS p
+                          WHERE p.calendar = sla_recompute_threads.calendar))
              ORDER BY t.id
                FOR NO KEY UPDATE) AS t;
     IF v_threads IS NULL THEN
@@ -945,7 +942,7 @@ BEGIN
 
     -- policies matched again (a changed condition may move a thread to
     -- another one): first active match in position order, set-wise
-    IF recompute_sla.rematch THEN
+    IF sla_recompute_threads.rematch THEN
         WITH m AS (
             SELECT t.id,
                    (SELECT m.policy_id
@@ -958,22 +955,25 @@ BEGIN
               -- the channel of the message that started the first clock
               -- (omnichannel.sla_thread_channel, written out)
               LEFT JOIN LATERAL (SELECT c.channel FROM omnichannel.sla_clock AS c
-                                  WHERE c.thread_id = t.id
+                                  WHERE c.customer_id = t.customer_id AND c.thread_id = t.id
                                   ORDER BY c.started_at, c.id LIMIT 1) AS fc ON true
-             WHERE t.id IN (SELECT pg_catalog.unnest(v_threads)))
+             WHERE t.customer_id = ANY (v_customers) AND cu.id = ANY (v_customers)
+               AND t.id = ANY (v_threads))
         UPDATE omnichannel.thread AS t
            SET sla_policy_id = m.new_policy
           FROM m
-         WHERE t.id = m.id AND t.sla_policy_id IS DISTINCT FROM m.new_policy;
+         WHERE t.customer_id = ANY (v_customers) AND t.id = m.id
+           AND t.sla_policy_id IS DISTINCT FROM m.new_policy;
     END IF;
 
     -- running clocks re-derived from their start and pauses
     SELECT array_agg(t.sla_policy_id ORDER BY t.id), array_agg(t.status ORDER BY t.id)
       INTO v_policies, v_statuses
-      FROM omnichannel.thread AS t WHERE t.id IN (SELECT pg_catalog.unnest(v_threads));
+      FROM omnichannel.thread AS t
+     WHERE t.customer_id = ANY (v_customers) AND t.id = ANY (v_threads);
     v_n := omnichannel.sla_rederive(v_customers, v_threads, v_policies, v_statuses,
-               jsonb_build_object('policy_changed', recompute_sla.policy,
-                                  'calendar_changed', recompute_sla.calendar));
+               jsonb_build_object('policy_changed', sla_recompute_threads.policy,
+                                  'calendar_changed', sla_recompute_threads.calendar));
 
     UPDATE omnichannel.thread AS t
        SET first_response_due = d.first_response_due,
@@ -986,7 +986,7 @@ BEGIN
       LEFT JOIN (SELECT d.* FROM omnichannel.sla_running_dues AS d
                   WHERE d.customer_id = ANY (v_customers) AND d.thread_id = ANY (v_threads)) AS d
         ON d.thread_id = x.id
-     WHERE t.id = x.id
+     WHERE t.customer_id = ANY (v_customers) AND t.id = x.id
        AND (t.first_response_due, t.next_response_due, t.periodic_update_due, t.resolution_due,
             t.sla_due_at, t.sla_paused)
            IS DISTINCT FROM
@@ -995,10 +995,102 @@ BEGIN
     RETURN v_n;
 END
 $$;
+COMMENT ON FUNCTION omnichannel.sla_recompute_threads(bigint[], bigint[], integer, text, boolean) IS
+    'Internal, called by recompute_sla: locks the given threads of the given customers that are still unsolved and on the changed policy or calendar, matches their policies again unless rematch is false, re-derives their running clocks and refreshes their due times; returns the clocks changed';
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_recompute_threads(bigint[], bigint[], integer, text, boolean) FROM PUBLIC;
+
+CREATE OR REPLACE FUNCTION omnichannel.recompute_sla(policy integer DEFAULT NULL,
+                                         calendar text DEFAULT NULL,
+                                         rematch boolean DEFAULT true)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_threads bigint[];
+    v_customers bigint[];
+    v_customer bigint;
+    v_n bigint := 0;
+BEGIN
+    IF recompute_sla.policy IS NOT NULL AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_policy AS p WHERE p.id = recompute_sla.policy) THEN
+        RAISE EXCEPTION 'SLA policy % does not exist', recompute_sla.policy
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF recompute_sla.calendar IS NOT NULL AND NOT EXISTS (SELECT 1 FROM omnichannel.business_calendar AS c
+                                             WHERE c.name = recompute_sla.calendar) THEN
+        RAISE EXCEPTION 'business calendar "%" does not exist', recompute_sla.calendar
+            USING ERRCODE = 'undefined_object';
+    END IF;
+
+    -- the unsolved threads the change can affect (sla_recompute_threads locks
+    -- them and asks again)
+    SELECT array_agg(t.id ORDER BY t.id), array_agg(DISTINCT t.customer_id)
+      INTO v_threads, v_customers
+      FROM omnichannel.thread AS t
+     WHERE t.status NOT IN ('solved', 'closed')
+       AND t.sla_policy_id IS NOT NULL
+       AND (recompute_sla.policy IS NULL OR t.sla_policy_id = recompute_sla.policy)
+       AND (recompute_sla.calendar IS NULL OR t.sla_policy_id IN
+                (SELECT p.id FROM omnichannel.sla_policy AS p WHERE p.calendar = recompute_sla.calendar));
+    IF v_threads IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF omnichannel.per_customer_writes() THEN
+        -- on Citus: each customer's threads on its shard, customers in id order
+        FOREACH v_customer IN ARRAY v_customers LOOP
+            v_n := v_n + omnichannel.sla_recompute_threads(ARRAY[v_customer], v_threads,
+                             recompute_sla.policy, recompute_sla.calendar, recompute_sla.rematch);
+        END LOOP;
+        RETURN v_n;
+    END IF;
+    RETURN omnichannel.sla_recompute_threads(v_customers, v_threads, recompute_sla.policy,
+                                             recompute_sla.calendar, recompute_sla.rematch);
+END
+$$;
 COMMENT ON FUNCTION omnichannel.recompute_sla(integer, text, boolean) IS
     'After a policy or calendar change: re-derives the running clocks of the unsolved threads it affects (all, one policy''s, or those of policies using one calendar) from their starts and pauses, matching policies again unless rematch is false; logs a recompute (or cancel) event per changed clock and returns their number';
 
 -- Breaches seen as they happen (for cron or pg_cron) --------------------------------------
+
+-- The due clocks of some customers marked breached (sla_sweep calls it for
+-- all at once on one node, one customer at a time on Citus).
+CREATE OR REPLACE FUNCTION omnichannel.sla_sweep_clocks(customers bigint[], clocks bigint[], threads bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_locked bigint[];
+    v_ids bigint[];
+    v_now timestamptz := pg_catalog.now();
+BEGIN
+    -- a thread busy elsewhere is left for the next sweep
+    SELECT array_agg(t.id) INTO v_locked
+      FROM (SELECT t.id FROM omnichannel.thread AS t
+             WHERE t.customer_id = ANY (customers) AND t.id = ANY (threads)
+               FOR NO KEY UPDATE SKIP LOCKED) AS t;
+    IF v_locked IS NULL THEN
+        RETURN 0;
+    END IF;
+    WITH upd AS (
+        UPDATE omnichannel.sla_clock AS c
+           SET breached_at = c.due_at
+         WHERE c.customer_id = ANY (customers) AND c.id = ANY (clocks)
+           AND c.thread_id = ANY (v_locked)
+           AND c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < v_now
+        RETURNING c.id)
+    SELECT array_agg(upd.id) INTO v_ids FROM upd;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+    RETURN omnichannel.sla_log_breaches(customers, v_ids, '{"via": "sweep"}');
+END
+$$;
+COMMENT ON FUNCTION omnichannel.sla_sweep_clocks(bigint[], bigint[], bigint[]) IS
+    'Internal, called by sla_sweep: marks the given clocks of the given customers breached where they are still running past due and their thread is not locked elsewhere, and logs the breaches; returns them';
+REVOKE EXECUTE ON FUNCTION omnichannel.sla_sweep_clocks(bigint[], bigint[], bigint[]) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION omnichannel.sla_sweep(max_clocks integer DEFAULT 10000)
 RETURNS integer
@@ -1008,35 +1100,33 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_ids bigint[];
+    v_threads bigint[];
     v_customers bigint[];
+    v_customer bigint;
+    v_n integer := 0;
 BEGIN
     IF max_clocks IS NULL OR max_clocks < 1 THEN
         RAISE EXCEPTION 'max_clocks must be positive'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    WITH due AS (
-        SELECT c.id, c.thread_id
-          FROM omnichannel.sla_clock AS c
-         WHERE c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < pg_catalog.now()
-         ORDER BY c.due_at
-         LIMIT max_clocks),
-    locked AS (
-        -- a thread busy elsewhere is left for the next sweep
-        SELECT t.id FROM omnichannel.thread AS t
-         WHERE t.id IN (SELECT due.thread_id FROM due)
-           FOR NO KEY UPDATE SKIP LOCKED),
-    upd AS (
-        UPDATE omnichannel.sla_clock AS c
-           SET breached_at = c.due_at
-          FROM due
-         WHERE c.id = due.id AND due.thread_id IN (SELECT locked.id FROM locked)
-           AND c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < pg_catalog.now()
-        RETURNING c.id, c.customer_id)
-    SELECT array_agg(upd.id), array_agg(upd.customer_id) INTO v_ids, v_customers FROM upd;
+    SELECT array_agg(d.id), array_agg(d.thread_id), array_agg(DISTINCT d.customer_id)
+      INTO v_ids, v_threads, v_customers
+      FROM (SELECT c.id, c.thread_id, c.customer_id
+              FROM omnichannel.sla_clock AS c
+             WHERE c.stopped_at IS NULL AND c.breached_at IS NULL AND c.due_at < pg_catalog.now()
+             ORDER BY c.due_at
+             LIMIT max_clocks) AS d;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
-    RETURN omnichannel.sla_log_breaches(v_customers, v_ids, '{"via": "sweep"}');
+    IF omnichannel.per_customer_writes() THEN
+        -- on Citus: each customer's clocks on its shard
+        FOREACH v_customer IN ARRAY v_customers LOOP
+            v_n := v_n + omnichannel.sla_sweep_clocks(ARRAY[v_customer], v_ids, v_threads);
+        END LOOP;
+        RETURN v_n;
+    END IF;
+    RETURN omnichannel.sla_sweep_clocks(v_customers, v_ids, v_threads);
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_sweep(integer) IS

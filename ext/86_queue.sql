@@ -397,7 +397,9 @@ SELECT t.id                                              AS thread_id,
   LEFT JOIN omnichannel.business_calendar AS b ON b.name = p.calendar
   LEFT JOIN LATERAL (SELECT k.metric, k.target
                        FROM omnichannel.sla_clock AS k
-                      WHERE k.thread_id = t.id AND k.stopped_at IS NULL
+                      -- the customer too: on Citus the clocks of the thread's shard
+                      WHERE k.customer_id = t.customer_id AND k.thread_id = t.id
+                        AND k.stopped_at IS NULL
                       ORDER BY k.due_at NULLS LAST, k.metric
                       LIMIT 1) AS c ON true
  WHERE t.status IN ('open', 'pending', 'on_hold');

@@ -160,29 +160,32 @@ SELECT t.id                                              AS thread_id,
                                                          AS unanswered
   FROM omnichannel.thread AS t
   LEFT JOIN omnichannel.sla_policy AS p ON p.id = t.sla_policy_id
+  -- every join names the customer too: on Citus each shard answers for its
+  -- customers' threads
   LEFT JOIN (
-        SELECT v.thread_id,
+        SELECT v.customer_id, v.thread_id,
                pg_catalog.count(*)                                          AS interactions,
                pg_catalog.count(*) FILTER (WHERE v.direction = 'inbound')  AS inbound,
                pg_catalog.count(*) FILTER (WHERE v.direction = 'outbound') AS outbound,
                pg_catalog.count(*) FILTER (WHERE v.direction = 'internal') AS internal,
                pg_catalog.count(*) FILTER (WHERE v.direction <> 'internal'
                                              AND v.channel <> v.previous_channel) AS channel_switches
-          FROM (SELECT i.thread_id, i.direction, i.channel,
+          FROM (SELECT i.customer_id, i.thread_id, i.direction, i.channel,
                        -- the previous customer-visible interaction's channel
-                       pg_catalog.lag(i.channel) OVER (PARTITION BY i.thread_id, i.direction = 'internal'
+                       pg_catalog.lag(i.channel) OVER (PARTITION BY i.customer_id, i.thread_id,
+                                                                    i.direction = 'internal'
                                                        ORDER BY i.occurred_at, i.id) AS previous_channel
                   FROM omnichannel.interaction AS i) AS v
-         GROUP BY v.thread_id) AS n ON n.thread_id = t.id
+         GROUP BY v.customer_id, v.thread_id) AS n ON n.customer_id = t.customer_id AND n.thread_id = t.id
   LEFT JOIN LATERAL (
         SELECT c.outcome, c.business_seconds, c.started_at, c.due_at
           FROM omnichannel.sla_clock AS c
-         WHERE c.thread_id = t.id AND c.metric = 'first_response'
+         WHERE c.customer_id = t.customer_id AND c.thread_id = t.id AND c.metric = 'first_response'
          ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS fr ON true
   LEFT JOIN LATERAL (
         SELECT c.outcome, c.business_seconds, c.started_at, c.due_at
           FROM omnichannel.sla_clock AS c
-         WHERE c.thread_id = t.id AND c.metric = 'resolution'
+         WHERE c.customer_id = t.customer_id AND c.thread_id = t.id AND c.metric = 'resolution'
          ORDER BY c.started_at DESC, c.id DESC LIMIT 1) AS rs ON true
  WHERE t.merged_into IS NULL;
 COMMENT ON VIEW omnichannel.thread_facts IS

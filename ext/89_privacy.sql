@@ -159,6 +159,11 @@ BEGIN
             OR i.attributes <> '{}'::jsonb
             OR i.stitch_evidence IS DISTINCT FROM omnichannel.privacy_redact_jsonb(i.stitch_evidence));
     v_counts := v_counts || jsonb_build_object('interaction', v_c);
+    -- who held their deliveries goes with the external ids (filled on Citus only)
+    DELETE FROM omnichannel.delivery_customer AS d
+     USING omnichannel.interaction AS i
+     WHERE i.id = ANY (v_inter) AND d.external_id = i.external_id AND d.channel = i.channel
+       AND d.customer_id = i.customer_id;
     UPDATE omnichannel.interaction AS i
        SET contact = NULL, subject = NULL, body = NULL, external_id = NULL,
            in_reply_to = NULL, refs = NULL, attributes = '{}'::jsonb, business_keys = NULL,
@@ -321,6 +326,13 @@ BEGIN
           FROM target
          WHERE i.id = target.id
         RETURNING i.id, i.channel, i.thread_id
+    ), forgotten AS (
+        -- who held their deliveries goes with the external ids (filled on
+        -- Citus only; this reads them as they were before the statement)
+        DELETE FROM omnichannel.delivery_customer AS d
+         USING omnichannel.interaction AS i, target
+         WHERE i.id = target.id AND d.external_id = i.external_id AND d.channel = i.channel
+           AND d.customer_id = i.customer_id
     )
     SELECT coalesce(array_agg(r.id), '{}'), coalesce(array_agg(DISTINCT r.thread_id), '{}'),
            coalesce((SELECT jsonb_object_agg(b.channel::text, b.n ORDER BY b.channel)

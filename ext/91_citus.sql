@@ -157,6 +157,34 @@ COMMENT ON FUNCTION omnichannel.citus_run_on_workers(text[]) IS
     'distribute()''s helper: runs DDL on every Citus worker''s own copy of the extension''s tables, without propagating it; raises the first worker''s error';
 REVOKE EXECUTE ON FUNCTION omnichannel.citus_run_on_workers(text[]) FROM PUBLIC;
 
+-- Whether the functions that lock and write rows of many customers must do
+-- it one customer at a time (Citus takes a row lock, and runs a query of
+-- one customer, on one shard only): where the tables are distributed, and
+-- under omnichannel.lookups_through_sql, which makes one node take the
+-- same path for the tests (ingest's C code asks the same, ingest_cache.c).
+CREATE OR REPLACE FUNCTION omnichannel.per_customer_writes()
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v boolean;
+BEGIN
+    IF pg_catalog.current_setting('omnichannel.lookups_through_sql', true) = 'on' THEN
+        RETURN true;
+    END IF;
+    IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS p '
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''omnichannel.thread''::pg_catalog.regclass)'
+       INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.per_customer_writes() IS
+    'Whether rows of many customers are locked and written one customer at a time: true where omnichannel.thread is a Citus distributed table, or under omnichannel.lookups_through_sql (tests)';
+
 -- The commands that move a worker's copies of the sequences of the
 -- distributed tables to the worker's own range (never back).
 CREATE OR REPLACE FUNCTION omnichannel.citus_sequence_ranges()

@@ -263,6 +263,33 @@ my ($on_citus, $on_one) = map { $coord->safe_psql($_, $compare) } ('ingest', 'si
 ok(length($on_one) > 10000, 'the comparison covers the stored history');
 is($on_citus, $on_one,
 	'customers, identifiers, threads and their queue facts, keys, subjects, rollups, SLA clocks and events and the threads\' due times equal one node');
+# The read functions and views answer as on one node (the two databases
+# hold the same rows under the same ids: the first line says so), a part
+# at a time so that a failure names it.
+my $reads = slurp_file("$src/t/fixtures/reads_compare.sql");
+my %read_on = map { my $db = $_; ($db => [ split /\n/, $coord->safe_psql($db, $reads) ]) } ('ingest', 'single');
+is(scalar @{ $read_on{ingest} }, 10, 'ten parts read on the distributed database');
+for my $i (0 .. $#{ $read_on{single} })
+{
+	my ($part) = $read_on{single}[$i] =~ /^(\S+)/;
+	is($read_on{ingest}[$i], $read_on{single}[$i], "$part on the distributed database equals one node");
+}
+# a timeline page is one query on the customer's shard (and the survivor look-up another)
+is($coord->safe_psql('ingest', q{
+	SET citus.multi_task_query_log_level = error;
+	SELECT count(*) FROM omnichannel.timeline(3, lim => 5)}), '5',
+	"a timeline page reads the customer's shard alone");
+# breaches swept and clocks re-derived, customer by customer, as on one node
+is($coord->safe_psql('ingest', 'SELECT omnichannel.sla_sweep()'),
+	$coord->safe_psql('single', 'SELECT omnichannel.sla_sweep()'), 'sla_sweep() records as many breaches');
+$coord->safe_psql($_, q{
+	UPDATE omnichannel.sla_policy SET first_response = '2 hours', resolution = '48 hours' WHERE name = 'mail';
+	SELECT omnichannel.recompute_sla()}) for ('ingest', 'single');
+is($coord->safe_psql('ingest', $compare), $coord->safe_psql('single', $compare),
+	'after sla_sweep() and recompute_sla() every clock, event and due time equals one node');
+ok($coord->safe_psql('ingest', q{SELECT count(*) FROM omnichannel.sla_event WHERE event = 'recompute'}) > 0,
+	'recompute_sla() re-derived clocks on the distributed database');
+
 # the clocks moved every way: started and stopped by ingest (achieved,
 # breached), paused and resumed, solved and reopened by the status trigger
 # on the thread's shard, re-derived by a priority change

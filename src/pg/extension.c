@@ -130,17 +130,20 @@ static bool
 citus_shard_of(Oid relid, const char *relname, Oid nsp, const char *table)
 {
 	static Oid	passed[SHARDS_REMEMBERED];
-	static int	npassed = 0;
+	static int	npassed = 0;		/* entries filled */
+	static int	next = 0;			/* the next to replace */
 	size_t		len = strlen(table);
-	const char *digits = relname + len + 1;
+	const char *digits;
 	Oid			dist_shard;
 	Oid			logical;
 	bool		found;
 
-	if (strncmp(relname, table, len) != 0 || relname[len] != '_' || *digits == '\0' ||
-		strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 18)
+	if (strncmp(relname, table, len) != 0 || relname[len] != '_')
 		return false;
-	for (int i = 0; i < Min(npassed, SHARDS_REMEMBERED); i++)
+	digits = relname + len + 1;
+	if (*digits == '\0' || strspn(digits, "0123456789") != strlen(digits) || strlen(digits) > 18)
+		return false;
+	for (int i = 0; i < npassed; i++)
 		if (passed[i] == relid)
 			return true;
 	dist_shard = get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE);
@@ -161,7 +164,11 @@ citus_shard_of(Oid relid, const char *relname, Oid nsp, const char *table)
 		SPI_finish();
 	}
 	if (found)
-		passed[npassed++ % SHARDS_REMEMBERED] = relid;
+	{
+		passed[next] = relid;
+		next = (next + 1) % SHARDS_REMEMBERED;
+		npassed = Min(npassed + 1, SHARDS_REMEMBERED);
+	}
 	return found;
 }
 

@@ -359,6 +359,8 @@ probe_route_values(const OcIndexProbe *probe, const Datum *keys, int *n)
 		Datum		d = SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull);
 		MemoryContext spi = MemoryContextSwitchTo(caller);
 
+		if (isnull)
+			elog(ERROR, "route of look-up %s gave NULL", probe->sql_from);
 		vals[r] = datumCopy(d, typbyval, typlen);
 		MemoryContextSwitchTo(spi);
 	}
@@ -421,11 +423,12 @@ probe_sql(const OcIndexProbe *probe, const Datum *route, const Datum *keys, bool
 static bool
 probe_sql_lock(const OcIndexProbe *probe, const Datum *keys, LockTupleMode mode)
 {
-	OcProbePlan *p = probe_sql_plan((OcIndexProbe *) probe, -1, NULL, false, mode);
+	OcProbePlan *p;
 	int			n;
 
 	if (probe->routed)
 		elog(ERROR, "a routed look-up cannot lock");
+	p = probe_sql_plan((OcIndexProbe *) probe, -1, NULL, false, mode);
 	n = probe_sql_run(probe, p, keys, 1, (Datum) 0);
 
 	SPI_finish();

@@ -729,9 +729,15 @@ oc_ingest_ensure_cache(Relation rel)
 	{
 		Oid			dt[3] = {TEXTOID, oc_ingest.channel_type, INT8OID};
 
+		/*
+		 * An entry a stored row no longer answers (its interaction erased,
+		 * or moved by an operator function that did not follow) found
+		 * nothing in its customer's shard: it points here from now on.
+		 */
 		oc_ingest.store_delivery = prepare_plan(
-			"INSERT INTO omnichannel.delivery_customer (external_id, channel, customer_id) "
-			"VALUES ($1, $2, $3)", 3, dt);
+			"INSERT INTO omnichannel.delivery_customer AS d (external_id, channel, customer_id) "
+			"VALUES ($1, $2, $3) "
+			"ON CONFLICT (external_id, channel) DO UPDATE SET customer_id = EXCLUDED.customer_id", 3, dt);
 	}
 
 	SPI_finish();

@@ -807,9 +807,9 @@ oc_ingest_late_references(Datum external, int64 customer, Snapshot snap, LateArr
 	{
 		int64		owner = DatumGetInt64(vals[2 * r]);
 		Datum		referrer = vals[2 * r + 1];
-		AttrNumber	att = oc_ingest.att_thread;
-		Datum		thread;
-		bool		isnull;
+		AttrNumber	atts[2] = {oc_ingest.att_thread, oc_ingest.att_customer};
+		Datum		found[2];
+		bool		isnull[2];
 		oc_stitch_candidate c;
 		Datum		args[3] = {external, Int64GetDatum(owner), referrer};
 
@@ -818,9 +818,10 @@ oc_ingest_late_references(Datum external, int64 customer, Snapshot snap, LateArr
 		SPI_finish();
 
 		/* the referring row may be gone (skipped by ON CONFLICT, deleted) */
-		if (oc_probe_of(&oc_ingest.by_id, Int64GetDatum(owner), &referrer, snap, 1, &att,
-						&thread, &isnull, 1) == 0 ||
-			!oc_ingest_thread_facts(owner, DatumGetInt64(thread), snap, &c) || c.state == OC_THREAD_CLOSED)
+		if (oc_probe_of(&oc_ingest.by_id, Int64GetDatum(owner), &referrer, snap, 2, atts,
+						found, isnull, 1) == 0 ||
+			!oc_ingest_thread_facts(DatumGetInt64(found[1]), DatumGetInt64(found[0]), snap, &c) ||
+			c.state == OC_THREAD_CLOSED)
 			continue;
 		if (owner != customer || c.customer_id != customer)
 		{
