@@ -250,6 +250,21 @@ is($one_ret . ':' . $one_out, '0:10',
 	'a new customer, a retried delivery, a reply by reference, by subject, a late arrival, a business key, SMS by recency: each statement on one shard')
   or diag($one_err);
 $coord->safe_psql('single', $one_shard =~ s/interaction_in/interaction/gr);
+# a COPY that fails leaves nothing on the workers: its writes there are one
+# transaction with it (the customer its first row made is gone too)
+my ($copy_ret, $copy_out, $copy_err) = $coord->psql('ingest', q{
+COPY omnichannel.interaction_in (channel, direction, occurred_at, contact, subject, external_id) FROM STDIN (FORMAT csv);
+web,inbound,2026-06-02 10:00+00,atomic.one@example.ro,Atomic,atomic-1
+web,inbound,infinity,atomic.two@example.ro,Atomic,atomic-2
+\\.
+});
+like($copy_err, qr/must be a finite time/, 'a COPY with a bad second row fails');
+is($coord->safe_psql('ingest', q{
+	SELECT (SELECT count(*) FROM omnichannel.customer_identifier
+	         WHERE contact OPERATOR(omnichannel.=) omnichannel.contact_point('atomic.one@example.ro'))
+	     + (SELECT count(*) FROM omnichannel.delivery_customer WHERE external_id LIKE 'atomic-%')
+	     + (SELECT count(*) FROM omnichannel.interaction WHERE external_id LIKE 'atomic-%')}), '0',
+	'and leaves neither its first row nor that row\'s customer on the workers');
 is($coord->safe_psql('ingest', q{
 	SELECT (SELECT count(*) FROM omnichannel.delivery_customer)
 	     = (SELECT count(*) FROM omnichannel.interaction WHERE external_id IS NOT NULL)}), 't',

@@ -40,6 +40,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "commands/sequence.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -65,6 +66,7 @@ PG_FUNCTION_INFO_V1(oc_interaction_after_row);
 static bool moving_rows = false;
 
 static void store_row_now(HeapTuple row, TupleDesc tupdesc);
+static void citus_coordinated_transaction(void);
 
 /*
  * Refuse anything but a trigger fired as expected, on interaction or on
@@ -150,6 +152,8 @@ oc_interaction_before_insert(PG_FUNCTION_ARGS)
 	keys = palloc(sizeof(RefKey) * OC_MAX_REFERENCES);
 	oc_ingest_bypass_caches = false;	/* in case an error left it set */
 	oc_ingest_ensure_cache(rel);
+	if (way_in && oc_ingest.distributed)
+		citus_coordinated_transaction();
 	snap = oc_probe_snapshot();
 
 	customer = heap_getattr(tuple, oc_ingest.att_customer, tupdesc, &cust_null);
@@ -457,6 +461,37 @@ done:
 		store_row_now(result, tupdesc);
 	oc_owner_leave(&owner);
 	return PointerGetDatum(result);
+}
+
+/*
+ * On Citus, the writes of ingest (on the workers) are one transaction with
+ * the statement's: Citus opens a transaction on a worker for a write of one
+ * shard only inside a transaction block or a function, and a COPY into
+ * interaction_in outside a block would commit each of its writes on the
+ * spot (a new customer kept after the COPY failed; a row's foreign key to
+ * the thread the statement writes at its end checked too early).  Citus's
+ * own UseCoordinatedTransaction() makes it one, as BEGIN would; looked up
+ * once, and an error if this Citus has none.
+ */
+static void
+citus_coordinated_transaction(void)
+{
+	static void (*use_coordinated) (void) = NULL;
+
+	if (use_coordinated == NULL)
+	{
+		use_coordinated = (void (*) (void))
+			load_external_function("citus", "UseCoordinatedTransaction", false, NULL);
+		if (use_coordinated == NULL && IsTransactionBlock())
+			return;
+		if (use_coordinated == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("this Citus cannot make ingest one transaction"),
+					 errdetail("Its library has no function UseCoordinatedTransaction."),
+					 errhint("Run the INSERT or COPY into omnichannel.interaction_in inside BEGIN ... COMMIT.")));
+	}
+	use_coordinated();
 }
 
 /*
