@@ -67,20 +67,29 @@ $$;
 COMMENT ON FUNCTION omnichannel.dispatch_settings() IS 'The dispatch settings in force';
 
 -- Ends a thread's open assignment, if any (release, reassign, solved, closed).
-CREATE OR REPLACE FUNCTION omnichannel.end_assignment(thread bigint, how text, reason text)
+-- PL/pgSQL, the thread's customer named and the time a value: on Citus the
+-- statement is one shard's (a status change's trigger runs it there), and
+-- Citus takes no volatile function in an UPDATE.
+CREATE OR REPLACE FUNCTION omnichannel.end_assignment(customer bigint, thread bigint, how text, reason text)
 RETURNS void
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_now timestamptz := pg_catalog.clock_timestamp();
+BEGIN
     UPDATE omnichannel.thread_assignment AS a
-       SET released_at = pg_catalog.clock_timestamp(), released_how = $2,
+       SET released_at = v_now, released_how = end_assignment.how,
            -- release and reassign record the reason given (NULL too); a
            -- status change keeps the one the assignment was made with
-           reason = CASE WHEN $2 IN ('release', 'reassign') THEN $3 ELSE a.reason END
-     WHERE a.thread_id = $1 AND a.released_at IS NULL
+           reason = CASE WHEN end_assignment.how IN ('release', 'reassign') THEN end_assignment.reason
+                         ELSE a.reason END
+     WHERE a.customer_id = end_assignment.customer AND a.thread_id = end_assignment.thread
+       AND a.released_at IS NULL;
+END
 $$;
-COMMENT ON FUNCTION omnichannel.end_assignment(bigint, text, text) IS
-    'Internal: ends the thread''s open assignment (released_how = how; release and reassign record reason), if it has one';
+COMMENT ON FUNCTION omnichannel.end_assignment(bigint, bigint, text, text) IS
+    'Internal: ends the open assignment of the customer''s thread (released_how = how; release and reassign record reason), if it has one';
 
 -- Locks an unsolved thread for an assignment change, or says why not.
 CREATE OR REPLACE FUNCTION omnichannel.lock_unsolved_thread(thread bigint)
@@ -90,10 +99,21 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_row omnichannel.thread;
+    v_customer bigint;
 BEGIN
-    SELECT * INTO v_row FROM omnichannel.thread AS t WHERE t.id = lock_unsolved_thread.thread
-       FOR NO KEY UPDATE;
-    IF NOT FOUND THEN
+    -- the thread's customer first, then the lock by it (on Citus a row lock
+    -- is taken on one shard only); a merge may move the thread meanwhile:
+    -- then its new customer
+    FOR i IN 1 .. 3 LOOP
+        SELECT t.customer_id INTO v_customer FROM omnichannel.thread AS t
+         WHERE t.id = lock_unsolved_thread.thread;
+        EXIT WHEN v_customer IS NULL;
+        SELECT * INTO v_row FROM omnichannel.thread AS t
+         WHERE t.customer_id = v_customer AND t.id = lock_unsolved_thread.thread
+           FOR NO KEY UPDATE;
+        EXIT WHEN FOUND;
+    END LOOP;
+    IF v_row.id IS NULL THEN
         RAISE EXCEPTION 'thread % does not exist', lock_unsolved_thread.thread
             USING ERRCODE = 'undefined_object';
     END IF;
@@ -118,7 +138,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     PERFORM omnichannel.check_trigger_table('assignment_on_status', TG_RELID, 'thread');
-    PERFORM omnichannel.end_assignment(NEW.id, NEW.status::text, NULL);
+    PERFORM omnichannel.end_assignment(NEW.customer_id, NEW.id, NEW.status::text, NULL);
     RETURN NULL;
 END
 $$;
@@ -134,14 +154,21 @@ COMMENT ON TRIGGER assignment_on_status ON omnichannel.thread IS
     'Ends the open assignment of a thread that is solved or closed';
 
 -- An agent's current load in capacity units.
+-- PL/pgSQL, the threads counted per channel first and the units applied
+-- to the counts: on Citus the count runs on the shards, and a function that
+-- reads a table (channel_units) may not run there.
 CREATE OR REPLACE FUNCTION omnichannel.agent_load(agent text)
 RETURNS numeric
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT round(COALESCE(sum(omnichannel.channel_units(COALESCE(t.waiting_channel, t.channels[1]))::numeric), 0), 4)
-      FROM omnichannel.thread AS t
-     WHERE t.assignee = $1 AND t.status = 'open'
+BEGIN
+    RETURN (SELECT round(COALESCE(sum(omnichannel.channel_units(x.channel)::numeric * x.n), 0), 4)
+              FROM (SELECT COALESCE(t.waiting_channel, t.channels[1]) AS channel, count(*) AS n
+                      FROM omnichannel.thread AS t
+                     WHERE t.assignee = agent_load.agent AND t.status = 'open'
+                     GROUP BY 1) AS x);
+END
 $$;
 COMMENT ON FUNCTION omnichannel.agent_load(text) IS
     'Capacity units the agent''s open assigned threads take (pending, on-hold and solved threads take none)';
@@ -160,14 +187,16 @@ COMMENT ON FUNCTION omnichannel.agent_available(text) IS
 -- Whether an agent may take a thread: its queues, skills and languages, a
 -- channel that fits its spare capacity (fits: the channels whose units fit,
 -- computed once per claim), and no available previous agent still owed it
--- (waiting since after cutoff = now() - previous_agent_wait).
+-- (waiting since after cutoff = now() - previous_agent_wait; available: the
+-- agents available now, read once per claim).
 CREATE OR REPLACE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
-                                          fits omnichannel.channel[], cutoff timestamptz)
+                                          fits omnichannel.channel[], cutoff timestamptz,
+                                          available text[])
 RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
--- a plain expression and no SET clause, so that it is inlined into
--- claim_next's candidate scans (which run with search_path = pg_catalog,
--- pg_temp)
+-- a plain expression over its arguments, no table and no SET clause, so
+-- that it is inlined into claim_next's candidate scans (which run with
+-- search_path = pg_catalog, pg_temp), and on Citus runs on the shards
 AS $$
     SELECT t.merged_into IS NULL
        AND (pg_catalog.cardinality(a.queues) = 0 OR t.queue IS NULL OR t.queue = ANY (a.queues))
@@ -176,10 +205,10 @@ AS $$
        AND COALESCE(t.waiting_channel, t.channels[1], 'other') = ANY (fits)
        AND (t.preferred_agent IS NULL OR t.preferred_agent = a.id
             OR t.waiting_since IS NULL OR t.waiting_since <= cutoff
-            OR NOT omnichannel.agent_available(t.preferred_agent))
+            OR NOT COALESCE(t.preferred_agent = ANY (available), false))
 $$;
-COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.agent, omnichannel.channel[], timestamptz) IS
-    'Whether the agent may claim the thread: queue, skills, language, a channel among fits (those that fit its spare capacity), and no available previous agent still within previous_agent_wait (waiting since after cutoff)';
+COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.agent, omnichannel.channel[], timestamptz, text[]) IS
+    'Whether the agent may claim the thread: queue, skills, language, a channel among fits (those that fit its spare capacity), and no previous agent among available (the agents available now) still within previous_agent_wait (waiting since after cutoff)';
 
 -- claim_next -------------------------------------------------------------------------
 
@@ -203,6 +232,11 @@ DECLARE
     v_row      omnichannel.thread;
     v_round    integer;
     v_tried    bigint[] := '{}';
+    v_whose    bigint[];
+    v_customer bigint;
+    v_avail    text[];
+    v_citus    boolean;
+    v_now      timestamptz;
 BEGIN
     IF pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
         RAISE EXCEPTION 'claim_next requires READ COMMITTED'
@@ -232,6 +266,10 @@ BEGIN
     v_queues := CASE WHEN pg_catalog.cardinality(a.queues) > 0 THEN a.queues END;
     v_wait := omnichannel.dispatch_settings();
     v_cutoff := pg_catalog.now() - v_wait;
+    v_avail := ARRAY(SELECT g.id FROM omnichannel.agent AS g WHERE g.status = 'available');
+    -- on Citus the candidates of every served queue in one scan (Citus
+    -- takes no LIMIT in a LATERAL over unnest())
+    v_citus := omnichannel.per_customer_writes();
 
     -- candidates in dispatch order, read without locks: 16, then the next
     -- 64, 256 and 1024 if every one tried was taken meanwhile, by
@@ -240,50 +278,61 @@ BEGIN
     -- with none.
     FOR v_round IN 1..4 LOOP
         v_limit := 16 * 4 ^ (v_round - 1);
-        IF v_queues IS NULL THEN
-            v_cand := ARRAY(
-                SELECT t.id FROM omnichannel.thread AS t
-                 WHERE t.status = 'open' AND t.assignee IS NULL
-                   AND NOT t.id = ANY (v_tried)
-                   AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff)
-                 ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                 LIMIT v_limit);
+        IF v_queues IS NULL OR v_citus THEN
+            SELECT array_agg(c.id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id),
+                   array_agg(c.customer_id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id)
+              INTO v_cand, v_whose
+              FROM (SELECT t.id, t.customer_id, t.priority, t.sla_due_at, t.waiting_since
+                      FROM omnichannel.thread AS t
+                     WHERE t.status = 'open' AND t.assignee IS NULL
+                       AND (v_queues IS NULL OR COALESCE(t.queue, '') = ANY (v_queues || ''::text))
+                       AND NOT t.id = ANY (v_tried)
+                       AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff, v_avail)
+                     ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
+                     LIMIT v_limit) AS c;
         ELSE
             -- each served queue's head, and the head of the threads with no
             -- queue ('' in the index), merged in dispatch order
-            v_cand := ARRAY(
-                SELECT c.id
-                  FROM pg_catalog.unnest(v_queues || ''::text) AS q(queue)
-                 CROSS JOIN LATERAL (
-                    SELECT t.id, t.priority, t.sla_due_at, t.waiting_since
-                      FROM omnichannel.thread AS t
-                     WHERE t.status = 'open' AND t.assignee IS NULL
-                       AND COALESCE(t.queue, '') = q.queue
-                       AND NOT t.id = ANY (v_tried)
-                       AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff)
-                     ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                     LIMIT v_limit) AS c
-                 ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id
-                 LIMIT v_limit);
+            SELECT array_agg(c.id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id),
+                   array_agg(c.customer_id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id)
+              INTO v_cand, v_whose
+              FROM (SELECT c.*
+                      FROM pg_catalog.unnest(v_queues || ''::text) AS q(queue)
+                     CROSS JOIN LATERAL (
+                        SELECT t.id, t.customer_id, t.priority, t.sla_due_at, t.waiting_since
+                          FROM omnichannel.thread AS t
+                         WHERE t.status = 'open' AND t.assignee IS NULL
+                           AND COALESCE(t.queue, '') = q.queue
+                           AND NOT t.id = ANY (v_tried)
+                           AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff, v_avail)
+                         ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
+                         LIMIT v_limit) AS c
+                     ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id
+                     LIMIT v_limit) AS c;
         END IF;
-        IF pg_catalog.cardinality(v_cand) = 0 THEN
+        IF v_cand IS NULL THEN
             RETURN;
         END IF;
         v_tried := v_tried || v_cand;
-        FOREACH v_id IN ARRAY v_cand LOOP
+        FOR i IN 1 .. pg_catalog.cardinality(v_cand) LOOP
+            v_id := v_cand[i];
+            v_customer := v_whose[i];
             BEGIN
-                -- locks at most this one row; it is re-read as it is now
+                -- locks at most this one row (by its customer too: on Citus
+                -- on its shard); it is re-read as it is now
                 SELECT * INTO v_row FROM omnichannel.thread AS t
-                 WHERE t.id = v_id FOR NO KEY UPDATE SKIP LOCKED;
+                 WHERE t.customer_id = v_customer AND t.id = v_id FOR NO KEY UPDATE SKIP LOCKED;
                 IF FOUND THEN
                     IF v_row.status <> 'open' OR v_row.assignee IS NOT NULL
-                       OR NOT omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff) THEN
+                       OR NOT omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff, v_avail) THEN
                         -- taken or changed meanwhile: give the lock back
                         RAISE EXCEPTION USING ERRCODE = 'OC001';
                     END IF;
+                    -- a value: Citus takes no volatile function in an UPDATE
+                    v_now := pg_catalog.clock_timestamp();
                     UPDATE omnichannel.thread AS t
-                       SET assignee = agent, assigned_at = pg_catalog.clock_timestamp()
-                     WHERE t.id = v_id
+                       SET assignee = agent, assigned_at = v_now
+                     WHERE t.customer_id = v_customer AND t.id = v_id
                     RETURNING * INTO v_row;
                     INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how)
                     VALUES (v_row.customer_id, v_row.id, agent, 'claim');
@@ -315,9 +364,9 @@ BEGIN
         RAISE EXCEPTION 'thread % is not assigned', release.thread
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    PERFORM omnichannel.end_assignment(v_row.id, 'release', release.reason);
+    PERFORM omnichannel.end_assignment(v_row.customer_id, v_row.id, 'release', release.reason);
     UPDATE omnichannel.thread AS t SET assignee = NULL, assigned_at = NULL
-     WHERE t.id = v_row.id RETURNING * INTO v_row;
+     WHERE t.customer_id = v_row.customer_id AND t.id = v_row.id RETURNING * INTO v_row;
     RETURN v_row;
 END
 $$;
@@ -332,6 +381,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_row omnichannel.thread;
+    v_now timestamptz;
 BEGIN
     IF agent IS NULL THEN
         RAISE EXCEPTION 'agent must not be null'
@@ -348,10 +398,12 @@ BEGIN
     IF v_row.assignee IS NOT DISTINCT FROM reassign.agent THEN
         RETURN v_row;
     END IF;
-    PERFORM omnichannel.end_assignment(v_row.id, 'reassign', reassign.reason);
+    PERFORM omnichannel.end_assignment(v_row.customer_id, v_row.id, 'reassign', reassign.reason);
+    -- a value: Citus takes no volatile function in an UPDATE
+    v_now := pg_catalog.clock_timestamp();
     UPDATE omnichannel.thread AS t
-       SET assignee = reassign.agent, assigned_at = pg_catalog.clock_timestamp()
-     WHERE t.id = v_row.id RETURNING * INTO v_row;
+       SET assignee = reassign.agent, assigned_at = v_now
+     WHERE t.customer_id = v_row.customer_id AND t.id = v_row.id RETURNING * INTO v_row;
     INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how, reason)
     VALUES (v_row.customer_id, v_row.id, reassign.agent, 'reassign', reassign.reason);
     RETURN v_row;
@@ -428,7 +480,7 @@ COMMENT ON COLUMN omnichannel.queue.preferred_agent IS 'The agent of the custome
 -- dispatch and recompute functions is decided by EXECUTE grants
 -- (docs/install.md "Roles").
 REVOKE EXECUTE ON FUNCTION omnichannel.claim_next(text), omnichannel.release(bigint, text),
-    omnichannel.end_assignment(bigint, text, text), omnichannel.lock_unsolved_thread(bigint),
+    omnichannel.end_assignment(bigint, bigint, text, text), omnichannel.lock_unsolved_thread(bigint),
     omnichannel.reassign(bigint, text, text), omnichannel.recompute_sla(integer, text, boolean),
     omnichannel.sla_sweep(integer),
     omnichannel.sla_stop_clocks(bigint[], bigint[], timestamptz[], bigint[], boolean[], jsonb),

@@ -34,6 +34,7 @@ use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
 use FindBin;
+use IPC::Run;
 
 my $src = $ENV{OC_SRCDIR} // "$FindBin::Bin/..";
 my $sharedir = `pg_config --sharedir`;
@@ -304,6 +305,51 @@ is($coord->safe_psql('ingest', $compare), $coord->safe_psql('single', $compare),
 	'after sla_sweep() and recompute_sla() every clock, event and due time equals one node');
 ok($coord->safe_psql('ingest', q{SELECT count(*) FROM omnichannel.sla_event WHERE event = 'recompute'}) > 0,
 	'recompute_sla() re-derived clocks on the distributed database');
+
+# claim_next on the distributed database: one agent's claims in the same
+# dispatch order as on one node, then agents claiming at once never get the
+# same thread and stay within their capacity
+for my $db ('ingest', 'single')
+{
+	$coord->safe_psql($db, q{
+		INSERT INTO omnichannel.agent (id, languages, capacity, status)
+		SELECT 'desk' || g, '{}', 3, 'available' FROM generate_series(1, 4) g;
+		INSERT INTO omnichannel.agent (id, languages, capacity, status) VALUES ('solo', '{}', 2, 'available')});
+}
+my $claims = q{SELECT string_agg(coalesce((SELECT c.id::text FROM omnichannel.claim_next('solo') AS c), '-'), ',')
+                 FROM generate_series(1, 3)};
+my $solo = $coord->safe_psql('ingest', $claims);
+like($solo, qr/^\d+,\d+,\d+$/, 'an agent claims three threads on the distributed database');
+is($solo, $coord->safe_psql('single', $claims), 'the same threads, in the same order, as on one node');
+my (@claimers, @outs, @errs);
+for my $g (1 .. 4)
+{
+	my $sql = join('', map { "SELECT count(*) FROM omnichannel.claim_next('desk$g');\n" } 1 .. 8);
+	push @claimers, IPC::Run::start(
+		[ 'psql', '-XAtq', '-v', 'ON_ERROR_STOP=1', '-d', $coord->connstr('ingest') ],
+		'<', \$sql, '>', \$outs[$g], '2>', \$errs[$g]);
+}
+$_->finish for @claimers;
+my $claimed = 0;
+$claimed += $_ for map { split /\n/, ($_ // '') } @outs[1 .. 4];
+is(join('', map { $_ // '' } @errs[1 .. 4]), '', 'four agents claimed at once without an error');
+ok($claimed > 8, "they claimed $claimed threads");
+is($coord->safe_psql('ingest', q{
+	SELECT concat_ws(' ',
+	    (SELECT count(*) FROM omnichannel.thread WHERE assignee LIKE 'desk%'),
+	    (SELECT count(*) FROM (SELECT thread_id FROM omnichannel.thread_assignment
+	                            WHERE released_at IS NULL GROUP BY thread_id HAVING count(*) > 1) AS d),
+	    (SELECT count(*) FROM omnichannel.agent AS g WHERE omnichannel.agent_load(g.id) > g.capacity))}),
+	"$claimed 0 0", 'each claim holds its own thread, none is held twice, every agent within its capacity');
+# release and reassign: the thread locked on its shard, the assignment log kept
+my ($first) = split /,/, $solo;
+is($coord->safe_psql('ingest', "SELECT assignee IS NULL FROM omnichannel.release($first, 'break')"), 't',
+	'release() gives a claimed thread back');
+is($coord->safe_psql('ingest', "SELECT assignee FROM omnichannel.reassign($first, 'desk1', 'skills')"), 'desk1',
+	'reassign() gives it to another agent');
+is($coord->safe_psql('ingest', "SELECT string_agg(concat_ws(':', agent, how, released_how, reason), ',' ORDER BY id)
+	  FROM omnichannel.thread_assignment WHERE thread_id = $first"),
+	'solo:claim:release:break,desk1:reassign:skills', 'and the assignment log says so');
 
 # the clocks moved every way: started and stopped by ingest (achieved,
 # breached), paused and resumed, solved and reopened by the status trigger

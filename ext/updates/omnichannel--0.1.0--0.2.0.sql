@@ -140,6 +140,11 @@ DROP FUNCTION omnichannel.sla_dues_of(bigint[]);
 DROP FUNCTION omnichannel.sla_dues(bigint);
 DROP FUNCTION omnichannel.sla_rederive(bigint[], integer[], omnichannel.thread_status[], jsonb);
 DROP FUNCTION omnichannel.sla_stop_clocks(bigint[], timestamptz[], bigint[], boolean[], jsonb);
+-- claim_eligible() takes the agents available now, read once per claim
+-- (on Citus it runs on the shards, where it may read no table).
+DROP FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.agent, omnichannel.channel[], timestamptz);
+-- end_assignment() names the thread's customer (on Citus its shard).
+DROP FUNCTION omnichannel.end_assignment(bigint, text, text);
 DROP FUNCTION omnichannel.sla_ingest(bigint[], bigint[], bigint[], timestamptz[], boolean[],
     omnichannel.channel[], boolean[], timestamptz[], bigint[], boolean[], boolean[], bigint[], timestamptz[]);
 
