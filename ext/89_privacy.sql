@@ -68,6 +68,9 @@ DECLARE
     v_counts    jsonb := '{}';
     v_c         jsonb;
     n           bigint;
+    v_one       bigint;
+    v_ext       text[];
+    v_chan      omnichannel.channel[];
 BEGIN
     IF v_customer IS NULL THEN
         RAISE EXCEPTION 'customer must not be null'
@@ -105,12 +108,16 @@ BEGIN
     END IF;
 
     -- the customer and those merged into it (never a chain), locked in id
-    -- order; merges take thread_ops_lock too, so the set cannot change
+    -- order, each with its threads; merges take thread_ops_lock too, so the
+    -- set cannot change.  A customer at a time: on Citus a row lock is
+    -- taken on one shard only.
     SELECT array_agg(c.id ORDER BY c.id) INTO v_ids
-      FROM (SELECT c.id FROM omnichannel.customer AS c
-             WHERE c.id = v_customer OR c.merged_into = v_customer
-             ORDER BY c.id FOR UPDATE) AS c;
-    PERFORM FROM omnichannel.thread AS t WHERE t.customer_id = ANY (v_ids) ORDER BY t.id FOR UPDATE;
+      FROM omnichannel.customer AS c
+     WHERE c.id = v_customer OR c.merged_into = v_customer;
+    FOREACH v_one IN ARRAY v_ids LOOP
+        PERFORM FROM omnichannel.customer AS c WHERE c.id = v_one FOR UPDATE;
+        PERFORM FROM omnichannel.thread AS t WHERE t.customer_id = v_one ORDER BY t.id FOR UPDATE;
+    END LOOP;
 
     -- customer: an anonymous shell
     SELECT jsonb_build_object(
@@ -135,7 +142,10 @@ BEGIN
     v_counts := v_counts || jsonb_build_object('customer_identifier', jsonb_build_object('deleted', n));
 
     -- interactions: the rows stay, their content goes
-    SELECT coalesce(array_agg(i.id), '{}') INTO v_inter
+    SELECT coalesce(array_agg(i.id), '{}'),
+           coalesce(array_agg(i.external_id) FILTER (WHERE i.external_id IS NOT NULL), '{}'),
+           coalesce(array_agg(i.channel) FILTER (WHERE i.external_id IS NOT NULL), '{}')
+      INTO v_inter, v_ext, v_chan
       FROM omnichannel.interaction AS i WHERE i.customer_id = ANY (v_ids);
     SELECT jsonb_build_object(
                'rows', count(*),
@@ -152,23 +162,23 @@ BEGIN
                    WHERE i.stitch_evidence IS DISTINCT FROM omnichannel.privacy_redact_jsonb(i.stitch_evidence)))
       INTO v_c
       FROM omnichannel.interaction AS i
-     WHERE i.id = ANY (v_inter)
+     WHERE i.customer_id = ANY (v_ids) AND i.id = ANY (v_inter)
        AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
             OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
             OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
             OR i.attributes <> '{}'::jsonb
             OR i.stitch_evidence IS DISTINCT FROM omnichannel.privacy_redact_jsonb(i.stitch_evidence));
     v_counts := v_counts || jsonb_build_object('interaction', v_c);
-    -- who held their deliveries goes with the external ids (filled on Citus only)
+    -- who held their deliveries goes with the external ids (filled on Citus
+    -- only; by value: on Citus the two tables are not co-located)
     DELETE FROM omnichannel.delivery_customer AS d
-     USING omnichannel.interaction AS i
-     WHERE i.id = ANY (v_inter) AND d.external_id = i.external_id AND d.channel = i.channel
-       AND d.customer_id = i.customer_id;
+     WHERE d.customer_id = ANY (v_ids)
+       AND (d.external_id, d.channel) IN (SELECT x.e, x.c FROM unnest(v_ext, v_chan) AS x(e, c));
     UPDATE omnichannel.interaction AS i
        SET contact = NULL, subject = NULL, body = NULL, external_id = NULL,
            in_reply_to = NULL, refs = NULL, attributes = '{}'::jsonb, business_keys = NULL,
            subject_key = NULL, stitch_evidence = omnichannel.privacy_redact_jsonb(i.stitch_evidence)
-     WHERE i.id = ANY (v_inter)
+     WHERE i.customer_id = ANY (v_ids) AND i.id = ANY (v_inter)
        AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
             OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
             OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL

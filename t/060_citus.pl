@@ -351,6 +351,22 @@ is($coord->safe_psql('ingest', "SELECT string_agg(concat_ws(':', agent, how, rel
 	  FROM omnichannel.thread_assignment WHERE thread_id = $first"),
 	'solo:claim:release:break,desk1:reassign:skills', 'and the assignment log says so');
 
+# forget_customer(): the customer locked with its threads one at a time
+# (on Citus a row lock is one shard's), its content erased on every shard,
+# who held its deliveries forgotten; the same as on one node
+my $jan = $coord->safe_psql('ingest', q{SELECT id FROM omnichannel.customer WHERE display_name = 'Jan Kowalski'});
+my $forget = "SELECT omnichannel.forget_customer($jan, 'ticket 42') - 'erasure_event'";
+my $forgot = $coord->safe_psql('ingest', $forget);
+is($forgot, $coord->safe_psql('single', $forget), 'forget_customer() erases what it erases on one node');
+like($forgot, qr/"interaction": \{[^}]*"external_id": [1-9]/, 'external ids among it');
+is($coord->safe_psql('ingest', "SELECT count(*) FROM omnichannel.delivery_customer WHERE customer_id = $jan"), '0',
+	'and who held its deliveries is forgotten');
+# (the erased rows have no external id left to name and order them by: the
+# lines are compared sorted)
+is(join("\n", sort split /\n/, $coord->safe_psql('ingest', $compare)),
+	join("\n", sort split /\n/, $coord->safe_psql('single', $compare)),
+	'every row after the erasure equals one node');
+
 # the clocks moved every way: started and stopped by ingest (achieved,
 # breached), paused and resumed, solved and reopened by the status trigger
 # on the thread's shard, re-derived by a priority change
