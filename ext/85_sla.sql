@@ -920,9 +920,9 @@ DECLARE
     v_statuses omnichannel.thread_status[];
     v_n bigint;
 BEGIN
-    -- the threads locked (in id order) so that no status change or reply
-    -- moves their clocks meanwhile; still unsolved and on the policy or
-    -- calendar once locked
+    -- the threads recompute_sla chose, locked (in id order) so that no
+    -- status change or reply moves their clocks meanwhile; still unsolved
+    -- once locked (policy and calendar only name the change in the events)
     SELECT array_agg(t.id ORDER BY t.id), array_agg(t.customer_id ORDER BY t.id)
       INTO v_threads, v_customers
       FROM (SELECT t.id, t.customer_id FROM omnichannel.thread AS t
@@ -930,10 +930,6 @@ BEGIN
                AND t.id = ANY (sla_recompute_threads.threads)
                AND t.status NOT IN ('solved', 'closed')
                AND t.sla_policy_id IS NOT NULL
-               AND (sla_recompute_threads.policy IS NULL OR t.sla_policy_id = sla_recompute_threads.policy)
-               AND (sla_recompute_threads.calendar IS NULL OR t.sla_policy_id IN
-                        (SELECT p.id FROM omnichannel.sla_policy AS p
-                          WHERE p.calendar = sla_recompute_threads.calendar))
              ORDER BY t.id
                FOR NO KEY UPDATE) AS t;
     IF v_threads IS NULL THEN
@@ -996,7 +992,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_recompute_threads(bigint[], bigint[], integer, text, boolean) IS
-    'Internal, called by recompute_sla: locks the given threads of the given customers that are still unsolved and on the changed policy or calendar, matches their policies again unless rematch is false, re-derives their running clocks and refreshes their due times; returns the clocks changed';
+    'Internal, called by recompute_sla: locks the given threads of the given customers that are still unsolved with a policy, matches their policies again unless rematch is false, re-derives their running clocks (the events name the changed policy or calendar) and refreshes their due times; returns the clocks changed';
 REVOKE EXECUTE ON FUNCTION omnichannel.sla_recompute_threads(bigint[], bigint[], integer, text, boolean) FROM PUBLIC;
 
 CREATE OR REPLACE FUNCTION omnichannel.recompute_sla(policy integer DEFAULT NULL,
@@ -1024,7 +1020,7 @@ BEGIN
     END IF;
 
     -- the unsolved threads the change can affect (sla_recompute_threads locks
-    -- them and asks again)
+    -- them, and leaves those solved meanwhile)
     SELECT array_agg(t.id ORDER BY t.id), array_agg(DISTINCT t.customer_id)
       INTO v_threads, v_customers
       FROM omnichannel.thread AS t
