@@ -352,8 +352,9 @@ BEGIN
         RAISE EXCEPTION 'interaction % does not exist', v_interaction
             USING ERRCODE = 'foreign_key_violation';
     END IF;
+    -- locked by its customer too: on Citus a row lock is one shard's
     SELECT t.priority INTO v_priority
-      FROM omnichannel.thread AS t WHERE t.id = v_from FOR UPDATE;
+      FROM omnichannel.thread AS t WHERE t.customer_id = v_customer AND t.id = v_from FOR UPDATE;
 
     SELECT array_agg(i.id ORDER BY i.occurred_at, i.id),
            jsonb_object_agg(i.id::text, jsonb_build_object(
@@ -382,14 +383,16 @@ BEGIN
             jsonb_build_object('at_interaction', v_interaction, 'previous', v_prev))
     RETURNING id INTO v_event;
 
+    -- the evidence from values and the previous reasons read above (v_prev):
+    -- Citus takes no stable function over a column in an UPDATE
     UPDATE omnichannel.interaction AS i
        SET thread_id = v_new,
            stitch_reason = 'manual',
            stitch_evidence = jsonb_build_object(
                'action', 'split', 'by', CURRENT_USER, 'event_id', v_event,
-               'from_thread', v_from, 'reason', v_reason,
-               'previous_reason', i.stitch_reason, 'previous_evidence', i.stitch_evidence)
-     WHERE i.id = ANY (v_ids);
+               'from_thread', v_from, 'reason', v_reason)
+               || (v_prev -> i.id::text)
+     WHERE i.customer_id = v_customer AND i.id = ANY (v_ids);
 
     PERFORM omnichannel.refresh_thread(v_from);
     PERFORM omnichannel.refresh_thread(v_new);
@@ -414,6 +417,7 @@ DECLARE
     v_prev     jsonb;
     v_repoint  bigint[];
     v_event    bigint;
+    v_custs    bigint[];
     r          record;
 BEGIN
     IF v_keep IS NULL OR v_absorb IS NULL THEN
@@ -426,15 +430,27 @@ BEGIN
     END IF;
     PERFORM omnichannel.thread_ops_lock();
 
-    -- lock both threads in id order
-    FOR r IN SELECT t.id, t.customer_id, t.status, t.merged_into
-               FROM omnichannel.thread AS t
-              WHERE t.id IN (v_keep, v_absorb)
-              ORDER BY t.id
-                FOR UPDATE
-    LOOP
-        IF r.id = v_keep THEN v_keep_row := r; ELSE v_abs_row := r; END IF;
-    END LOOP;
+    -- lock both threads in id order, by their customer (on Citus a row
+    -- lock is taken on one shard only); threads of two customers are
+    -- refused below, read without the lock
+    SELECT array_agg(DISTINCT t.customer_id) INTO v_custs
+      FROM omnichannel.thread AS t WHERE t.id IN (v_keep, v_absorb);
+    IF pg_catalog.cardinality(v_custs) = 1 THEN
+        FOR r IN SELECT t.id, t.customer_id, t.status, t.merged_into
+                   FROM omnichannel.thread AS t
+                  WHERE t.customer_id = v_custs[1] AND t.id IN (v_keep, v_absorb)
+                  ORDER BY t.id
+                    FOR UPDATE
+        LOOP
+            IF r.id = v_keep THEN v_keep_row := r; ELSE v_abs_row := r; END IF;
+        END LOOP;
+    ELSE
+        FOR r IN SELECT t.id, t.customer_id, t.status, t.merged_into
+                   FROM omnichannel.thread AS t WHERE t.id IN (v_keep, v_absorb)
+        LOOP
+            IF r.id = v_keep THEN v_keep_row := r; ELSE v_abs_row := r; END IF;
+        END LOOP;
+    END IF;
     IF v_keep_row IS NULL THEN
         RAISE EXCEPTION 'thread % does not exist', v_keep
             USING ERRCODE = 'foreign_key_violation';
@@ -466,10 +482,10 @@ BEGIN
                'previous_evidence', i.stitch_evidence)), '{}')
       INTO v_ids, v_prev
       FROM omnichannel.interaction AS i
-     WHERE i.thread_id = v_absorb;
+     WHERE i.customer_id = v_keep_row.customer_id AND i.thread_id = v_absorb;
     SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}') INTO v_repoint
       FROM omnichannel.thread AS t
-     WHERE t.merged_into = v_absorb;
+     WHERE t.customer_id = v_keep_row.customer_id AND t.merged_into = v_absorb;
 
     INSERT INTO omnichannel.thread_event
            (customer_id, action, thread_id, other_thread_id, interaction_ids, reason, details)
@@ -479,19 +495,21 @@ BEGIN
                                'previous', v_prev))
     RETURNING id INTO v_event;
 
+    -- the evidence from values and the previous reasons read above (v_prev):
+    -- Citus takes no stable function over a column in an UPDATE
     UPDATE omnichannel.interaction AS i
        SET thread_id = v_keep,
            stitch_reason = 'manual',
            stitch_evidence = jsonb_build_object(
                'action', 'merge', 'by', CURRENT_USER, 'event_id', v_event,
-               'from_thread', v_absorb, 'reason', v_reason,
-               'previous_reason', i.stitch_reason, 'previous_evidence', i.stitch_evidence)
-     WHERE i.thread_id = v_absorb;
+               'from_thread', v_absorb, 'reason', v_reason)
+               || (v_prev -> i.id::text)
+     WHERE i.customer_id = v_keep_row.customer_id AND i.thread_id = v_absorb;
 
     -- no chains: whatever pointed at the absorbed thread now points at keep
     UPDATE omnichannel.thread AS t
        SET merged_into = v_keep, status = 'closed'
-     WHERE t.id = v_absorb OR t.merged_into = v_absorb;
+     WHERE t.customer_id = v_keep_row.customer_id AND (t.id = v_absorb OR t.merged_into = v_absorb);
 
     PERFORM omnichannel.refresh_thread(v_absorb);
     PERFORM omnichannel.refresh_thread(v_keep);

@@ -367,6 +367,22 @@ is(join("\n", sort split /\n/, $coord->safe_psql('ingest', $compare)),
 	join("\n", sort split /\n/, $coord->safe_psql('single', $compare)),
 	'every row after the erasure equals one node');
 
+# merge_threads(): two threads of one customer locked on its shard, the
+# interactions moved, the absorbed thread closed; as on one node
+my $merge = q{SELECT omnichannel.merge_threads(
+	(SELECT thread_id FROM omnichannel.interaction WHERE external_id = '<one-1@example.com>'),
+	(SELECT thread_id FROM omnichannel.interaction WHERE external_id = '<one-4@example.com>'), 'one case')};
+my $merged = $coord->safe_psql('ingest', $merge);
+is($merged, $coord->safe_psql('single', $merge), 'merge_threads() keeps the same thread as on one node');
+is(join("\n", sort split /\n/, $coord->safe_psql('ingest', $compare)),
+	join("\n", sort split /\n/, $coord->safe_psql('single', $compare)),
+	'every row after merge_threads() equals one node');
+my ($other_ret, $other_out, $other_err) = $coord->psql('ingest', q{SELECT omnichannel.merge_threads(
+	(SELECT thread_id FROM omnichannel.interaction WHERE external_id = '<one-1@example.com>'),
+	(SELECT thread_id FROM omnichannel.interaction WHERE external_id = 'sms-one-1'), 'not one case')});
+like($other_err, qr/belongs to customer \d+, not to customer \d+/,
+	'threads of two customers are refused as on one node');
+
 # the clocks moved every way: started and stopped by ingest (achieved,
 # breached), paused and resumed, solved and reopened by the status trigger
 # on the thread's shard, re-derived by a priority change
