@@ -177,13 +177,13 @@ BEGIN
         RETURN false;
     END IF;
     EXECUTE 'SELECT EXISTS (SELECT FROM pg_catalog.pg_dist_partition AS p '
-            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''omnichannel.thread''::pg_catalog.regclass)'
+            ' WHERE p.logicalrelid OPERATOR(pg_catalog.=) ''omnichannel.interaction''::pg_catalog.regclass)'
        INTO v;
     RETURN v;
 END
 $$;
 COMMENT ON FUNCTION omnichannel.per_customer_writes() IS
-    'Whether rows of many customers are locked and written one customer at a time: true where omnichannel.thread is a Citus distributed table, or under omnichannel.lookups_through_sql (tests)';
+    'Whether rows of many customers are locked and written one customer at a time: true where omnichannel.interaction is a Citus distributed table (what ingest''s C code asks too), or under omnichannel.lookups_through_sql (tests)';
 
 -- The commands that move a worker's copies of the sequences of the
 -- distributed tables to the worker's own range (never back).

@@ -113,6 +113,37 @@ key_column(Relation irel, Oid heap, int i)
 	return quote_identifier(get_attname(heap, col, false));
 }
 
+/* The equality operator of an index's key column i (its operator family's). */
+static Oid
+key_equality(Relation irel, int i)
+{
+	Oid			opno = get_opfamily_member(irel->rd_opfamily[i], irel->rd_opcintype[i],
+										   irel->rd_opcintype[i], BTEqualStrategyNumber);
+
+	if (!OidIsValid(opno))
+		elog(ERROR, "no equality operator for column %d of index \"%s\"",
+			 i + 1, RelationGetRelationName(irel));
+	return opno;
+}
+
+/*
+ * "k1 OPERATOR(s.=) $1 AND k2 ..." for an index's first nkeys columns of
+ * heap, each compared with the index's own equality operator.
+ */
+static void
+append_key_equalities(StringInfo buf, Relation irel, Oid heap, int nkeys)
+{
+	for (int i = 0; i < nkeys; i++)
+	{
+		Oid			opno = key_equality(irel, i);
+
+		appendStringInfo(buf, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "",
+						 key_column(irel, heap, i),
+						 quote_identifier(get_namespace_name(op_namespace(opno))),
+						 get_opname(opno), i + 1);
+	}
+}
+
 /*
  * Resolve the equality procedures and collations of an index's first nkeys
  * columns, and with via_sql the text of the same look-up as a query.
@@ -140,31 +171,17 @@ oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql)
 					 quote_identifier(get_rel_name(probe->heap)));
 	for (int i = 0; i < nkeys; i++)
 	{
-		Oid			opno = get_opfamily_member(irel->rd_opfamily[i],
-											   irel->rd_opcintype[i],
-											   irel->rd_opcintype[i],
-											   BTEqualStrategyNumber);
-
-		if (!OidIsValid(opno))
-			elog(ERROR, "no equality operator for column %d of index \"%s\"",
-				 i + 1, RelationGetRelationName(irel));
-		probe->eqproc[i] = get_opcode(opno);
+		probe->eqproc[i] = get_opcode(key_equality(irel, i));
 		probe->collation[i] = irel->rd_indcollation[i];
 		/* looked up once: the probe lives as long as the backend's cache */
 		fmgr_info_cxt(probe->eqproc[i], &probe->eqinfo[i], TopMemoryContext);
 		if (via_sql)
-		{
-			const char *name = key_column(irel, probe->heap, i);
-
 			probe->keytype[i] = get_atttype(probe->heap, irel->rd_index->indkey.values[i]);
-			/* the index's own equality operator, on the column's type */
-			appendStringInfo(&from, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "", name,
-							 quote_identifier(get_namespace_name(op_namespace(opno))),
-							 get_opname(opno), i + 1);
-		}
 	}
 	if (via_sql)
 	{
+		/* the index's own equality operators, on the columns' types */
+		append_key_equalities(&from, irel, probe->heap, nkeys);
 		/* all the index's key columns order the rows as the scan does */
 		for (int i = 0; i < IndexRelationGetNumberOfKeyAttributes(irel); i++)
 		{
@@ -206,6 +223,7 @@ oc_probe_route(OcIndexProbe *probe, Oid route_index, const char *column)
 		elog(ERROR, "cannot route look-up %s by column \"%s\"", probe->sql_from, column);
 	probe->routed = true;
 	probe->route_type = get_atttype(probe->heap, col);
+	get_typlenbyval(probe->route_type, &probe->route_typlen, &probe->route_typbyval);
 	/* the probed table's column equal too: on one shard */
 	from = psprintf("%s AND %s OPERATOR(pg_catalog.=) $%d", probe->sql_from,
 					quote_identifier(column), probe->nkeys + 2);
@@ -221,19 +239,7 @@ oc_probe_route(OcIndexProbe *probe, Oid route_index, const char *column)
 	appendStringInfo(&sql, "SELECT DISTINCT %s FROM %s.%s WHERE ", quote_identifier(column),
 					 quote_identifier(get_namespace_name(get_rel_namespace(route_heap))),
 					 quote_identifier(get_rel_name(route_heap)));
-	for (int i = 0; i < probe->nkeys; i++)
-	{
-		Oid			opno = get_opfamily_member(irel->rd_opfamily[i], irel->rd_opcintype[i],
-											   irel->rd_opcintype[i], BTEqualStrategyNumber);
-
-		if (!OidIsValid(opno))
-			elog(ERROR, "no equality operator for column %d of index \"%s\"",
-				 i + 1, RelationGetRelationName(irel));
-		appendStringInfo(&sql, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "",
-						 key_column(irel, route_heap, i),
-						 quote_identifier(get_namespace_name(op_namespace(opno))),
-						 get_opname(opno), i + 1);
-	}
+	append_key_equalities(&sql, irel, route_heap, probe->nkeys);
 	appendStringInfo(&sql, " ORDER BY 1");
 	index_close(irel, AccessShareLock);
 	memcpy(argtypes, probe->keytype, sizeof(Oid) * probe->nkeys);
@@ -341,11 +347,8 @@ probe_route_values(const OcIndexProbe *probe, const Datum *keys, int *n)
 {
 	MemoryContext caller = CurrentMemoryContext;
 	Datum	   *vals;
-	int16		typlen;
-	bool		typbyval;
 	int			rc;
 
-	get_typlenbyval(probe->route_type, &typlen, &typbyval);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	rc = SPI_execute_plan((SPIPlanPtr) probe->route_plan, (Datum *) keys, NULL, false, 0);
@@ -361,7 +364,7 @@ probe_route_values(const OcIndexProbe *probe, const Datum *keys, int *n)
 
 		if (isnull)
 			elog(ERROR, "route of look-up %s gave NULL", probe->sql_from);
-		vals[r] = datumCopy(d, typbyval, typlen);
+		vals[r] = datumCopy(d, probe->route_typbyval, probe->route_typlen);
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();

@@ -35,7 +35,9 @@ typedef struct OcIndexProbe
 	bool		routed;
 	void	   *route_plan;		/* saved plan: the column's values for the keys
 								 * (NULL: the caller names the value) */
-	Oid			route_type;		/* the column's type */
+	Oid			route_type;		/* the column's type ... */
+	int16		route_typlen;	/* ... its length and by-value, looked up once */
+	bool		route_typbyval;
 } OcIndexProbe;
 
 extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql);
