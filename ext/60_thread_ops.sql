@@ -7,7 +7,11 @@
 -- Append-only audit tables (thread_event, sla_event, identity_event,
 -- erasure_event): one trigger function.  Its arguments are the refusal's
 -- message and hint, then the changes the table allows (its allow-list):
---   move    only customer_id changes (merge_customers moves events)
+--   move    only customer_id changes (merge_customers moves events); where
+--           Citus distributes the table by customer_id, a move copies the
+--           row to the other customer and deletes it: a DELETE, on a
+--           shard, of a row of the customer omnichannel.moving_customer
+--           names, which move_customer_rows sets for its statement
 --   undo    undone_by is set, once, and nothing else (unmerge)
 --   redact  the privacy redaction of an erased customer's event, by the
 --           table's owner (forget_customer runs as it): reason cleared,
@@ -25,6 +29,13 @@ DECLARE
 BEGIN
     PERFORM omnichannel.check_trigger_table('audit_append_only', TG_RELID,
                                             'thread_event', 'sla_event', 'identity_event', 'erasure_event');
+    -- (on a shard of the table only: one node never deletes an event)
+    IF TG_OP = 'DELETE' AND 'move' = ANY (TG_ARGV[2:])
+       AND TG_RELID <> ALL (ARRAY['omnichannel.thread_event', 'omnichannel.sla_event']::pg_catalog.regclass[])
+       AND pg_catalog.current_setting('omnichannel.moving_customer', true) = (pg_catalog.to_jsonb(OLD) ->> 'customer_id')
+    THEN
+        RETURN OLD;
+    END IF;
     IF TG_OP = 'UPDATE' THEN
         v_new := pg_catalog.to_jsonb(NEW);
         v_old := pg_catalog.to_jsonb(OLD);
@@ -63,7 +74,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.audit_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on an audit table except the changes its arguments allow after the message and the hint: move (only customer_id changes), undo (undone_by set once), redact (the privacy redaction of an erased customer''s event by the table''s owner)';
+    'Trigger: refuses UPDATE and DELETE on an audit table except the changes its arguments allow after the message and the hint: move (only customer_id changes; on a Citus shard, the delete of a row copied to another customer by move_customer_rows), undo (undone_by set once), redact (the privacy redaction of an erased customer''s event by the table''s owner)';
 
 CREATE OR REPLACE TRIGGER thread_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.thread_event
@@ -232,8 +243,10 @@ DECLARE
     v_prev_ev     jsonb;
     v_target_cust bigint;
     v_target_merged bigint;
+    v_merged      bigint;
     v_left        bigint;
     v_event       bigint;
+    v_user        text := CURRENT_USER;
     r             record;
 BEGIN
     IF v_interaction IS NULL OR v_target IS NULL THEN
@@ -251,16 +264,20 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation';
     END IF;
 
-    -- lock both threads in id order
-    FOR r IN SELECT t.id, t.customer_id, t.merged_into
-               FROM omnichannel.thread AS t
-              WHERE t.id IN (v_from, v_target)
-              ORDER BY t.id
-                FOR UPDATE
+    -- lock both threads in id order; the target's customer first, since on
+    -- Citus a row lock is one shard's (a target of another customer is
+    -- refused below, after its lock)
+    SELECT t.customer_id INTO v_target_cust FROM omnichannel.thread AS t WHERE t.id = v_target;
+    FOR r IN SELECT x.id, x.customer_id
+               FROM (VALUES (v_from, v_customer), (v_target, v_target_cust)) AS x(id, customer_id)
+              WHERE x.customer_id IS NOT NULL
+              ORDER BY x.id
     LOOP
+        SELECT t.merged_into INTO v_merged
+          FROM omnichannel.thread AS t
+         WHERE t.customer_id = r.customer_id AND t.id = r.id FOR UPDATE;
         IF r.id = v_target THEN
-            v_target_cust := r.customer_id;
-            v_target_merged := r.merged_into;
+            v_target_merged := v_merged;
         END IF;
     END LOOP;
     IF v_target_cust IS NULL THEN
@@ -287,7 +304,7 @@ BEGIN
 
     SELECT count(*) INTO v_left
       FROM omnichannel.interaction AS i
-     WHERE i.thread_id = v_from AND i.id <> v_interaction;
+     WHERE i.customer_id = v_customer AND i.thread_id = v_from AND i.id <> v_interaction;
 
     INSERT INTO omnichannel.thread_event
            (customer_id, action, thread_id, other_thread_id, interaction_ids, reason, details)
@@ -301,17 +318,17 @@ BEGIN
        SET thread_id = v_target,
            stitch_reason = 'manual',
            stitch_evidence = jsonb_build_object(
-               'action', 'move', 'by', CURRENT_USER, 'event_id', v_event,
+               'action', 'move', 'by', v_user, 'event_id', v_event,
                'from_thread', v_from, 'reason', v_reason,
                'previous_reason', v_prev_reason, 'previous_evidence', v_prev_ev)
-     WHERE i.id = v_interaction;
+     WHERE i.customer_id = v_customer AND i.id = v_interaction;
 
     IF v_left = 0 THEN
         -- the emptied thread stays (events reference it), closed, pointing
         -- at where its interaction went; so do threads merged into it
         UPDATE omnichannel.thread AS t
            SET merged_into = v_target, status = 'closed'
-         WHERE t.id = v_from OR t.merged_into = v_from;
+         WHERE t.customer_id = v_customer AND (t.id = v_from OR t.merged_into = v_from);
     END IF;
     PERFORM omnichannel.refresh_thread(v_from);
     PERFORM omnichannel.refresh_thread(v_target);
@@ -362,10 +379,12 @@ BEGIN
                'previous_evidence', i.stitch_evidence))
       INTO v_ids, v_prev
       FROM omnichannel.interaction AS i
-     WHERE i.thread_id = v_from AND (i.occurred_at, i.id) >= (v_at, v_interaction);
+     WHERE i.customer_id = v_customer AND i.thread_id = v_from
+       AND (i.occurred_at > v_at OR (i.occurred_at = v_at AND i.id >= v_interaction));
+    -- (no row comparison: Citus fails to plan one here)
     IF NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                    WHERE i.thread_id = v_from
-                      AND (i.occurred_at, i.id) < (v_at, v_interaction)) THEN
+                    WHERE i.customer_id = v_customer AND i.thread_id = v_from
+                      AND (i.occurred_at < v_at OR (i.occurred_at = v_at AND i.id < v_interaction))) THEN
         RAISE EXCEPTION 'interaction % is the first interaction of thread %', v_interaction, v_from
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = 'Splitting there would leave nothing in the thread.',
@@ -595,6 +614,7 @@ DECLARE
     v_after    bigint;
     v_moved    bigint := 0;
     v_events   bigint := 0;
+    v_citus    boolean;
     r          record;
     n          record;
 BEGIN
@@ -609,13 +629,17 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation';
     END IF;
     PERFORM FROM omnichannel.thread AS t WHERE t.customer_id = v_customer ORDER BY t.id FOR UPDATE;
+    v_citus := omnichannel.citus_distributed();
 
-    SELECT coalesce(array_agg(i ORDER BY i.occurred_at, i.id), '{}'),
+    -- (no coalesce of the rows in the query: on Citus a shard's rows are of
+    -- the shard's own type)
+    SELECT array_agg(i ORDER BY i.occurred_at, i.id),
            coalesce(jsonb_object_agg(i.id::text, i.thread_id), '{}'),
            coalesce(array_agg(DISTINCT i.thread_id), '{}')
       INTO v_rows, v_old, v_old_threads
       FROM omnichannel.interaction AS i
      WHERE i.customer_id = v_customer;
+    v_rows := coalesce(v_rows, '{}');
 
     -- Forget what ingest derived, then store the history again in time
     -- order: the ingest trigger decides every thread afresh.  Manual
@@ -626,8 +650,14 @@ BEGIN
     DELETE FROM omnichannel.pending_reference AS p WHERE p.customer_id = v_customer;
     DELETE FROM omnichannel.interaction AS i WHERE i.customer_id = v_customer;
     -- one statement, in time order: each row sees the rows before it, as
-    -- row by row, and ingest's statement state is made once
-    INSERT INTO omnichannel.interaction
+    -- row by row, and ingest's statement state is made once.  Where Citus
+    -- distributes the tables, through interaction_in (the way in there),
+    -- and the rollups are kept here: no trigger on a shard takes the
+    -- deleted rows out of them, ingest puts the rows in again.
+    IF v_citus THEN
+        PERFORM omnichannel.channel_day_take_out(v_rows);
+    END IF;
+    EXECUTE pg_catalog.format($q$INSERT INTO %s
            (id, customer_id, thread_id, channel, direction, occurred_at, ended_at, contact,
             agent, queue, subject, body, external_id, in_reply_to, refs, attributes,
             stitch_reason, stitch_evidence, created_at)
@@ -639,32 +669,50 @@ BEGIN
            CASE WHEN u.stitch_reason = 'manual' THEN 'manual' END,
            CASE WHEN u.stitch_reason = 'manual' THEN u.stitch_evidence END,
            u.created_at
-      FROM unnest(v_rows) AS u
-     ORDER BY u.occurred_at, u.id;
+      FROM unnest($1) AS u
+     ORDER BY u.occurred_at, u.id$q$,
+        CASE WHEN v_citus THEN 'omnichannel.interaction_in' ELSE 'omnichannel.interaction' END)
+      USING v_rows;
+    IF v_citus THEN
+        PERFORM omnichannel.customer_channel_refresh(ARRAY[v_customer]);
+    END IF;
 
     -- A thread ingest opened now takes the id of the old thread that held
     -- its earliest interaction, when that one holds nothing but manual
     -- placements and is not yet taken, so that threads keep their ids,
     -- status, assignee and context.
+    -- (every statement names the customer: on Citus each reads its shard)
     FOR n IN SELECT t.id AS new_id,
                     (v_old ->> (SELECT i.id FROM omnichannel.interaction AS i
-                                 WHERE i.thread_id = t.id
+                                 WHERE i.customer_id = v_customer AND i.thread_id = t.id
                                  ORDER BY i.occurred_at, i.id LIMIT 1)::text)::bigint AS old_id
                FROM omnichannel.thread AS t
               WHERE t.customer_id = v_customer
                 AND t.id <> ALL (v_old_threads)
-                AND EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
+                AND EXISTS (SELECT FROM omnichannel.interaction AS i
+                             WHERE i.customer_id = v_customer AND i.thread_id = t.id)
               ORDER BY t.opened_at, t.id
     LOOP
         IF n.old_id IS NOT NULL AND n.old_id <> ALL (v_claimed)
            AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                            WHERE i.thread_id = n.old_id AND i.stitch_reason <> 'manual')
-           AND (SELECT t.merged_into IS NULL FROM omnichannel.thread AS t WHERE t.id = n.old_id) THEN
-            UPDATE omnichannel.interaction AS i SET thread_id = n.old_id WHERE i.thread_id = n.new_id;
-            UPDATE omnichannel.thread_key AS k SET thread_id = n.old_id WHERE k.thread_id = n.new_id;
-            UPDATE omnichannel.thread_subject AS k SET thread_id = n.old_id WHERE k.thread_id = n.new_id;
-            UPDATE omnichannel.thread AS t SET merged_into = n.old_id WHERE t.merged_into = n.new_id;
-            DELETE FROM omnichannel.thread AS t WHERE t.id = n.new_id;
+                            WHERE i.customer_id = v_customer AND i.thread_id = n.old_id
+                              AND i.stitch_reason <> 'manual')
+           AND (SELECT t.merged_into IS NULL FROM omnichannel.thread AS t
+                 WHERE t.customer_id = v_customer AND t.id = n.old_id) THEN
+            UPDATE omnichannel.interaction AS i SET thread_id = n.old_id
+             WHERE i.customer_id = v_customer AND i.thread_id = n.new_id;
+            UPDATE omnichannel.thread_key AS k SET thread_id = n.old_id
+             WHERE k.customer_id = v_customer AND k.thread_id = n.new_id;
+            UPDATE omnichannel.thread_subject AS k SET thread_id = n.old_id
+             WHERE k.customer_id = v_customer AND k.thread_id = n.new_id;
+            UPDATE omnichannel.thread AS t SET merged_into = n.old_id
+             WHERE t.customer_id = v_customer AND t.merged_into = n.new_id;
+            -- the old thread keeps the clocks it ran; those the new one
+            -- started when ingest stored its rows again go with it (their
+            -- start events stay in the append-only log)
+            DELETE FROM omnichannel.sla_clock AS c
+             WHERE c.customer_id = v_customer AND c.thread_id = n.new_id;
+            DELETE FROM omnichannel.thread AS t WHERE t.customer_id = v_customer AND t.id = n.new_id;
             PERFORM omnichannel.refresh_thread(n.old_id);
             v_claimed := v_claimed || n.old_id;
         END IF;
@@ -673,15 +721,16 @@ BEGIN
     -- Old threads left empty point to where their first interaction went.
     FOR r IN SELECT t.id,
                     (SELECT i.thread_id FROM omnichannel.interaction AS i
-                      WHERE (v_old ->> i.id::text)::bigint = t.id
+                      WHERE i.customer_id = v_customer AND (v_old ->> i.id::text)::bigint = t.id
                       ORDER BY i.occurred_at, i.id LIMIT 1) AS went_to
                FROM omnichannel.thread AS t
               WHERE t.customer_id = v_customer AND t.merged_into IS NULL
-                AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
+                AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
+                                 WHERE i.customer_id = v_customer AND i.thread_id = t.id)
     LOOP
         IF r.went_to IS NOT NULL AND r.went_to <> r.id THEN
             UPDATE omnichannel.thread AS t SET merged_into = r.went_to, status = 'closed'
-             WHERE t.id = r.id OR t.merged_into = r.id;
+             WHERE t.customer_id = v_customer AND (t.id = r.id OR t.merged_into = r.id);
         END IF;
     END LOOP;
 

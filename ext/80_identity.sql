@@ -15,6 +15,68 @@ COMMENT ON TRIGGER identity_event_append_only ON omnichannel.identity_event IS
 
 -- Merge ------------------------------------------------------------------------------
 
+-- Rows of one customer given to another: an UPDATE of customer_id on one
+-- node.  Where Citus distributes the tables by customer_id, which it
+-- cannot update, the rows are copied to the other customer (every column
+-- kept, ids too: there the keys include customer_id) and deleted; the
+-- audit tables accept that delete for the customer moving in this
+-- transaction only (audit_append_only, told by omnichannel.moving_customer,
+-- which Citus passes on to the workers).  The one way a customer's rows
+-- change customer, for move_threads, merge_customers and unmerge.  Runs
+-- with the caller's privileges (on Citus: INSERT and DELETE on the table).
+CREATE OR REPLACE FUNCTION omnichannel.move_customer_rows(rel regclass, from_customer bigint,
+                                                          to_customer bigint, by_column text,
+                                                          ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rows  jsonb;
+    v_n     bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM omnichannel.citus_table_role() AS t
+                    WHERE t.table_name = rel AND t.distribution_column = 'customer_id') THEN
+        RAISE EXCEPTION 'table % does not hold rows of one customer', rel
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF by_column NOT IN ('customer_id', 'id', 'thread_id') THEN
+        RAISE EXCEPTION 'rows cannot be chosen by column "%"', by_column
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Choose them by customer_id, id or thread_id.';
+    END IF;
+    IF from_customer = to_customer OR cardinality(ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    IF NOT omnichannel.citus_distributed() THEN
+        EXECUTE pg_catalog.format('UPDATE %s AS r SET customer_id = $2 WHERE r.customer_id = $1 AND r.%I = ANY ($3)',
+                                  rel, by_column)
+          USING from_customer, to_customer, ids;
+        GET DIAGNOSTICS v_n = ROW_COUNT;
+        RETURN v_n;
+    END IF;
+    EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) || pg_catalog.jsonb_build_object(''customer_id'', $2)) '
+                              'FROM %s AS r WHERE r.customer_id = $1 AND r.%I = ANY ($3)', rel, by_column)
+      INTO v_rows USING from_customer, to_customer, ids;
+    IF v_rows IS NULL THEN
+        RETURN 0;
+    END IF;
+    -- (SET LOCAL, not set_config(): Citus passes the statement on)
+    SET LOCAL citus.propagate_set_commands = 'local';
+    EXECUTE pg_catalog.format('SET LOCAL omnichannel.moving_customer = %L', from_customer);
+    EXECUTE pg_catalog.format('DELETE FROM %s AS r WHERE r.customer_id = $1 AND r.%I = ANY ($2)', rel, by_column)
+      USING from_customer, ids;
+    SET LOCAL omnichannel.moving_customer = '';
+    EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $1)',
+                              rel, rel)
+      USING v_rows;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.move_customer_rows(regclass, bigint, bigint, text, bigint[]) IS
+    'Gives rows of one customer (those whose by_column is in ids) to another: an UPDATE of customer_id on one node, a copy and a delete where Citus distributes the tables by customer_id; returns the rows moved; internal to move_threads, merge_customers and unmerge, which audit';
+
 -- What moves with a thread when it changes customer: the thread, its
 -- interactions, its key and subject look-up rows, its SLA clocks and
 -- assignments (sla_event and thread_event are moved by the callers, which
@@ -31,40 +93,48 @@ AS $$
 DECLARE
     v_moved  integer;
     v_all    bigint[];
+    v_next   bigint[];
+    v_ext    text[];
+    v_chan   omnichannel.channel[];
+    v_rel    regclass;
 BEGIN
     -- a thread merged into another (merge_threads) goes where the thread it
     -- ended in goes: with a moving thread that is not merged itself, or not
-    -- at all (it is empty and closed; its key points at its survivor)
-    WITH RECURSIVE chain AS (
-        SELECT t.id, t.id AS root
+    -- at all (it is empty and closed; its key points at its survivor).
+    -- (a loop, not a recursive query: Citus plans none over its tables)
+    SELECT coalesce(array_agg(t.id), '{}') INTO v_next
+      FROM omnichannel.thread AS t
+     WHERE t.customer_id = from_customer AND t.merged_into IS NULL AND t.id = ANY (threads);
+    v_all := v_next;
+    WHILE cardinality(v_next) > 0 LOOP
+        SELECT coalesce(array_agg(t.id), '{}') INTO v_next
           FROM omnichannel.thread AS t
-         WHERE t.customer_id = from_customer AND t.merged_into IS NULL AND t.id = ANY (threads)
-        UNION
-        SELECT t.id, c.root
-          FROM omnichannel.thread AS t
-          JOIN chain AS c ON t.merged_into = c.id
-         WHERE t.customer_id = from_customer)
-    SELECT coalesce(array_agg(DISTINCT c.id), '{}') INTO v_all FROM chain AS c;
+         WHERE t.customer_id = from_customer AND t.merged_into = ANY (v_next)
+           AND t.id <> ALL (v_all);
+        v_all := v_all || v_next;
+    END LOOP;
 
-    UPDATE omnichannel.thread AS t SET customer_id = to_customer
-     WHERE t.customer_id = from_customer AND t.id = ANY (v_all);
-    GET DIAGNOSTICS v_moved = ROW_COUNT;
-    UPDATE omnichannel.interaction AS i SET customer_id = to_customer
-     WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all);
-    -- who holds the moved deliveries (filled on Citus only: empty on one node)
-    UPDATE omnichannel.delivery_customer AS d SET customer_id = to_customer
+    -- who holds the moved deliveries (filled on Citus only: empty on one
+    -- node; by value: there the two tables are not co-located)
+    SELECT coalesce(array_agg(i.external_id), '{}'), coalesce(array_agg(i.channel), '{}')
+      INTO v_ext, v_chan
       FROM omnichannel.interaction AS i
-     WHERE i.customer_id = to_customer AND i.thread_id = ANY (v_all)
-       AND d.external_id = i.external_id AND d.channel = i.channel
-       AND d.customer_id = from_customer;
-    UPDATE omnichannel.thread_key AS k SET customer_id = to_customer
-     WHERE k.customer_id = from_customer AND k.thread_id = ANY (v_all);
-    UPDATE omnichannel.thread_subject AS k SET customer_id = to_customer
-     WHERE k.customer_id = from_customer AND k.thread_id = ANY (v_all);
-    UPDATE omnichannel.sla_clock AS c SET customer_id = to_customer
-     WHERE c.customer_id = from_customer AND c.thread_id = ANY (v_all);
-    UPDATE omnichannel.thread_assignment AS a SET customer_id = to_customer
-     WHERE a.customer_id = from_customer AND a.thread_id = ANY (v_all);
+     WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all) AND i.external_id IS NOT NULL;
+    UPDATE omnichannel.delivery_customer AS d SET customer_id = to_customer
+     WHERE d.customer_id = from_customer
+       AND (d.external_id, d.channel) IN (SELECT x.e, x.c FROM unnest(v_ext, v_chan) AS x(e, c));
+
+    v_moved := omnichannel.move_customer_rows('omnichannel.thread', from_customer, to_customer, 'id', v_all);
+    FOREACH v_rel IN ARRAY ARRAY['omnichannel.interaction', 'omnichannel.thread_key',
+                                 'omnichannel.thread_subject', 'omnichannel.sla_clock',
+                                 'omnichannel.thread_assignment']::regclass[] LOOP
+        PERFORM omnichannel.move_customer_rows(v_rel, from_customer, to_customer, 'thread_id', v_all);
+    END LOOP;
+    -- the rollup of the two customers (on one node the trigger on
+    -- interaction's UPDATE does it; Citus runs no such trigger on a shard)
+    IF omnichannel.citus_distributed() THEN
+        PERFORM omnichannel.customer_channel_refresh(ARRAY[from_customer, to_customer]);
+    END IF;
     RETURN v_moved;
 END
 $$;
@@ -83,9 +153,9 @@ DECLARE
     v_keep     bigint := merge_customers.keep;
     v_absorb   bigint := merge_customers.absorb;
     v_reason   text := merge_customers.reason;
-    v_found    bigint[];
     v_keep_row record;
     v_abs_row  record;
+    v_found_row record;
     v_crm_keep text[];
     v_crm_abs  text[];
     v_contacts text[];
@@ -93,6 +163,7 @@ DECLARE
     v_tevents  bigint[];
     v_pending  jsonb;
     v_repoint  bigint[];
+    v_count    bigint;
     v_event    bigint;
     r          record;
 BEGIN
@@ -106,13 +177,14 @@ BEGIN
     END IF;
     PERFORM omnichannel.thread_ops_lock();
 
-    FOR r IN SELECT c.id, c.merged_into
-               FROM omnichannel.customer AS c
-              WHERE c.id IN (v_keep, v_absorb)
-              ORDER BY c.id
-                FOR UPDATE
-    LOOP
-        IF r.id = v_keep THEN v_keep_row := r; ELSE v_abs_row := r; END IF;
+    -- the two customers locked in id order, one at a time (on Citus a row
+    -- lock is one shard's)
+    FOR r IN SELECT x.id FROM unnest(ARRAY[v_keep, v_absorb]) AS x(id) ORDER BY x.id LOOP
+        SELECT c.id, c.merged_into INTO v_found_row
+          FROM omnichannel.customer AS c WHERE c.id = r.id FOR UPDATE;
+        IF FOUND THEN
+            IF r.id = v_keep THEN v_keep_row := v_found_row; ELSE v_abs_row := v_found_row; END IF;
+        END IF;
     END LOOP;
     IF v_keep_row IS NULL THEN
         RAISE EXCEPTION 'customer % does not exist', v_keep USING ERRCODE = 'foreign_key_violation';
@@ -167,6 +239,7 @@ BEGIN
       FROM omnichannel.pending_reference AS p WHERE p.customer_id = v_absorb;
     SELECT coalesce(array_agg(c.id ORDER BY c.id), '{}') INTO v_repoint
       FROM omnichannel.customer AS c WHERE c.merged_into = v_absorb;
+    SELECT count(*) INTO v_count FROM omnichannel.interaction AS i WHERE i.customer_id = v_absorb;
 
     INSERT INTO omnichannel.identity_event (action, customer_id, other_customer_id, reason, details)
     VALUES ('merge', v_keep, v_absorb, v_reason,
@@ -175,8 +248,7 @@ BEGIN
                                'thread_events', to_jsonb(v_tevents),
                                'pending_references', v_pending,
                                'repointed_customers', to_jsonb(v_repoint),
-                               'interactions', (SELECT count(*) FROM omnichannel.interaction AS i
-                                                 WHERE i.customer_id = v_absorb),
+                               'interactions', v_count,
                                'forced', force))
     RETURNING id INTO v_event;
 
@@ -184,10 +256,10 @@ BEGIN
      WHERE i.customer_id = v_absorb;
     -- threads carry their interactions, look-up rows, clocks and assignments
     PERFORM omnichannel.move_threads(v_threads, v_absorb, v_keep);
-    UPDATE omnichannel.thread_event AS e SET customer_id = v_keep
-     WHERE e.customer_id = v_absorb;
-    UPDATE omnichannel.sla_event AS e SET customer_id = v_keep
-     WHERE e.customer_id = v_absorb;
+    PERFORM omnichannel.move_customer_rows('omnichannel.thread_event', v_absorb, v_keep,
+                                           'customer_id', ARRAY[v_absorb]);
+    PERFORM omnichannel.move_customer_rows('omnichannel.sla_event', v_absorb, v_keep,
+                                           'customer_id', ARRAY[v_absorb]);
     UPDATE omnichannel.pending_reference AS p SET customer_id = v_keep
      WHERE p.customer_id = v_absorb;
     -- no chains
@@ -219,6 +291,8 @@ DECLARE
     v_new      bigint;
     v_ids      bigint[];
     v_undo     bigint;
+    v_prev     jsonb;
+    v_user     text := CURRENT_USER;
     r          record;
 BEGIN
     IF v_event IS NULL THEN
@@ -240,7 +314,10 @@ BEGIN
     END IF;
     v_keep := e.customer_id;
     v_absorb := e.other_customer_id;
-    PERFORM FROM omnichannel.customer AS c WHERE c.id IN (v_keep, v_absorb) ORDER BY c.id FOR UPDATE;
+    -- in id order, one at a time (on Citus a row lock is one shard's)
+    FOR r IN SELECT x.id FROM unnest(ARRAY[v_keep, v_absorb]) AS x(id) ORDER BY x.id LOOP
+        PERFORM FROM omnichannel.customer AS c WHERE c.id = r.id FOR UPDATE;
+    END LOOP;
     IF (SELECT c.merged_into FROM omnichannel.customer AS c WHERE c.id = v_absorb)
        IS DISTINCT FROM v_keep THEN
         RAISE EXCEPTION 'customer % is no longer merged into customer %', v_absorb, v_keep
@@ -265,9 +342,10 @@ BEGIN
       FROM omnichannel.thread AS t
      WHERE t.customer_id = v_keep AND t.created_at >= e.occurred_at
        AND t.id <> ALL (v_threads)
-       AND EXISTS (SELECT FROM omnichannel.interaction AS i WHERE i.thread_id = t.id)
+       AND EXISTS (SELECT FROM omnichannel.interaction AS i
+                    WHERE i.customer_id = t.customer_id AND i.thread_id = t.id)
        AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                        WHERE i.thread_id = t.id
+                        WHERE i.customer_id = t.customer_id AND i.thread_id = t.id
                           AND (i.contact IS NULL OR i.contact::text <> ALL (v_contacts)));
     FOR r IN SELECT i.thread_id, array_agg(i.id ORDER BY i.occurred_at, i.id) AS ids,
                     min(i.occurred_at) AS first_at
@@ -280,15 +358,24 @@ BEGIN
         INSERT INTO omnichannel.thread (customer_id, opened_at, last_activity_at)
         VALUES (v_absorb, r.first_at, r.first_at)
         RETURNING id INTO v_new;
-        -- the interactions leave the survivor's thread for the new one
+        -- the interactions leave the survivor's thread for the new one,
+        -- then go to the absorbed customer (move_customer_rows; the key to
+        -- the thread is checked at the commit).  The evidence from values
+        -- read first: Citus takes no stable function over a column in an
+        -- UPDATE.
+        SELECT jsonb_object_agg(i.id::text, jsonb_build_object('previous_reason', i.stitch_reason,
+                                                               'previous_evidence', i.stitch_evidence))
+          INTO v_prev
+          FROM omnichannel.interaction AS i
+         WHERE i.customer_id = v_keep AND i.id = ANY (r.ids);
         UPDATE omnichannel.interaction AS i
-           SET customer_id = v_absorb, thread_id = v_new, stitch_reason = 'manual',
-               stitch_evidence = jsonb_build_object('action', 'unmerge', 'by', CURRENT_USER,
+           SET thread_id = v_new, stitch_reason = 'manual',
+               stitch_evidence = jsonb_build_object('action', 'unmerge', 'by', v_user,
                                                     'identity_event', v_event,
-                                                    'from_thread', r.thread_id,
-                                                    'previous_reason', i.stitch_reason,
-                                                    'previous_evidence', i.stitch_evidence)
-         WHERE i.id = ANY (r.ids);
+                                                    'from_thread', r.thread_id)
+                                 || (v_prev -> i.id::text)
+         WHERE i.customer_id = v_keep AND i.id = ANY (r.ids);
+        PERFORM omnichannel.move_customer_rows('omnichannel.interaction', v_keep, v_absorb, 'id', r.ids);
         PERFORM omnichannel.refresh_thread(r.thread_id);
         PERFORM omnichannel.refresh_thread(v_new);
         v_split := v_split || jsonb_build_object('from_thread', r.thread_id, 'new_thread', v_new,
@@ -298,12 +385,11 @@ BEGIN
     UPDATE omnichannel.customer_identifier AS i SET customer_id = v_absorb
      WHERE i.customer_id = v_keep AND i.contact::text = ANY (v_contacts);
     PERFORM omnichannel.move_threads(v_threads || v_since, v_keep, v_absorb);
-    UPDATE omnichannel.thread_event AS te SET customer_id = v_absorb
-     WHERE te.customer_id = v_keep
-       AND te.id IN (SELECT x::bigint FROM jsonb_array_elements_text(e.details->'thread_events') AS x);
+    PERFORM omnichannel.move_customer_rows('omnichannel.thread_event', v_keep, v_absorb, 'id',
+                                           ARRAY(SELECT x::bigint FROM jsonb_array_elements_text(e.details->'thread_events') AS x));
     -- the SLA log follows its threads
-    UPDATE omnichannel.sla_event AS se SET customer_id = v_absorb
-     WHERE se.customer_id = v_keep AND (se.thread_id = ANY (v_threads) OR se.thread_id = ANY (v_since));
+    PERFORM omnichannel.move_customer_rows('omnichannel.sla_event', v_keep, v_absorb, 'thread_id',
+                                           v_threads || v_since);
     UPDATE omnichannel.pending_reference AS p SET customer_id = v_absorb
      WHERE p.customer_id = v_keep
        AND (p.external_id, p.interaction_id) IN

@@ -8,26 +8,30 @@
 -- an unmerge, or a change to interactions made outside the ingest).
 CREATE OR REPLACE FUNCTION omnichannel.customer_channel_refresh(customers bigint[])
 RETURNS bigint
-LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    -- PL/pgSQL: Citus plans no SQL function over its tables
     DELETE FROM omnichannel.customer_channel AS c WHERE c.customer_id = ANY (customers);
-    WITH fresh AS (
-        INSERT INTO omnichannel.customer_channel AS c
-               (customer_id, channel, inbound, outbound, internal, first_at, last_at, last_inbound_at)
-        SELECT i.customer_id, i.channel,
-               count(*) FILTER (WHERE i.direction = 'inbound'),
-               count(*) FILTER (WHERE i.direction = 'outbound'),
-               count(*) FILTER (WHERE i.direction = 'internal'),
-               min(i.occurred_at), max(i.occurred_at),
-               max(i.occurred_at) FILTER (WHERE i.direction = 'inbound')
-          FROM omnichannel.interaction AS i
-         WHERE i.customer_id = ANY (customers)
-         GROUP BY 1, 2
-         ORDER BY 1, 2
-        RETURNING 1)
-    SELECT count(*) FROM fresh;
+    INSERT INTO omnichannel.customer_channel AS c
+           (customer_id, channel, inbound, outbound, internal, first_at, last_at, last_inbound_at)
+    SELECT i.customer_id, i.channel,
+           count(*) FILTER (WHERE i.direction = 'inbound'),
+           count(*) FILTER (WHERE i.direction = 'outbound'),
+           count(*) FILTER (WHERE i.direction = 'internal'),
+           min(i.occurred_at), max(i.occurred_at),
+           max(i.occurred_at) FILTER (WHERE i.direction = 'inbound')
+      FROM omnichannel.interaction AS i
+     WHERE i.customer_id = ANY (customers)
+     GROUP BY 1, 2
+     ORDER BY 1, 2;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
 $$;
 COMMENT ON FUNCTION omnichannel.customer_channel_refresh(bigint[]) IS
     'Rebuilds the customer_channel rollup of the given customers from their interactions (the rollup triggers on interaction call it for the customers of changed or deleted rows); returns the rows written';

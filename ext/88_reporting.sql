@@ -4,6 +4,31 @@
 -- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
+-- Takes interactions out of channel_day: the rollup trigger on a DELETE,
+-- and restitch where Citus runs no such trigger on a shard.
+CREATE OR REPLACE FUNCTION omnichannel.channel_day_take_out(rows omnichannel.interaction[])
+RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- with the caller's rights: the trigger runs as the owner, restitch
+    -- as its caller (on Citus it needs UPDATE on channel_day)
+    WITH d AS (
+        SELECT (o.occurred_at AT TIME ZONE 'UTC')::date AS day, o.channel,
+               -count(*) FILTER (WHERE o.direction = 'inbound') AS inbound,
+               -count(*) FILTER (WHERE o.direction = 'outbound') AS outbound,
+               -count(*) FILTER (WHERE o.direction = 'internal') AS internal
+          FROM unnest(rows) AS o GROUP BY 1, 2)
+    UPDATE omnichannel.channel_day AS c
+       SET inbound = c.inbound + d.inbound, outbound = c.outbound + d.outbound,
+           internal = c.internal + d.internal
+      FROM d WHERE c.day = d.day AND c.channel = d.channel;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.channel_day_take_out(omnichannel.interaction[]) IS
+    'Takes the given interactions out of the channel_day rollup (the rollup trigger on a DELETE; restitch on Citus); internal';
+
 -- Rows deleted from or changed in interaction after ingest (restitch, a purge, a
 -- hand-written UPDATE) leave the rollups: their counts are taken out (and
 -- those of the new version put in), and the customers' per-channel rows
@@ -23,16 +48,7 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN
-        WITH d AS (
-            SELECT (o.occurred_at AT TIME ZONE 'UTC')::date AS day, o.channel,
-                   -count(*) FILTER (WHERE o.direction = 'inbound') AS inbound,
-                   -count(*) FILTER (WHERE o.direction = 'outbound') AS outbound,
-                   -count(*) FILTER (WHERE o.direction = 'internal') AS internal
-              FROM old_rows AS o GROUP BY 1, 2)
-        UPDATE omnichannel.channel_day AS c
-           SET inbound = c.inbound + d.inbound, outbound = c.outbound + d.outbound,
-               internal = c.internal + d.internal
-          FROM d WHERE c.day = d.day AND c.channel = d.channel;
+        PERFORM omnichannel.channel_day_take_out(ARRAY(SELECT o::omnichannel.interaction FROM old_rows AS o));
         SELECT array_agg(DISTINCT o.customer_id) INTO v_customers FROM old_rows AS o;
     ELSE
         -- only rows whose customer, channel, direction or time changed

@@ -262,11 +262,26 @@ SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_now      timestamptz;
+    v_per      boolean;
+    st         record;
+    v_ids      bigint[] := '{}';
+    v_custs    bigint[] := '{}';
+    v_thrs     bigint[] := '{}';
+    v_ats      timestamptz[] := '{}';
     v_cand     bigint[];
     v_threads  bigint[];
+    v_group    bigint[];
     v_locked   bigint[];
-    v_done     bigint[];
+    v_done     bigint[] := '{}';
+    v_done_cust bigint[] := '{}';
+    v_ext      text[] := '{}';
+    v_chan     omnichannel.channel[] := '{}';
     v_touched  bigint[];
+    v_tcust    bigint[];
+    v_sub_ids  bigint[];
+    v_sub_custs bigint[];
+    v_subs     text[];
     v_by_chan  jsonb;
     v_keys     bigint;
     v_subjects bigint;
@@ -290,100 +305,125 @@ BEGIN
     -- (SHARE ROW EXCLUSIVE) waits for this batch instead of deadlocking with it
     LOCK TABLE omnichannel.interaction IN ROW EXCLUSIVE MODE;
 
+    v_now := now();
+    v_per := omnichannel.per_customer_writes();
+
     -- the oldest interactions past their channel's period that still hold
-    -- personal content, at most max_rows over all channels
-    SELECT coalesce(array_agg(c.id ORDER BY c.occurred_at, c.id), '{}'),
-           coalesce(array_agg(DISTINCT c.thread_id), '{}')
+    -- personal content, at most max_rows over all channels: the oldest
+    -- max_rows of each channel (a query per channel, by its index; on Citus
+    -- no LIMIT may follow a setting into a lateral query), then of them all
+    FOR st IN SELECT r.channel, r.keep FROM omnichannel.retention_setting AS r ORDER BY r.channel LOOP
+        SELECT v_ids || coalesce(array_agg(x.id), '{}'), v_custs || coalesce(array_agg(x.customer_id), '{}'),
+               v_thrs || coalesce(array_agg(x.thread_id), '{}'), v_ats || coalesce(array_agg(x.occurred_at), '{}')
+          INTO v_ids, v_custs, v_thrs, v_ats
+          FROM (SELECT i.id, i.customer_id, i.thread_id, i.occurred_at
+                  FROM omnichannel.interaction AS i
+                 WHERE i.channel = st.channel
+                   AND i.occurred_at < v_now - st.keep
+                   AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
+                        OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
+                        OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
+                        OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+                 ORDER BY i.occurred_at, i.id
+                 LIMIT max_rows) AS x;
+    END LOOP;
+    SELECT coalesce(array_agg(c.id ORDER BY c.at, c.id), '{}'),
+           coalesce(array_agg(DISTINCT c.thread), '{}')
       INTO v_cand, v_threads
-      FROM (SELECT x.id, x.thread_id, x.occurred_at
-              FROM omnichannel.retention_setting AS s
-             CROSS JOIN LATERAL (
-                   SELECT i.id, i.thread_id, i.occurred_at
-                     FROM omnichannel.interaction AS i
-                    WHERE i.channel = s.channel
-                      AND i.occurred_at < now() - s.keep
-                      AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
-                           OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
-                           OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
-                           OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
-                    ORDER BY i.occurred_at, i.id
-                    LIMIT max_rows) AS x
-             ORDER BY x.occurred_at, x.id
+      FROM (SELECT x.id, x.thread, x.at
+              FROM unnest(v_ids, v_thrs, v_ats) AS x(id, thread, at)
+             ORDER BY x.at, x.id
              LIMIT max_rows) AS c;
 
     -- their threads, then the rows, each skipping what another session holds
     -- (ingest, a claim, an operator): never waits on a row, so never
-    -- deadlocks; what is skipped is left for the next run
-    SELECT coalesce(array_agg(t.id), '{}') INTO v_locked
-      FROM (SELECT t.id FROM omnichannel.thread AS t
-             WHERE t.id = ANY (v_threads)
-             ORDER BY t.id FOR NO KEY UPDATE SKIP LOCKED) AS t;
+    -- deadlocks; what is skipped is left for the next run.  All customers
+    -- at once on one node, a customer at a time on Citus (a row lock there
+    -- is one shard's).
+    FOR v_group IN SELECT array_agg(DISTINCT x.customer)
+                     FROM unnest(v_ids, v_custs) AS x(id, customer)
+                    WHERE x.id = ANY (v_cand)
+                    GROUP BY CASE WHEN v_per THEN x.customer END
+                    ORDER BY min(x.customer)
+    LOOP
+        SELECT coalesce(array_agg(t.id), '{}') INTO v_locked
+          FROM (SELECT t.id FROM omnichannel.thread AS t
+                 WHERE t.customer_id = ANY (v_group) AND t.id = ANY (v_threads)
+                 ORDER BY t.id FOR NO KEY UPDATE SKIP LOCKED) AS t;
+        SELECT v_done || coalesce(array_agg(i.id), '{}'),
+               v_done_cust || coalesce(array_agg(i.customer_id), '{}'),
+               v_ext || coalesce(array_agg(i.external_id) FILTER (WHERE i.external_id IS NOT NULL), '{}'),
+               v_chan || coalesce(array_agg(i.channel) FILTER (WHERE i.external_id IS NOT NULL), '{}')
+          INTO v_done, v_done_cust, v_ext, v_chan
+          FROM (SELECT i.id, i.customer_id, i.external_id, i.channel
+                  FROM omnichannel.interaction AS i
+                 WHERE i.customer_id = ANY (v_group) AND i.id = ANY (v_cand)
+                   AND i.thread_id = ANY (v_locked)
+                   AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
+                        OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
+                        OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
+                        OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+                   FOR UPDATE SKIP LOCKED) AS i;
+    END LOOP;
 
-    WITH target AS (
-        SELECT i.id
-          FROM omnichannel.interaction AS i
-         WHERE i.id = ANY (v_cand) AND i.thread_id = ANY (v_locked)
-           AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
-                OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
-                OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
-                OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
-           FOR UPDATE SKIP LOCKED
-    ), redacted AS (
+    -- who held their deliveries goes with the external ids (filled on
+    -- Citus only; by value: there the two tables are not co-located)
+    DELETE FROM omnichannel.delivery_customer AS d
+     WHERE d.customer_id = ANY (v_done_cust)
+       AND (d.external_id, d.channel) IN (SELECT x.e, x.c FROM unnest(v_ext, v_chan) AS x(e, c));
+    WITH redacted AS (
         UPDATE omnichannel.interaction AS i
            SET contact = NULL, subject = NULL, body = NULL, external_id = NULL,
                in_reply_to = NULL, refs = NULL, attributes = '{}'::jsonb, business_keys = NULL,
                subject_key = NULL, stitch_evidence = omnichannel.privacy_redact_jsonb(i.stitch_evidence)
-          FROM target
-         WHERE i.id = target.id
-        RETURNING i.id, i.channel, i.thread_id
-    ), forgotten AS (
-        -- who held their deliveries goes with the external ids (filled on
-        -- Citus only; this reads them as they were before the statement)
-        DELETE FROM omnichannel.delivery_customer AS d
-         USING omnichannel.interaction AS i, target
-         WHERE i.id = target.id AND d.external_id = i.external_id AND d.channel = i.channel
-           AND d.customer_id = i.customer_id
-    )
-    SELECT coalesce(array_agg(r.id), '{}'), coalesce(array_agg(DISTINCT r.thread_id), '{}'),
+         WHERE i.customer_id = ANY (v_done_cust) AND i.id = ANY (v_done)
+        RETURNING i.customer_id, i.thread_id, i.channel)
+    SELECT coalesce(array_agg(DISTINCT r.thread_id), '{}'), coalesce(array_agg(DISTINCT r.customer_id), '{}'),
            coalesce((SELECT jsonb_object_agg(b.channel::text, b.n ORDER BY b.channel)
                        FROM (SELECT r2.channel, count(*) AS n FROM redacted AS r2
                               GROUP BY r2.channel) AS b), '{}')
-      INTO v_done, v_touched, v_by_chan
+      INTO v_touched, v_tcust, v_by_chan
       FROM redacted AS r;
 
     -- look-up rows no remaining interaction of their thread carries
     DELETE FROM omnichannel.thread_key AS k
-     WHERE k.thread_id = ANY (v_touched)
+     WHERE k.customer_id = ANY (v_tcust) AND k.thread_id = ANY (v_touched)
        AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                        WHERE i.thread_id = k.thread_id
+                        WHERE i.customer_id = k.customer_id AND i.thread_id = k.thread_id
                           AND i.business_keys ->> k.name = k.value);
     GET DIAGNOSTICS v_keys = ROW_COUNT;
     DELETE FROM omnichannel.thread_subject AS k
-     WHERE k.thread_id = ANY (v_touched)
+     WHERE k.customer_id = ANY (v_tcust) AND k.thread_id = ANY (v_touched)
        AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                        WHERE i.thread_id = k.thread_id AND i.subject_key = k.subject_key);
+                        WHERE i.customer_id = k.customer_id AND i.thread_id = k.thread_id
+                          AND i.subject_key = k.subject_key);
     GET DIAGNOSTICS v_subjects = ROW_COUNT;
     DELETE FROM omnichannel.pending_reference AS p WHERE p.interaction_id = ANY (v_done);
     GET DIAGNOSTICS v_pending = ROW_COUNT;
 
     -- a thread's subject is its first remaining interaction subject; its
     -- hand-off context goes with the last interaction holding content
-    WITH s AS (
-        SELECT t.id,
-               (SELECT i.subject FROM omnichannel.interaction AS i
-                 WHERE i.thread_id = t.id AND i.subject IS NOT NULL
-                 ORDER BY i.occurred_at, i.id LIMIT 1) AS subject
-          FROM omnichannel.thread AS t
-         WHERE t.id = ANY (v_touched) AND t.subject IS NOT NULL
-    )
+    -- (read first, written from values: Citus plans no correlated LIMIT
+    -- in an UPDATE)
+    SELECT coalesce(array_agg(x.id), '{}'), coalesce(array_agg(x.customer_id), '{}'),
+           coalesce(array_agg(x.subject), '{}')
+      INTO v_sub_ids, v_sub_custs, v_subs
+      FROM (SELECT t.id, t.customer_id, t.subject AS old_subject,
+                   (SELECT i.subject FROM omnichannel.interaction AS i
+                     WHERE i.customer_id = t.customer_id AND i.thread_id = t.id AND i.subject IS NOT NULL
+                     ORDER BY i.occurred_at, i.id LIMIT 1) AS subject
+              FROM omnichannel.thread AS t
+             WHERE t.customer_id = ANY (v_tcust) AND t.id = ANY (v_touched)
+               AND t.subject IS NOT NULL) AS x
+     WHERE x.old_subject IS DISTINCT FROM x.subject;
     UPDATE omnichannel.thread AS t SET subject = s.subject
-      FROM s
-     WHERE t.id = s.id AND t.subject IS DISTINCT FROM s.subject;
+      FROM unnest(v_sub_ids, v_sub_custs, v_subs) AS s(id, customer_id, subject)
+     WHERE t.customer_id = s.customer_id AND t.id = s.id AND t.subject IS DISTINCT FROM s.subject;
     GET DIAGNOSTICS v_tsubject = ROW_COUNT;
     UPDATE omnichannel.thread AS t SET context = '{}'::jsonb
-     WHERE t.id = ANY (v_touched) AND t.context <> '{}'::jsonb
+     WHERE t.customer_id = ANY (v_tcust) AND t.id = ANY (v_touched) AND t.context <> '{}'::jsonb
        AND NOT EXISTS (SELECT FROM omnichannel.interaction AS i
-                        WHERE i.thread_id = t.id
+                        WHERE i.customer_id = t.customer_id AND i.thread_id = t.id
                           AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
                                OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL
                                OR i.refs IS NOT NULL OR i.business_keys IS NOT NULL
@@ -391,16 +431,21 @@ BEGIN
                                OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb));
     GET DIAGNOSTICS v_tcontext = ROW_COUNT;
 
-    SELECT EXISTS (
-        SELECT FROM omnichannel.retention_setting AS s
-         WHERE EXISTS (SELECT FROM omnichannel.interaction AS i
-                        WHERE i.channel = s.channel
-                          AND i.occurred_at < now() - s.keep
-                          AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
-                               OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
-                               OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
-                               OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)))
-      INTO v_more;
+    -- (a query per channel, as above: on Citus no correlated query may
+    -- follow a setting, and an EXISTS here fails to plan)
+    v_more := false;
+    FOR st IN SELECT r.channel, r.keep FROM omnichannel.retention_setting AS r ORDER BY r.channel LOOP
+        PERFORM 1 FROM omnichannel.interaction AS i
+          WHERE i.channel = st.channel
+            AND i.occurred_at < v_now - st.keep
+            AND (i.contact IS NOT NULL OR i.subject IS NOT NULL OR i.body IS NOT NULL
+                 OR i.external_id IS NOT NULL OR i.in_reply_to IS NOT NULL OR i.refs IS NOT NULL
+                 OR i.business_keys IS NOT NULL OR i.subject_key IS NOT NULL
+                 OR i.attributes OPERATOR(pg_catalog.<>) '{}'::jsonb)
+          LIMIT 1;
+        v_more := FOUND;
+        EXIT WHEN v_more;
+    END LOOP;
 
     RETURN jsonb_build_object('interactions', cardinality(v_done),
                               'by_channel', v_by_chan,

@@ -157,12 +157,11 @@ COMMENT ON FUNCTION omnichannel.citus_run_on_workers(text[]) IS
     'distribute()''s helper: runs DDL on every Citus worker''s own copy of the extension''s tables, without propagating it; raises the first worker''s error';
 REVOKE EXECUTE ON FUNCTION omnichannel.citus_run_on_workers(text[]) FROM PUBLIC;
 
--- Whether the functions that lock and write rows of many customers must do
--- it one customer at a time (Citus takes a row lock, and runs a query of
--- one customer, on one shard only): where the tables are distributed, and
--- under omnichannel.lookups_through_sql, which makes one node take the
--- same path for the tests (ingest's C code asks the same, ingest_cache.c).
-CREATE OR REPLACE FUNCTION omnichannel.per_customer_writes()
+-- Whether the customers' rows are distributed by Citus (omnichannel.interaction
+-- is a distributed table; the others follow it, distribute()): where a row's
+-- customer_id cannot be updated, and ingest's tables are reached through
+-- interaction_in (ingest's C code asks the same, ingest_cache.c).
+CREATE OR REPLACE FUNCTION omnichannel.citus_distributed()
 RETURNS boolean
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -170,9 +169,6 @@ AS $$
 DECLARE
     v boolean;
 BEGIN
-    IF pg_catalog.current_setting('omnichannel.lookups_through_sql', true) = 'on' THEN
-        RETURN true;
-    END IF;
     IF pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
         RETURN false;
     END IF;
@@ -182,8 +178,24 @@ BEGIN
     RETURN v;
 END
 $$;
+COMMENT ON FUNCTION omnichannel.citus_distributed() IS
+    'Whether omnichannel.interaction, and with it every customer''s rows, is a Citus distributed table (distribute() was run)';
+
+-- Whether the functions that lock and write rows of many customers must do
+-- it one customer at a time (Citus takes a row lock, and runs a query of
+-- one customer, on one shard only): where the tables are distributed, and
+-- under omnichannel.lookups_through_sql, which makes one node take the
+-- same path for the tests.
+CREATE OR REPLACE FUNCTION omnichannel.per_customer_writes()
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT pg_catalog.current_setting('omnichannel.lookups_through_sql', true) IS NOT DISTINCT FROM 'on'
+           OR omnichannel.citus_distributed()
+$$;
 COMMENT ON FUNCTION omnichannel.per_customer_writes() IS
-    'Whether rows of many customers are locked and written one customer at a time: true where omnichannel.interaction is a Citus distributed table (what ingest''s C code asks too), or under omnichannel.lookups_through_sql (tests)';
+    'Whether rows of many customers are locked and written one customer at a time: true where the tables are distributed (citus_distributed()), or under omnichannel.lookups_through_sql (tests)';
 
 -- The commands that move a worker's copies of the sequences of the
 -- distributed tables to the worker's own range (never back).
@@ -340,10 +352,15 @@ BEGIN
 
         FOREACH g IN ARRAY v_triggers LOOP
             -- but ingest, which cannot run on a shard: interaction_in is the
-            -- way in, and moves its rows into the shards
+            -- way in, and moves its rows into the shards; and the rollups'
+            -- triggers on a change or delete, which cannot write channel_day
+            -- (on the coordinator) from a shard: the functions that move or
+            -- restitch rows there keep the rollups themselves
             CONTINUE WHEN g IN ('ALTER TABLE omnichannel.interaction ENABLE TRIGGER ingest',
                                 'ALTER TABLE omnichannel.interaction ENABLE TRIGGER "Ingest_threads"',
-                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER ingest_flush');
+                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER ingest_flush',
+                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER rollup_after_delete',
+                                'ALTER TABLE omnichannel.interaction ENABLE TRIGGER rollup_after_update');
             EXECUTE g;
         END LOOP;
         FOR i IN 1 .. coalesce(pg_catalog.array_length(v_fkeys, 1), 0) LOOP

@@ -120,3 +120,32 @@ INSERT INTO omnichannel.interaction (channel, direction, occurred_at, contact, s
 VALUES ('email', 'inbound', '2026-06-10 08:00+00', 'late.reply@example.com', 'Parcel', 'qf-m-1');
 SELECT status, waiting_since FROM omnichannel.thread WHERE id = :lt;
 SELECT * FROM pg_temp.facts_drift(ARRAY[:lt]);
+
+SET search_path = omnichannel, public;
+-- 6. restitch with SLA clocks running (here, after the tests that print
+-- policy ids): ingest starts clocks again for the threads it opens while
+-- storing the history anew; a thread that then takes back an
+-- old thread's id leaves, with the clocks of that pass (the old thread
+-- keeps those it ran).  Every clock stays on a thread, one running per
+-- thread and metric.
+INSERT INTO sla_policy (name, position, channels, first_response, resolution)
+SELECT 'restitch', max(position) + 1, '{email}', '1 hour', '8 hours' FROM sla_policy;
+INSERT INTO stitch_setting_override (channel, subject_window) VALUES ('email', '0');
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-03-02 09:00+00', 'ines@example.pt', 'Encomenda E-77', 'rs-sla-1'),
+       ('email', 'inbound', '2026-03-02 10:00+00', 'ines@example.pt', 'RE: Encomenda E-77', 'rs-sla-2');
+SELECT customer_id AS ines FROM interaction WHERE external_id = 'rs-sla-1' \gset
+SELECT count(DISTINCT thread_id) AS threads_before,
+       (SELECT count(*) FROM sla_clock WHERE customer_id = :ines) AS clocks_before
+  FROM interaction WHERE customer_id = :ines;
+DELETE FROM stitch_setting_override;
+SELECT restitch(:ines, 'subject rule on') - 'customer' AS summary;
+SELECT t.id = (SELECT thread_id FROM interaction WHERE external_id = 'rs-sla-1') AS joined_thread,
+       t.merged_into IS NOT NULL AS merged, t.status, c.metric, c.stopped_at IS NULL AS running, c.outcome
+  FROM sla_clock AS c JOIN thread AS t ON t.customer_id = c.customer_id AND t.id = c.thread_id
+ WHERE c.customer_id = :ines ORDER BY t.id, c.metric, c.started_at;
+SELECT count(*) AS clocks_without_thread
+  FROM sla_clock AS c
+ WHERE c.customer_id = :ines
+   AND NOT EXISTS (SELECT FROM thread AS t WHERE t.customer_id = c.customer_id AND t.id = c.thread_id);
+UPDATE sla_policy SET active = false WHERE name = 'restitch';

@@ -243,6 +243,17 @@ UPDATE thread_event SET reason = 'rewritten' WHERE id = :ev_move;
 \echo :LAST_ERROR_SQLSTATE
 DELETE FROM thread_event WHERE id = :ev_move;
 \echo :LAST_ERROR_SQLSTATE
+-- naming the customer as moving (what move_customer_rows does on Citus)
+-- lets a Citus shard delete its copied events, never one node's table
+BEGIN;
+SELECT customer_id AS ev_customer FROM thread_event WHERE id = :ev_move \gset
+SELECT set_config('omnichannel.moving_customer', :'ev_customer', true) IS NOT NULL AS moving;
+DELETE FROM thread_event WHERE id = :ev_move;
+ROLLBACK;
+-- move_customer_rows moves rows of a customer's tables only, chosen by a key
+SELECT move_customer_rows('omnichannel.customer', 1, 2, 'id', '{1}');
+SELECT move_customer_rows('omnichannel.thread_event', 1, 2, 'reason', '{1}');
+SELECT move_customer_rows('omnichannel.thread_event', 1, 1, 'id', '{1}') AS same_customer;
 
 --
 -- refresh_thread recomputes after a hand-made change

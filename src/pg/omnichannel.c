@@ -29,6 +29,9 @@ char	   *oc_default_region = NULL;
 /* omnichannel.lookups_through_sql: ingest look-ups as SQL (index_probe.c) */
 bool		oc_lookups_through_sql = false;
 
+/* omnichannel.moving_customer: whose audit rows move (move_customer_rows) */
+static char *oc_moving_customer = NULL;
+
 void		_PG_init(void);
 
 /* Check hook of omnichannel.default_region: empty, or a two-letter region
@@ -87,6 +90,17 @@ _PG_init(void)
 							 PGC_SUSET,
 							 GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("omnichannel.moving_customer",
+							   "The customer whose rows move to another in this transaction (internal).",
+							   "Set by move_customer_rows() for its delete where Citus distributes the "
+							   "tables: the audit tables' trigger lets a Citus shard delete that "
+							   "customer's events, which were copied to the other customer.",
+							   &oc_moving_customer,
+							   "",
+							   PGC_USERSET,
+							   GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omnichannel");
 }
