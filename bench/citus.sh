@@ -12,8 +12,10 @@
 #   one node   INSERT INTO interaction_in   (the way in for Citus, on one node)
 #   Citus      INSERT INTO interaction_in   (distributed by customer)
 # then the newest 50 interactions of 200 customers (the timeline's keyset
-# query) are read on one node and on Citus, and the stored results of the
-# first and the third are compared without ids (t/fixtures/ingest_compare.sql).
+# query) are read on one node and on Citus, the stored results of the
+# first and the third are compared without ids (t/fixtures/ingest_compare.sql),
+# and one agent claims and solves 200 threads on each (claim_next, then the
+# status change that stops the clocks and ends the assignment).
 ROWS=${BENCH_CITUS_ROWS:-10000}
 sharedir=$("$PG_BIN/pg_config" --sharedir 2>/dev/null || pg_config --sharedir)
 if ! grep -qs "default_version = '13\." "$sharedir/extension/citus.control"; then
@@ -88,6 +90,20 @@ pages() {   # pages PSQL...: milliseconds for the newest 50 interactions of 200 
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }'
 }
 
+claims() {   # claims PSQL...: milliseconds for 200 claims, each solved at once, by one agent
+    local k t0 t1 f="$WORK/citus_claims.sql"
+    "$@" -c "INSERT INTO omnichannel.agent (id, languages, capacity, status) VALUES ('bench', '{}', 5, 'available')"
+    : >"$f"
+    for ((k = 0; k < 200; k++)); do
+        echo "SELECT id AS t, customer_id AS c FROM omnichannel.claim_next('bench') \\gset" >>"$f"
+        echo "UPDATE omnichannel.thread SET status = 'solved' WHERE customer_id = :c AND id = :t;" >>"$f"
+    done
+    t0=$(date +%s.%N)
+    "$@" -f "$f" >/dev/null
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }'
+}
+
 echo "omnichannel benchmark: citus ($ROWS rows in statements of 500; a coordinator and 2 workers on this machine)"
 s_direct=$(load interaction "${one[@]}" -d omnichannel_bench_citus_direct)
 s_way=$(load interaction_in "${one[@]}" -d omnichannel_bench_citus_way_in)
@@ -97,12 +113,15 @@ p_citus=$(pages "${coord[@]}")
 same=no
 if [ "$("${one[@]}" -d omnichannel_bench_citus_direct -f "$OC_ROOT/t/fixtures/ingest_compare.sql" | md5sum)" = \
      "$("${coord[@]}" -f "$OC_ROOT/t/fixtures/ingest_compare.sql" | md5sum)" ]; then same=yes; fi
-awk -v rows="$ROWS" -v a="$s_direct" -v b="$s_way" -v c="$s_citus" -v pa="$p_one" -v pc="$p_citus" -v same="$same" 'BEGIN {
+c_one=$(claims "${one[@]}" -d omnichannel_bench_citus_direct)
+c_citus=$(claims "${coord[@]}")
+awk -v rows="$ROWS" -v a="$s_direct" -v b="$s_way" -v c="$s_citus" -v pa="$p_one" -v pc="$p_citus" -v ca="$c_one" -v cc="$c_citus" -v same="$same" 'BEGIN {
     printf "%-34s %10s %10s\n", "ingest", "seconds", "rows/s"
     printf "%-34s %10.2f %10.0f\n", "one node, interaction", a, rows / a
     printf "%-34s %10.2f %10.0f\n", "one node, interaction_in", b, rows / b
     printf "%-34s %10.2f %10.0f\n", "Citus (3 nodes), interaction_in", c, rows / c
     printf "citus_over_one_node_throughput: %.3f (interaction_in on one node: %.3f)\n", a / c, a / b
     printf "timeline pages (newest 50 of 200 customers, one session): one node %d ms, Citus %d ms\n", pa, pc
-    printf "stored results equal (t/fixtures/ingest_compare.sql): %s\n", same
+    printf "claim_next + solve (200, one agent, one session): one node %d ms (%.0f/s), Citus %d ms (%.0f/s), ratio %.3f\n", ca, 200000 / ca, cc, 200000 / cc, ca / cc
+    printf "stored results equal (t/fixtures/ingest_compare.sql, before the claims): %s\n", same
 }'

@@ -10,8 +10,9 @@
 --   move    only customer_id changes (merge_customers moves events); where
 --           Citus distributes the table by customer_id, a move copies the
 --           row to the other customer and deletes it: a DELETE, on a
---           shard, of a row of the customer omnichannel.moving_customer
---           names, which move_customer_rows sets for its statement
+--           shard and by the table's owner, of a row of the customer
+--           omnichannel.moving_customer names (move_customer_rows sets it
+--           for its statement; merges run as the owner there)
 --   undo    undone_by is set, once, and nothing else (unmerge)
 --   redact  the privacy redaction of an erased customer's event, by the
 --           table's owner (forget_customer runs as it): reason cleared,
@@ -29,10 +30,13 @@ DECLARE
 BEGIN
     PERFORM omnichannel.check_trigger_table('audit_append_only', TG_RELID,
                                             'thread_event', 'sla_event', 'identity_event', 'erasure_event');
-    -- (on a shard of the table only: one node never deletes an event)
+    -- (on a shard of the table only: one node never deletes an event; and
+    -- by the table's owner, as merges run there)
     IF TG_OP = 'DELETE' AND 'move' = ANY (TG_ARGV[2:])
        AND TG_RELID <> ALL (ARRAY['omnichannel.thread_event', 'omnichannel.sla_event']::pg_catalog.regclass[])
        AND pg_catalog.current_setting('omnichannel.moving_customer', true) = (pg_catalog.to_jsonb(OLD) ->> 'customer_id')
+       AND (SELECT pg_catalog.pg_get_userbyid(c.relowner)
+              FROM pg_catalog.pg_class AS c WHERE c.oid = TG_RELID) = CURRENT_USER
     THEN
         RETURN OLD;
     END IF;
@@ -74,7 +78,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.audit_append_only() IS
-    'Trigger: refuses UPDATE and DELETE on an audit table except the changes its arguments allow after the message and the hint: move (only customer_id changes; on a Citus shard, the delete of a row copied to another customer by move_customer_rows), undo (undone_by set once), redact (the privacy redaction of an erased customer''s event by the table''s owner)';
+    'Trigger: refuses UPDATE and DELETE on an audit table except the changes its arguments allow after the message and the hint: move (only customer_id changes; on a Citus shard, the delete by the owner of a row copied to another customer by move_customer_rows), undo (undone_by set once), redact (the privacy redaction of an erased customer''s event by the table''s owner)';
 
 CREATE OR REPLACE TRIGGER thread_event_append_only
     BEFORE UPDATE OR DELETE ON omnichannel.thread_event
@@ -655,7 +659,9 @@ BEGIN
     -- and the rollups are kept here: no trigger on a shard takes the
     -- deleted rows out of them, ingest puts the rows in again.
     IF v_citus THEN
-        PERFORM omnichannel.channel_day_take_out(v_rows);
+        PERFORM omnichannel.channel_day_take_out(array_agg(u.occurred_at), array_agg(u.channel),
+                                                 array_agg(u.direction))
+           FROM unnest(v_rows) AS u;
     END IF;
     EXECUTE pg_catalog.format($q$INSERT INTO %s
            (id, customer_id, thread_id, channel, direction, occurred_at, ended_at, contact,
@@ -674,7 +680,7 @@ BEGIN
         CASE WHEN v_citus THEN 'omnichannel.interaction_in' ELSE 'omnichannel.interaction' END)
       USING v_rows;
     IF v_citus THEN
-        PERFORM omnichannel.customer_channel_refresh(ARRAY[v_customer]);
+        PERFORM omnichannel.customer_channel_rebuild(ARRAY[v_customer]);
     END IF;
 
     -- A thread ingest opened now takes the id of the old thread that held
@@ -707,11 +713,31 @@ BEGIN
              WHERE k.customer_id = v_customer AND k.thread_id = n.new_id;
             UPDATE omnichannel.thread AS t SET merged_into = n.old_id
              WHERE t.customer_id = v_customer AND t.merged_into = n.new_id;
-            -- the old thread keeps the clocks it ran; those the new one
-            -- started when ingest stored its rows again go with it (their
-            -- start events stay in the append-only log)
-            DELETE FROM omnichannel.sla_clock AS c
-             WHERE c.customer_id = v_customer AND c.thread_id = n.new_id;
+            -- the SLA clocks: an open thread takes those ingest gave it
+            -- when it stored the rows again, by the new stitching (its own
+            -- were of the old one), with their due times and policy; a
+            -- thread in any other status keeps the clocks it ran (its
+            -- status paused or stopped them), and the new ones go.  The
+            -- events of either stay in the append-only log as written.
+            IF (SELECT t.status FROM omnichannel.thread AS t
+                 WHERE t.customer_id = v_customer AND t.id = n.old_id) = 'open' THEN
+                DELETE FROM omnichannel.sla_clock AS c
+                 WHERE c.customer_id = v_customer AND c.thread_id = n.old_id;
+                UPDATE omnichannel.sla_clock AS c SET thread_id = n.old_id
+                 WHERE c.customer_id = v_customer AND c.thread_id = n.new_id;
+                UPDATE omnichannel.thread AS t
+                   SET sla_policy_id = x.sla_policy_id, first_response_due = x.first_response_due,
+                       next_response_due = x.next_response_due,
+                       periodic_update_due = x.periodic_update_due,
+                       resolution_due = x.resolution_due, sla_due_at = x.sla_due_at,
+                       sla_paused = x.sla_paused
+                  FROM omnichannel.thread AS x
+                 WHERE t.customer_id = v_customer AND t.id = n.old_id
+                   AND x.customer_id = v_customer AND x.id = n.new_id;
+            ELSE
+                DELETE FROM omnichannel.sla_clock AS c
+                 WHERE c.customer_id = v_customer AND c.thread_id = n.new_id;
+            END IF;
             DELETE FROM omnichannel.thread AS t WHERE t.customer_id = v_customer AND t.id = n.new_id;
             PERFORM omnichannel.refresh_thread(n.old_id);
             v_claimed := v_claimed || n.old_id;

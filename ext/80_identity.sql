@@ -18,12 +18,10 @@ COMMENT ON TRIGGER identity_event_append_only ON omnichannel.identity_event IS
 -- Rows of one customer given to another: an UPDATE of customer_id on one
 -- node.  Where Citus distributes the tables by customer_id, which it
 -- cannot update, the rows are copied to the other customer (every column
--- kept, ids too: there the keys include customer_id) and deleted; the
--- audit tables accept that delete for the customer moving in this
--- transaction only (audit_append_only, told by omnichannel.moving_customer,
--- which Citus passes on to the workers).  The one way a customer's rows
--- change customer, for move_threads, merge_customers and unmerge.  Runs
--- with the caller's privileges (on Citus: INSERT and DELETE on the table).
+-- kept, ids too: there the keys include customer_id) and deleted
+-- (citus_move_rows); the audit tables' rows by their owner only.  The one
+-- way a customer's rows change customer, for move_threads, merge_customers
+-- and unmerge.  Runs with the caller's privileges.
 CREATE OR REPLACE FUNCTION omnichannel.move_customer_rows(rel regclass, from_customer bigint,
                                                           to_customer bigint, by_column text,
                                                           ids bigint[])
@@ -32,8 +30,7 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_rows  jsonb;
-    v_n     bigint;
+    v_n bigint;
 BEGIN
     IF NOT EXISTS (SELECT FROM omnichannel.citus_table_role() AS t
                     WHERE t.table_name = rel AND t.distribution_column = 'customer_id') THEN
@@ -55,18 +52,44 @@ BEGIN
         GET DIAGNOSTICS v_n = ROW_COUNT;
         RETURN v_n;
     END IF;
+    IF rel NOT IN ('omnichannel.thread_event'::regclass, 'omnichannel.sla_event'::regclass) THEN
+        RETURN omnichannel.citus_move_rows(rel, from_customer, to_customer, by_column, ids);
+    END IF;
+    -- an audit table: its trigger lets a shard delete the rows of the
+    -- customer named here, for the table's owner (merge_customers and
+    -- unmerge run as the owner on Citus); SET LOCAL, not set_config(), and
+    -- citus.propagate_set_commands = local: Citus passes it to the workers
+    SET LOCAL citus.propagate_set_commands = 'local';
+    EXECUTE pg_catalog.format('SET LOCAL omnichannel.moving_customer = %L', from_customer);
+    v_n := omnichannel.citus_move_rows(rel, from_customer, to_customer, by_column, ids);
+    SET LOCAL omnichannel.moving_customer = '';
+    RETURN v_n;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.move_customer_rows(regclass, bigint, bigint, text, bigint[]) IS
+    'Gives rows of one customer (those whose by_column is in ids) to another: an UPDATE of customer_id on one node, a copy and a delete where Citus distributes the tables by customer_id; returns the rows moved; internal to move_threads, merge_customers and unmerge, which audit';
+
+-- The copy and the delete on Citus (move_customer_rows has checked the
+-- table and the column).
+CREATE OR REPLACE FUNCTION omnichannel.citus_move_rows(rel regclass, from_customer bigint,
+                                                       to_customer bigint, by_column text,
+                                                       ids bigint[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_rows jsonb;
+    v_n    bigint;
+BEGIN
     EXECUTE pg_catalog.format('SELECT pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) || pg_catalog.jsonb_build_object(''customer_id'', $2)) '
                               'FROM %s AS r WHERE r.customer_id = $1 AND r.%I = ANY ($3)', rel, by_column)
       INTO v_rows USING from_customer, to_customer, ids;
     IF v_rows IS NULL THEN
         RETURN 0;
     END IF;
-    -- (SET LOCAL, not set_config(): Citus passes the statement on)
-    SET LOCAL citus.propagate_set_commands = 'local';
-    EXECUTE pg_catalog.format('SET LOCAL omnichannel.moving_customer = %L', from_customer);
     EXECUTE pg_catalog.format('DELETE FROM %s AS r WHERE r.customer_id = $1 AND r.%I = ANY ($2)', rel, by_column)
       USING from_customer, ids;
-    SET LOCAL omnichannel.moving_customer = '';
     EXECUTE pg_catalog.format('INSERT INTO %s SELECT * FROM pg_catalog.jsonb_populate_recordset(NULL::%s, $1)',
                               rel, rel)
       USING v_rows;
@@ -74,8 +97,8 @@ BEGIN
     RETURN v_n;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.move_customer_rows(regclass, bigint, bigint, text, bigint[]) IS
-    'Gives rows of one customer (those whose by_column is in ids) to another: an UPDATE of customer_id on one node, a copy and a delete where Citus distributes the tables by customer_id; returns the rows moved; internal to move_threads, merge_customers and unmerge, which audit';
+COMMENT ON FUNCTION omnichannel.citus_move_rows(regclass, bigint, bigint, text, bigint[]) IS
+    'Internal to move_customer_rows on Citus: copies rows of one customer to another (every column kept) and deletes them, with the caller''s privileges';
 
 -- What moves with a thread when it changes customer: the thread, its
 -- interactions, its key and subject look-up rows, its SLA clocks and
@@ -114,15 +137,17 @@ BEGIN
         v_all := v_all || v_next;
     END LOOP;
 
-    -- who holds the moved deliveries (filled on Citus only: empty on one
-    -- node; by value: there the two tables are not co-located)
-    SELECT coalesce(array_agg(i.external_id), '{}'), coalesce(array_agg(i.channel), '{}')
-      INTO v_ext, v_chan
-      FROM omnichannel.interaction AS i
-     WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all) AND i.external_id IS NOT NULL;
-    UPDATE omnichannel.delivery_customer AS d SET customer_id = to_customer
-     WHERE d.customer_id = from_customer
-       AND (d.external_id, d.channel) IN (SELECT x.e, x.c FROM unnest(v_ext, v_chan) AS x(e, c));
+    -- who holds the moved deliveries (filled on Citus only; by value: there
+    -- the two tables are not co-located)
+    IF omnichannel.citus_distributed() THEN
+        SELECT coalesce(array_agg(i.external_id), '{}'), coalesce(array_agg(i.channel), '{}')
+          INTO v_ext, v_chan
+          FROM omnichannel.interaction AS i
+         WHERE i.customer_id = from_customer AND i.thread_id = ANY (v_all) AND i.external_id IS NOT NULL;
+        UPDATE omnichannel.delivery_customer AS d SET customer_id = to_customer
+         WHERE d.customer_id = from_customer
+           AND (d.external_id, d.channel) IN (SELECT x.e, x.c FROM unnest(v_ext, v_chan) AS x(e, c));
+    END IF;
 
     v_moved := omnichannel.move_customer_rows('omnichannel.thread', from_customer, to_customer, 'id', v_all);
     FOREACH v_rel IN ARRAY ARRAY['omnichannel.interaction', 'omnichannel.thread_key',
@@ -131,9 +156,11 @@ BEGIN
         PERFORM omnichannel.move_customer_rows(v_rel, from_customer, to_customer, 'thread_id', v_all);
     END LOOP;
     -- the rollup of the two customers (on one node the trigger on
-    -- interaction's UPDATE does it; Citus runs no such trigger on a shard)
+    -- interaction's UPDATE does it; Citus runs no such trigger on a shard),
+    -- with the caller's privileges: Citus refuses a transaction that reads a
+    -- shard as one role after another changed it
     IF omnichannel.citus_distributed() THEN
-        PERFORM omnichannel.customer_channel_refresh(ARRAY[from_customer, to_customer]);
+        PERFORM omnichannel.customer_channel_rebuild(ARRAY[from_customer, to_customer]);
     END IF;
     RETURN v_moved;
 END
@@ -143,16 +170,111 @@ COMMENT ON FUNCTION omnichannel.move_threads(bigint[], bigint, bigint) IS
 -- Executable by whoever may merge: it runs with the caller's privileges, and
 -- moves only what the caller could move with UPDATE statements.
 
+-- The callers' rights: merge_customers and unmerge run with them on one
+-- node.  On Citus, which refuses a transaction that reads a shard as one
+-- role after another changed it, they run as the tables' owner (the audit
+-- tables let only the owner delete the events a move copied), for a caller
+-- holding what the same call takes on one node (docs/identity.md), checked
+-- here.  The role that called: SECURITY DEFINER changes current_user, not
+-- the role setting.
+CREATE OR REPLACE FUNCTION omnichannel.calling_role()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN pg_catalog.current_setting('role') = 'none' THEN session_user::text
+                ELSE pg_catalog.current_setting('role') END
+$$;
+COMMENT ON FUNCTION omnichannel.calling_role() IS
+    'The role that called: the role set by SET ROLE, else the session user (inside SECURITY DEFINER functions, where current_user is the owner)';
+
+CREATE OR REPLACE FUNCTION omnichannel.check_privileges(who text, wants text[])
+RETURNS void
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    w text;
+BEGIN
+    -- each want: 'PRIVILEGE[, PRIVILEGE] ON table'
+    FOREACH w IN ARRAY wants LOOP
+        IF NOT pg_catalog.has_table_privilege(who, pg_catalog.split_part(w, ' ON ', 2)::regclass,
+                                              pg_catalog.split_part(w, ' ON ', 1)) THEN
+            RAISE EXCEPTION 'permission denied for table %', pg_catalog.split_part(w, ' ON ', 2)
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = pg_catalog.format('Role %s lacks %s on it, which the same call takes on one node.',
+                                                 who, pg_catalog.split_part(w, ' ON ', 1));
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION omnichannel.check_privileges(text, text[]) IS
+    'Raises 42501 unless the role holds every privilege listed (''SELECT, UPDATE ON omnichannel.thread'', ...); for SECURITY DEFINER functions that do for a caller what it may do itself';
+
+-- What an identity operator holds (docs/identity.md "Privileges"): a merge,
+-- and for an unmerge also these.
+CREATE OR REPLACE FUNCTION omnichannel.identity_operator_privileges(undo boolean)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT ARRAY['SELECT, UPDATE ON omnichannel.customer', 'SELECT, UPDATE ON omnichannel.customer_identifier',
+                 'SELECT, UPDATE ON omnichannel.thread', 'SELECT, UPDATE ON omnichannel.thread_event',
+                 'SELECT, UPDATE ON omnichannel.pending_reference', 'SELECT, UPDATE ON omnichannel.interaction',
+                 'SELECT, UPDATE ON omnichannel.thread_key', 'SELECT, UPDATE ON omnichannel.thread_subject',
+                 'SELECT, UPDATE ON omnichannel.sla_clock', 'SELECT, UPDATE ON omnichannel.sla_event',
+                 'SELECT, UPDATE ON omnichannel.thread_assignment', 'SELECT, INSERT ON omnichannel.identity_event',
+                 'SELECT ON omnichannel.identity_no_link']
+           || CASE WHEN undo THEN ARRAY['UPDATE ON omnichannel.identity_event', 'INSERT ON omnichannel.identity_no_link',
+                                        'INSERT ON omnichannel.thread']
+                   ELSE '{}'::text[] END
+$$;
+COMMENT ON FUNCTION omnichannel.identity_operator_privileges(boolean) IS
+    'The table privileges merge_customers (undo false) or unmerge (undo true) takes with the caller''s rights on one node; checked for the caller where they run as the owner (Citus)';
+
 CREATE OR REPLACE FUNCTION omnichannel.merge_customers(keep bigint, absorb bigint, reason text DEFAULT NULL,
                                             force boolean DEFAULT false)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+    IF omnichannel.citus_distributed() THEN
+        RETURN omnichannel.merge_customers_as_owner(keep, absorb, reason, force);
+    END IF;
+    RETURN omnichannel.merge_customers_run(keep, absorb, reason, force, CURRENT_USER);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.merge_customers(bigint, bigint, text, boolean) IS
+    'Merges customer absorb into keep: identifiers, threads, interactions and audit rows move, absorb points to keep; refuses pairs in identity_no_link and, unless force, customers with different crm: ids; returns the identity_event id';
+
+CREATE OR REPLACE FUNCTION omnichannel.merge_customers_as_owner(keep bigint, absorb bigint, reason text,
+                                                                force boolean)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
-    v_keep     bigint := merge_customers.keep;
-    v_absorb   bigint := merge_customers.absorb;
-    v_reason   text := merge_customers.reason;
+    v_caller text := omnichannel.calling_role();
+BEGIN
+    PERFORM omnichannel.check_privileges(v_caller, omnichannel.identity_operator_privileges(false));
+    RETURN omnichannel.merge_customers_run(keep, absorb, reason, force, v_caller);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.merge_customers_as_owner(bigint, bigint, text, boolean) IS
+    'merge_customers on Citus: runs it as the owner for a caller holding the privileges it takes on one node (identity_operator_privileges)';
+
+CREATE OR REPLACE FUNCTION omnichannel.merge_customers_run(keep bigint, absorb bigint, reason text,
+                                                           force boolean, actor text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_keep     bigint := merge_customers_run.keep;
+    v_absorb   bigint := merge_customers_run.absorb;
+    v_reason   text := merge_customers_run.reason;
     v_keep_row record;
     v_abs_row  record;
     v_found_row record;
@@ -241,8 +363,8 @@ BEGIN
       FROM omnichannel.customer AS c WHERE c.merged_into = v_absorb;
     SELECT count(*) INTO v_count FROM omnichannel.interaction AS i WHERE i.customer_id = v_absorb;
 
-    INSERT INTO omnichannel.identity_event (action, customer_id, other_customer_id, reason, details)
-    VALUES ('merge', v_keep, v_absorb, v_reason,
+    INSERT INTO omnichannel.identity_event (action, customer_id, other_customer_id, reason, actor, details)
+    VALUES ('merge', v_keep, v_absorb, v_reason, merge_customers_run.actor,
             jsonb_build_object('identifiers', to_jsonb(v_contacts),
                                'threads', to_jsonb(v_threads),
                                'thread_events', to_jsonb(v_tevents),
@@ -268,8 +390,8 @@ BEGIN
     RETURN v_event;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.merge_customers(bigint, bigint, text, boolean) IS
-    'Merges customer absorb into keep: identifiers, threads, interactions and audit rows move, absorb points to keep; refuses pairs in identity_no_link and, unless force, customers with different crm: ids; returns the identity_event id';
+COMMENT ON FUNCTION omnichannel.merge_customers_run(bigint, bigint, text, boolean, text) IS
+    'Internal: the body of merge_customers, with the caller''s rights on one node and the owner''s on Citus; actor is recorded in the identity_event';
 
 -- Unmerge ----------------------------------------------------------------------------
 
@@ -278,9 +400,40 @@ RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+BEGIN
+    IF omnichannel.citus_distributed() THEN
+        RETURN omnichannel.unmerge_as_owner(event, reason);
+    END IF;
+    RETURN omnichannel.unmerge_run(event, reason, CURRENT_USER);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.unmerge(bigint, text) IS
+    'Undoes a merge_customers event: the absorbed customer gets back its identifiers, threads, interactions and audit rows, and what arrived since through its identifiers; records the pair in identity_no_link and an unmerge identity_event, whose id it returns';
+
+CREATE OR REPLACE FUNCTION omnichannel.unmerge_as_owner(event bigint, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
 DECLARE
-    v_event    bigint := unmerge.event;
-    v_reason   text := unmerge.reason;
+    v_caller text := omnichannel.calling_role();
+BEGIN
+    PERFORM omnichannel.check_privileges(v_caller, omnichannel.identity_operator_privileges(true));
+    RETURN omnichannel.unmerge_run(event, reason, v_caller);
+END
+$$;
+COMMENT ON FUNCTION omnichannel.unmerge_as_owner(bigint, text) IS
+    'unmerge on Citus: runs it as the owner for a caller holding the privileges it takes on one node (identity_operator_privileges)';
+
+CREATE OR REPLACE FUNCTION omnichannel.unmerge_run(event bigint, reason text, actor text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_event    bigint := unmerge_run.event;
+    v_reason   text := unmerge_run.reason;
     e          omnichannel.identity_event;
     v_keep     bigint;
     v_absorb   bigint;
@@ -292,7 +445,7 @@ DECLARE
     v_ids      bigint[];
     v_undo     bigint;
     v_prev     jsonb;
-    v_user     text := CURRENT_USER;
+    v_user     text := unmerge_run.actor;
     r          record;
 BEGIN
     IF v_event IS NULL THEN
@@ -404,8 +557,8 @@ BEGIN
             coalesce(v_reason, pg_catalog.format('unmerge of identity event %s', v_event)))
     ON CONFLICT DO NOTHING;
 
-    INSERT INTO omnichannel.identity_event (action, customer_id, other_customer_id, reason, details)
-    VALUES ('unmerge', v_keep, v_absorb, v_reason,
+    INSERT INTO omnichannel.identity_event (action, customer_id, other_customer_id, reason, actor, details)
+    VALUES ('unmerge', v_keep, v_absorb, v_reason, v_user,
             jsonb_build_object('undoes', v_event,
                                'threads_arrived_since', to_jsonb(v_since),
                                'interactions_split_off', v_split))
@@ -414,8 +567,8 @@ BEGIN
     RETURN v_undo;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.unmerge(bigint, text) IS
-    'Undoes a merge_customers event: the absorbed customer gets back its identifiers, threads, interactions and audit rows, and what arrived since through its identifiers; records the pair in identity_no_link and an unmerge identity_event, whose id it returns';
+COMMENT ON FUNCTION omnichannel.unmerge_run(bigint, text, text) IS
+    'Internal: the body of unmerge, with the caller''s rights on one node and the owner''s on Citus; actor is recorded in the identity_event and the moved interactions'' evidence';
 
 -- Suggestions: weak evidence, never a merge ----------------------------------------
 

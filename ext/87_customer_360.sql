@@ -5,11 +5,13 @@
 -- ---------------------------------------------------------------------------
 
 -- Rebuild the rollup of some customers from their interactions (after a merge,
--- an unmerge, or a change to interactions made outside the ingest).
-CREATE OR REPLACE FUNCTION omnichannel.customer_channel_refresh(customers bigint[])
+-- an unmerge, or a change to interactions made outside the ingest):
+-- customer_channel_rebuild with the caller's privileges (a merge on Citus
+-- calls it: Citus refuses a transaction that changes a shard as one role and
+-- reads it as another), customer_channel_refresh as the owner.
+CREATE OR REPLACE FUNCTION omnichannel.customer_channel_rebuild(customers bigint[])
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -32,6 +34,17 @@ BEGIN
     GET DIAGNOSTICS v_n = ROW_COUNT;
     RETURN v_n;
 END
+$$;
+COMMENT ON FUNCTION omnichannel.customer_channel_rebuild(bigint[]) IS
+    'Rebuilds the customer_channel rollup of the given customers from their interactions with the caller''s privileges (SELECT on interaction, SELECT, INSERT and DELETE on customer_channel); returns the rows written';
+
+CREATE OR REPLACE FUNCTION omnichannel.customer_channel_refresh(customers bigint[])
+RETURNS bigint
+LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT omnichannel.customer_channel_rebuild(customers);
 $$;
 COMMENT ON FUNCTION omnichannel.customer_channel_refresh(bigint[]) IS
     'Rebuilds the customer_channel rollup of the given customers from their interactions (the rollup triggers on interaction call it for the customers of changed or deleted rows); returns the rows written';

@@ -4,9 +4,12 @@
 -- script run this file (ext/README.md).
 -- ---------------------------------------------------------------------------
 
--- Takes interactions out of channel_day: the rollup trigger on a DELETE,
--- and restitch where Citus runs no such trigger on a shard.
-CREATE OR REPLACE FUNCTION omnichannel.channel_day_take_out(rows omnichannel.interaction[])
+-- Takes interactions (their times, channels and directions) out of
+-- channel_day: the rollup trigger on a DELETE, and restitch where Citus runs
+-- no such trigger on a shard.
+CREATE OR REPLACE FUNCTION omnichannel.channel_day_take_out(ats timestamptz[],
+                                                           channels omnichannel.channel[],
+                                                           directions omnichannel.direction[])
 RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -15,19 +18,21 @@ BEGIN
     -- with the caller's rights: the trigger runs as the owner, restitch
     -- as its caller (on Citus it needs UPDATE on channel_day)
     WITH d AS (
-        SELECT (o.occurred_at AT TIME ZONE 'UTC')::date AS day, o.channel,
+        SELECT (o.at AT TIME ZONE 'UTC')::date AS day, o.channel,
                -count(*) FILTER (WHERE o.direction = 'inbound') AS inbound,
                -count(*) FILTER (WHERE o.direction = 'outbound') AS outbound,
                -count(*) FILTER (WHERE o.direction = 'internal') AS internal
-          FROM unnest(rows) AS o GROUP BY 1, 2)
+          FROM unnest(ats, channels, directions) AS o(at, channel, direction) GROUP BY 1, 2)
     UPDATE omnichannel.channel_day AS c
        SET inbound = c.inbound + d.inbound, outbound = c.outbound + d.outbound,
            internal = c.internal + d.internal
       FROM d WHERE c.day = d.day AND c.channel = d.channel;
 END
 $$;
-COMMENT ON FUNCTION omnichannel.channel_day_take_out(omnichannel.interaction[]) IS
-    'Takes the given interactions out of the channel_day rollup (the rollup trigger on a DELETE; restitch on Citus); internal';
+COMMENT ON FUNCTION omnichannel.channel_day_take_out(timestamptz[], omnichannel.channel[], omnichannel.direction[]) IS
+    'Takes interactions, given by their times, channels and directions, out of the channel_day rollup (the rollup trigger on a DELETE; restitch on Citus); internal';
+REVOKE EXECUTE ON FUNCTION omnichannel.channel_day_take_out(timestamptz[], omnichannel.channel[], omnichannel.direction[])
+    FROM PUBLIC;
 
 -- Rows deleted from or changed in interaction after ingest (restitch, a purge, a
 -- hand-written UPDATE) leave the rollups: their counts are taken out (and
@@ -48,7 +53,9 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN
-        PERFORM omnichannel.channel_day_take_out(ARRAY(SELECT o::omnichannel.interaction FROM old_rows AS o));
+        PERFORM omnichannel.channel_day_take_out(array_agg(o.occurred_at), array_agg(o.channel),
+                                                 array_agg(o.direction))
+           FROM old_rows AS o;
         SELECT array_agg(DISTINCT o.customer_id) INTO v_customers FROM old_rows AS o;
     ELSE
         -- only rows whose customer, channel, direction or time changed

@@ -86,9 +86,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give the erasure request''s reference, e.g. a ticket number, without personal data.';
     END IF;
-    -- the caller: SECURITY DEFINER changes current_user, not the role setting
-    v_caller := CASE WHEN current_setting('role') = 'none' THEN session_user::text
-                     ELSE current_setting('role') END;
+    -- the caller (calling_role: SECURITY DEFINER changes current_user)
+    v_caller := omnichannel.calling_role();
 
     PERFORM omnichannel.thread_ops_lock();
 

@@ -242,3 +242,30 @@ SELECT t.id = :tm_keep_a AS keep_a, t.id = :tm_absorb_b AS absorb_b,
   FROM thread AS t WHERE t.id IN (:tm_keep_a, :tm_absorb_b) ORDER BY t.id;
 SELECT i.external_id, i.customer_id = :tm_keep AS with_survivor
   FROM interaction AS i WHERE i.external_id LIKE 'tm-%' ORDER BY 1;
+
+-- The identity operator's recipe of docs/identity.md "Privileges", as
+-- written there: a merge and its undo with exactly those grants.
+CREATE ROLE regress_identity_operator;
+GRANT USAGE ON SCHEMA omnichannel TO regress_identity_operator;
+GRANT SELECT, UPDATE ON customer, customer_identifier, thread, thread_event, pending_reference,
+      interaction, thread_key, thread_subject, sla_clock, sla_event, thread_assignment
+   TO regress_identity_operator;
+GRANT SELECT, INSERT, UPDATE ON identity_event TO regress_identity_operator;
+GRANT USAGE ON SEQUENCE identity_event_id_seq TO regress_identity_operator;
+GRANT SELECT, INSERT ON identity_no_link TO regress_identity_operator;
+GRANT INSERT ON thread TO regress_identity_operator;
+GRANT USAGE ON SEQUENCE thread_id_seq TO regress_identity_operator;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-05 09:00+00', 'keep.op@example.es', 'Keep', 'op-1')
+RETURNING customer_id AS op_keep \gset
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-08-06 09:00+00', 'absorb.op@example.es', 'Absorb', 'op-2')
+RETURNING customer_id AS op_absorb \gset
+SET ROLE regress_identity_operator;
+SELECT merge_customers(:op_keep, :op_absorb, 'operator merge') AS op_event \gset
+SELECT unmerge(:op_event, 'operator undo') IS NOT NULL AS undone;
+RESET ROLE;
+SELECT i.external_id, i.customer_id = :op_keep AS with_keep
+  FROM interaction AS i WHERE i.external_id LIKE 'op-%' ORDER BY 1;
+DROP OWNED BY regress_identity_operator;
+DROP ROLE regress_identity_operator;

@@ -254,6 +254,19 @@ ROLLBACK;
 SELECT move_customer_rows('omnichannel.customer', 1, 2, 'id', '{1}');
 SELECT move_customer_rows('omnichannel.thread_event', 1, 2, 'reason', '{1}');
 SELECT move_customer_rows('omnichannel.thread_event', 1, 1, 'id', '{1}') AS same_customer;
+-- on Citus merges run as the owner, for a caller granted EXECUTE who holds
+-- what the same call takes on one node
+CREATE ROLE regress_audit_mover;
+GRANT USAGE ON SCHEMA omnichannel TO regress_audit_mover;
+GRANT EXECUTE ON FUNCTION merge_customers_as_owner(bigint, bigint, text, boolean),
+                          unmerge_as_owner(bigint, text) TO regress_audit_mover;
+GRANT SELECT, UPDATE ON customer TO regress_audit_mover;
+SET ROLE regress_audit_mover;
+SELECT omnichannel.merge_customers_as_owner(1, 2, 'not mine to do', false);
+SELECT omnichannel.unmerge_as_owner(1, 'not mine to do');
+RESET ROLE;
+DROP OWNED BY regress_audit_mover;
+DROP ROLE regress_audit_mover;
 
 --
 -- refresh_thread recomputes after a hand-made change

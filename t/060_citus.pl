@@ -434,6 +434,55 @@ my ($held, $stored) = map { $coord->safe_psql('ingest', qq{
 	  FROM omnichannel.$_}) } ('delivery_customer', 'interaction WHERE external_id IS NOT NULL');
 is($held, $stored, 'delivery_customer names the customer holding each stored delivery, and no other');
 
+# the identity operator's recipe on Citus (docs/identity.md: one node's,
+# and EXECUTE on merge_customers_as_owner and unmerge_as_owner) merges and
+# unmerges; a role with DELETE on the audit tables and the setting that a
+# move sets still cannot delete an event (only the owner, as merges run
+# there, may)
+$coord->safe_psql('ingest', q{
+CREATE ROLE idop LOGIN;
+GRANT USAGE ON SCHEMA omnichannel TO idop;
+GRANT SELECT, UPDATE ON omnichannel.customer, omnichannel.customer_identifier, omnichannel.thread,
+      omnichannel.thread_event, omnichannel.pending_reference, omnichannel.interaction,
+      omnichannel.thread_key, omnichannel.thread_subject, omnichannel.sla_clock, omnichannel.sla_event,
+      omnichannel.thread_assignment TO idop;
+GRANT SELECT, INSERT, UPDATE ON omnichannel.identity_event TO idop;
+GRANT USAGE ON SEQUENCE omnichannel.identity_event_id_seq, omnichannel.thread_id_seq TO idop;
+GRANT SELECT, INSERT ON omnichannel.identity_no_link TO idop;
+GRANT INSERT ON omnichannel.thread TO idop;
+GRANT EXECUTE ON FUNCTION omnichannel.merge_customers_as_owner(bigint, bigint, text, boolean),
+      omnichannel.unmerge_as_owner(bigint, text) TO idop;
+CREATE ROLE evdel LOGIN;
+GRANT USAGE ON SCHEMA omnichannel TO evdel;
+GRANT SELECT, DELETE ON omnichannel.thread_event, omnichannel.sla_event TO evdel;
+INSERT INTO omnichannel.interaction_in (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-07-03 09:00+00', 'keep.op@example.es', 'Keep', 'op-1'),
+       ('email', 'inbound', '2026-07-03 10:00+00', 'absorb.op@example.es', 'Absorb', 'op-2')});
+my ($op_keep, $op_absorb) = split /\n/, $coord->safe_psql('ingest',
+	q{SELECT customer_id FROM omnichannel.interaction WHERE external_id IN ('op-1', 'op-2') ORDER BY external_id});
+my ($op_ret, $op_out, $op_err) = $coord->psql('ingest', qq{
+SELECT omnichannel.merge_customers($op_keep, $op_absorb, 'operator merge') AS ev \\gset
+SELECT count(*) FROM omnichannel.interaction WHERE customer_id = $op_keep AND external_id LIKE 'op-%';
+SELECT omnichannel.unmerge(:ev, 'operator undo') IS NOT NULL;
+SELECT count(*) FROM omnichannel.interaction WHERE customer_id = $op_keep AND external_id LIKE 'op-%';},
+	on_error_stop => 1, extra_params => [ '-U', 'idop' ]);
+is("$op_ret:$op_out", "0:2\nt\n1", 'the identity operator\'s recipe merges and unmerges on Citus')
+  or diag($op_err);
+is($coord->safe_psql('ingest', q{SELECT string_agg(action || ':' || actor, ',' ORDER BY id) FROM omnichannel.identity_event
+	WHERE reason LIKE 'operator %'}), 'merge:idop,unmerge:idop', 'run as the owner, they record the operator as the actor');
+my $ev_customer = $coord->safe_psql('ingest', 'SELECT customer_id FROM omnichannel.thread_event ORDER BY id LIMIT 1');
+my $ev_count = $coord->safe_psql('ingest', "SELECT count(*) FROM omnichannel.thread_event WHERE customer_id = $ev_customer");
+my ($del_ret, $del_out, $del_err) = $coord->psql('ingest', qq{
+BEGIN;
+SET LOCAL citus.propagate_set_commands = 'local';
+SET LOCAL omnichannel.moving_customer = '$ev_customer';
+DELETE FROM omnichannel.thread_event WHERE customer_id = $ev_customer;
+COMMIT;}, extra_params => [ '-U', 'evdel' ]);
+like($del_err, qr/thread events are append-only/,
+	'a role with DELETE and the setting a move sets cannot delete an event on a shard');
+is($coord->safe_psql('ingest', "SELECT count(*) FROM omnichannel.thread_event WHERE customer_id = $ev_customer"),
+	$ev_count, 'and the events are all there');
+
 # the clocks moved every way: started and stopped by ingest (achieved,
 # breached), paused and resumed, solved and reopened by the status trigger
 # on the thread's shard, re-derived by a priority change
