@@ -228,12 +228,10 @@ DECLARE
     v_queues   text[];
     v_limit    integer;
     v_cand     bigint[];
-    v_id       bigint;
     v_row      omnichannel.thread;
     v_round    integer;
     v_tried    bigint[] := '{}';
     v_whose    bigint[];
-    v_customer bigint;
     v_avail    text[];
     v_citus    boolean;
     v_now      timestamptz;
@@ -258,8 +256,9 @@ BEGIN
     END IF;
     v_spare := a.capacity - omnichannel.agent_load(agent);
     -- the channels whose threads fit the spare capacity: none, nothing to scan
-    v_fit := ARRAY(SELECT c FROM pg_catalog.unnest(pg_catalog.enum_range(NULL::omnichannel.channel)) AS c
-                    WHERE omnichannel.channel_units(c) <= v_spare + 1e-4);
+    -- (one read of the units in force, not channel_units() per channel)
+    v_fit := ARRAY(SELECT u.channel::omnichannel.channel FROM omnichannel.channel_units AS u
+                    WHERE u.units <= v_spare + 1e-4);
     IF pg_catalog.cardinality(v_fit) = 0 THEN
         RETURN;
     END IF;
@@ -314,35 +313,36 @@ BEGIN
             RETURN;
         END IF;
         v_tried := v_tried || v_cand;
+        -- the first candidate, in dispatch order, that no one holds and that
+        -- is still open, unassigned and the agent's to take, locked: a
+        -- statement per try, by the row's key (by its customer too: on
+        -- Citus a row lock is one shard's), no subtransaction.  A candidate
+        -- taken or changed since it was read fails the check after its
+        -- lock; it stays locked, not claimed, until this transaction ends:
+        -- no one could claim it meanwhile either.  (The check is not in the
+        -- statement: Citus runs a query of one shard whole there, where the
+        -- row is of the shard's type.)
+        v_row := NULL;
         FOR i IN 1 .. pg_catalog.cardinality(v_cand) LOOP
-            v_id := v_cand[i];
-            v_customer := v_whose[i];
-            BEGIN
-                -- locks at most this one row (by its customer too: on Citus
-                -- on its shard); it is re-read as it is now
-                SELECT * INTO v_row FROM omnichannel.thread AS t
-                 WHERE t.customer_id = v_customer AND t.id = v_id FOR NO KEY UPDATE SKIP LOCKED;
-                IF FOUND THEN
-                    IF v_row.status <> 'open' OR v_row.assignee IS NOT NULL
-                       OR NOT omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff, v_avail) THEN
-                        -- taken or changed meanwhile: give the lock back
-                        RAISE EXCEPTION USING ERRCODE = 'OC001';
-                    END IF;
-                    -- a value: Citus takes no volatile function in an UPDATE
-                    v_now := pg_catalog.clock_timestamp();
-                    UPDATE omnichannel.thread AS t
-                       SET assignee = agent, assigned_at = v_now
-                     WHERE t.customer_id = v_customer AND t.id = v_id
-                    RETURNING * INTO v_row;
-                    INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how)
-                    VALUES (v_row.customer_id, v_row.id, agent, 'claim');
-                    RETURN NEXT v_row;
-                    RETURN;
-                END IF;
-            EXCEPTION WHEN SQLSTATE 'OC001' THEN
-                NULL;
-            END;
+            SELECT * INTO v_row FROM omnichannel.thread AS t
+             WHERE t.customer_id = v_whose[i] AND t.id = v_cand[i]
+               FOR NO KEY UPDATE SKIP LOCKED;
+            EXIT WHEN FOUND AND v_row.status = 'open' AND v_row.assignee IS NULL
+                      AND omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff, v_avail);
+            v_row := NULL;
         END LOOP;
+        IF v_row.id IS NOT NULL THEN
+            -- a value: Citus takes no volatile function in an UPDATE
+            v_now := pg_catalog.clock_timestamp();
+            UPDATE omnichannel.thread AS t
+               SET assignee = agent, assigned_at = v_now
+             WHERE t.customer_id = v_row.customer_id AND t.id = v_row.id
+            RETURNING * INTO v_row;
+            INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how)
+            VALUES (v_row.customer_id, v_row.id, agent, 'claim');
+            RETURN NEXT v_row;
+            RETURN;
+        END IF;
     END LOOP;
     RETURN;
 END

@@ -35,6 +35,9 @@ SELECT line FROM (
                   pg_get_constraintdef(c.oid), c.condeferrable, c.condeferred, obj_description(c.oid, 'pg_constraint'))
       FROM pg_constraint c JOIN rels r ON r.oid = c.conrelid
     UNION ALL
+    SELECT format('statistics %s comment=%s', pg_get_statisticsobjdef(x.oid), obj_description(x.oid, 'pg_statistic_ext'))
+      FROM pg_statistic_ext x JOIN members m ON m.classid = 'pg_statistic_ext'::regclass AND m.objid = x.oid
+    UNION ALL
     SELECT format('index %s comment=%s', pg_get_indexdef(i.indexrelid), obj_description(i.indexrelid, 'pg_class'))
       FROM pg_index i JOIN rels r ON r.oid = i.indrelid
     UNION ALL

@@ -220,3 +220,8 @@ COMMENT ON TABLE omnichannel.delivery_customer IS
 COMMENT ON COLUMN omnichannel.delivery_customer.external_id IS 'The interaction''s external id';
 COMMENT ON COLUMN omnichannel.delivery_customer.channel IS 'The interaction''s channel';
 COMMENT ON COLUMN omnichannel.delivery_customer.customer_id IS 'The customer whose interaction it is';
+
+-- The threads per queue, for claim_next (ext/schema/86_queue.sql says why).
+CREATE STATISTICS omnichannel.thread_queue_stat ON (COALESCE(queue, '')) FROM omnichannel.thread;
+COMMENT ON STATISTICS omnichannel.thread_queue_stat IS
+    'The threads per queue, for claim_next''s reads of each queue''s head (thread_queue_dispatch_idx is partial, so its statistics are not used)';
