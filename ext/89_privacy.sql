@@ -269,6 +269,7 @@ DECLARE
     v_thrs     bigint[] := '{}';
     v_ats      timestamptz[] := '{}';
     v_cand     bigint[];
+    v_cand_custs bigint[];
     v_threads  bigint[];
     v_group    bigint[];
     v_locked   bigint[];
@@ -327,10 +328,11 @@ BEGIN
                  LIMIT max_rows) AS x;
     END LOOP;
     SELECT coalesce(array_agg(c.id ORDER BY c.at, c.id), '{}'),
-           coalesce(array_agg(DISTINCT c.thread), '{}')
-      INTO v_cand, v_threads
-      FROM (SELECT x.id, x.thread, x.at
-              FROM unnest(v_ids, v_thrs, v_ats) AS x(id, thread, at)
+           coalesce(array_agg(DISTINCT c.thread), '{}'),
+           coalesce(array_agg(DISTINCT c.customer), '{}')
+      INTO v_cand, v_threads, v_cand_custs
+      FROM (SELECT x.id, x.customer, x.thread, x.at
+              FROM unnest(v_ids, v_custs, v_thrs, v_ats) AS x(id, customer, thread, at)
              ORDER BY x.at, x.id
              LIMIT max_rows) AS c;
 
@@ -339,9 +341,8 @@ BEGIN
     -- deadlocks; what is skipped is left for the next run.  All customers
     -- at once on one node, a customer at a time on Citus (a row lock there
     -- is one shard's).
-    FOR v_group IN SELECT array_agg(DISTINCT x.customer)
-                     FROM unnest(v_ids, v_custs) AS x(id, customer)
-                    WHERE x.id = ANY (v_cand)
+    FOR v_group IN SELECT array_agg(x.customer)
+                     FROM unnest(v_cand_custs) AS x(customer)
                     GROUP BY CASE WHEN v_per THEN x.customer END
                     ORDER BY min(x.customer)
     LOOP
