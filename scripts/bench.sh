@@ -5,8 +5,12 @@
 # a bulk load (fsync=off: the cluster is thrown away).  Then:
 #   business_time  bench/business_time.sql: business_time_add/_between over
 #                  1,000,000 rows against a plain-SQL reference (~15 s)
+#   contact_point  bench/contact_point.sql: the contact_point type's input
+#                  (phones distinct, repeated, written by people; e-mails)
+#                  against text input of the same values, by COPY (~1 min)
 #   ingest         bench/ingest.sql: COPY through the ingest triggers against a
-#                  plain COPY into an identical table (~1 min)
+#                  plain COPY into an identical table, and into one whose
+#                  contact column is text (~2 min)
 #   timeline       loads >= 5,000,000
 # interactions for 500,000 customers through the real ingest trigger, VACUUM
 # ANALYZEs, then runs bench/timeline.sql: timeline() pages against a bare
@@ -34,7 +38,7 @@
 #   citus          bench/citus.sh: a coordinator and two workers on this machine;
 #                  ingest through interaction_in against one node, timeline pages,
 #                  the stored results compared (skipped without Citus 13)
-#   BENCH_ONLY=ingest make bench   one benchmark (business_time, ingest, identity, sla, queue,
+#   BENCH_ONLY=ingest make bench   one benchmark (business_time, contact_point, ingest, identity, sla, queue,
 #                                  stitch_quality, citus, timeline or reporting)
 #   BENCH_CITUS_ROWS=10000         rows of the citus benchmark
 #   BENCH_STITCH_SEEDS="1 2 3 4 5" seeds of the stitch_quality benchmark
@@ -46,6 +50,7 @@
 #   BENCH_QUEUE_INGEST_RATE=20     messages/s the two ingest clients offer during a run
 #   BENCH_NO_BUILD=1               use the extension as installed (no build, no install)
 #   BENCH_INGEST_ROWS=200000       rows per ingest round (default 200,000, 3 rounds)
+#   BENCH_CP_ROWS=200000           values per data set of the contact_point benchmark
 #   BENCH_SCALE=0.05 make bench    a quick try of the timeline one (default 1 = full size)
 #   BENCH_ROUNDS=5                 timed rounds over the sample (default 5)
 set -euo pipefail
@@ -87,6 +92,13 @@ if [ -z "$ONLY" ] || [ "$ONLY" = business_time ]; then
     echo "omnichannel benchmark: business time"
     "$PG_BIN/createdb" omnichannel_bench_bt
     "${PSQL[@]}" -d omnichannel_bench_bt -f "$OC_ROOT/bench/business_time.sql"
+    echo
+fi
+if [ -z "$ONLY" ] || [ "$ONLY" = contact_point ]; then
+    echo "omnichannel benchmark: contact_point input (COPY into a contact_point column vs a text column)"
+    "$PG_BIN/createdb" omnichannel_bench_cp
+    "${PSQL[@]}" -d omnichannel_bench_cp -v rows="${BENCH_CP_ROWS:-200000}" -v rounds=3 \
+        -f "$OC_ROOT/bench/contact_point.sql"
     echo
 fi
 if [ -z "$ONLY" ] || [ "$ONLY" = ingest ]; then

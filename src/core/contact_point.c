@@ -881,6 +881,9 @@ phone_refused(int rc, const oc_phone_info *info, const char *region,
  * and hands "+digits" or national "digits" to the libphonenumber shim, which
  * decides; region is the default region ("" or NULL for none).  info, if
  * not NULL, receives what libphonenumber said (omnichannel.phone_info).
+ * Without info the shim only decides (no formats, no type: those cost as
+ * much as the parse); a refusal is then asked again with details, for the
+ * error's wording, which is the rare path.
  */
 static int
 norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
@@ -897,6 +900,7 @@ norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
 	char		text[OC_CP_MAX_PHONE_DIGITS + 4];
 	char		e164[OC_PHONE_E164_BUFSIZE];
 	oc_phone_info local;
+	oc_phone_info *wanted = info;	/* the caller's, or NULL */
 	const char *start;
 	int			rc;
 
@@ -948,7 +952,6 @@ norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
 		total -= 2;
 		nd -= 2;
 	}
-	oc_cp_quote(raw, rawlen, q, sizeof(q));
 	if (plus && total == 0)
 		return fail(err, OC_CP_BAD_PHONE, -1,
 					"The phone number contains no digits after the international prefix.");
@@ -977,10 +980,13 @@ norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
 	text[0] = '+';
 	memcpy(text + plus, start, (size_t) nd);
 	text[plus + nd] = '\0';
-	rc = oc_phone_parse(text, region, e164, sizeof(e164), info);
-	if (rc != OC_PHONE_OK)
-		return phone_refused(rc, info, region, q, err);
-	return puts_(o, e164, err);
+	rc = oc_phone_parse(text, region, e164, sizeof(e164), wanted);
+	if (rc == OC_PHONE_OK)
+		return puts_(o, e164, err);
+	if (wanted == NULL)
+		rc = oc_phone_parse(text, region, e164, sizeof(e164), info);
+	oc_cp_quote(raw, rawlen, q, sizeof(q));
+	return phone_refused(rc, info, region, q, err);
 }
 
 /* Normalize a phone number given as UTF-8 to E.164. */

@@ -93,7 +93,9 @@ typedef struct oc_phone_info
 /*
  * Parse text (digits with an optional leading "+", or anything libphonenumber
  * reads) with a default region ("RO"; NULL or "" for none).  On OC_PHONE_OK
- * e164_out holds the E.164 form; otherwise it is "".  info may be NULL.
+ * e164_out holds the E.164 form; otherwise it is "".  info may be NULL;
+ * when given, it is filled with the formats, type and region as well, which
+ * cost about as much again as the parse (the status is the same either way).
  */
 extern int	oc_phone_parse(const char *text, const char *region,
 						   char *e164_out, size_t cap, oc_phone_info *info);

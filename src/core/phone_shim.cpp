@@ -169,11 +169,20 @@ parse(const char *text, const char *region, char *e164_out, size_t cap,
 	bool		international =
 		src == PhoneNumber::FROM_NUMBER_WITH_PLUS_SIGN ||
 		src == PhoneNumber::FROM_NUMBER_WITH_IDD;
-	bool		valid = pu->IsValidNumber(number);
 	PhoneNumberUtil::ValidationResult why =
 		pu->IsPossibleNumberWithReason(number);
 
+	/*
+	 * International input of a possible length is accepted whether it is
+	 * valid or not (below), so IsValidNumber, which tries the patterns of
+	 * every number type, runs only where it decides or is asked for.
+	 */
+	bool		valid = (info != NULL || !international ||
+						 why != PhoneNumberUtil::IS_POSSIBLE) &&
+		pu->IsValidNumber(number);
+
 	pu->Format(number, PhoneNumberUtil::E164, &e164);
+	/* the details cost as much as the parse: only for a caller asking */
 	if (info != NULL)
 	{
 		std::string s;
@@ -216,8 +225,12 @@ parse(const char *text, const char *region, char *e164_out, size_t cap,
 	 * A stored number must read back as itself.  "+27 0 41 ..." (a trunk
 	 * prefix written after the country code) is read as +27 41 ..., but
 	 * "+27041..." would then lose another digit; refuse such input rather
-	 * than store a value that changes when normalized again.
+	 * than store a value that changes when normalized again.  Input that
+	 * already is this E.164 text was just read as itself ("+" input is read
+	 * the same whatever the default region): no second parse needed, which
+	 * halves the cost of canonical input.
 	 */
+	if (e164.compare(0, std::string::npos, text, len) != 0)
 	{
 		PhoneNumber again;
 		std::string e164_again;

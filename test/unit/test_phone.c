@@ -39,6 +39,10 @@ shim(const char *text, const char *region, int status, const char *e164,
 	CHECK_STR(out, e164, label);
 	snprintf(label, sizeof(label), "%s: info.status", name);
 	CHECK_INT(info.status, status, label);
+	/* without info the shim skips the details, never the decision */
+	snprintf(label, sizeof(label), "%s: same without info", name);
+	rc = oc_phone_parse(text, region, out, sizeof(out), NULL);
+	CHECK(rc == status && strcmp(out, e164) == 0, label);
 }
 
 /* Check info fields of one parse. */
@@ -121,6 +125,12 @@ test_countries(void)
 	shim("+400721234567", NULL, OC_PHONE_OK, "+40721234567",
 		 "RO +40 with the trunk 0 kept: stripped");
 	shim("0211234567", "RO", OC_PHONE_OK, "+40211234567", "RO Bucharest fixed");
+	/* canonical input is read once; other "+" input is read back again */
+	shim("+27101234567", NULL, OC_PHONE_OK, "+27101234567", "ZA canonical");
+	shim("+270101234567", "RO", OC_PHONE_OK, "+27101234567",
+		 "ZA trunk 0 after +27");
+	shim("+2700101234567", NULL, OC_PHONE_NOT_CANONICAL, "",
+		 "ZA two trunk zeros: no single E.164 form");
 	shim("0800123456", "RO", OC_PHONE_OK, "+40800123456", "RO toll free");
 	/* Poland: no trunk prefix */
 	shim("123456789", "PL", OC_PHONE_OK, "+48123456789", "PL fixed national");
