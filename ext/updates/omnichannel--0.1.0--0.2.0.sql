@@ -225,3 +225,19 @@ COMMENT ON COLUMN omnichannel.delivery_customer.customer_id IS 'The customer who
 CREATE STATISTICS omnichannel.thread_queue_stat ON (COALESCE(queue, '')) FROM omnichannel.thread;
 COMMENT ON STATISTICS omnichannel.thread_queue_stat IS
     'The threads per queue, for claim_next''s reads of each queue''s head (thread_queue_dispatch_idx is partial, so its statistics are not used)';
+
+-- The days of the reporting views as indexed expressions, so that
+-- channel_kpis and sla_attainment for a range of days read those days' threads
+-- and clocks only (ext/schema/88_reporting.sql says why).
+CREATE INDEX thread_opened_day_idx
+    ON omnichannel.thread (((opened_at AT TIME ZONE 'UTC')::pg_catalog.date))
+    WHERE merged_into IS NULL;
+COMMENT ON INDEX omnichannel.thread_opened_day_idx IS
+    'Threads not merged into another by the UTC day they were opened: channel_kpis (its cohort columns) and thread_facts (opened_day) for a range of days';
+CREATE INDEX sla_clock_decided_day_idx
+    ON omnichannel.sla_clock
+       (((CASE WHEN outcome OPERATOR(pg_catalog.=) 'achieved' THEN stopped_at ELSE due_at END
+          AT TIME ZONE 'UTC')::pg_catalog.date))
+    WHERE outcome OPERATOR(pg_catalog.=) ANY (ARRAY['achieved', 'breached']) OR stopped_at IS NULL;
+COMMENT ON INDEX omnichannel.sla_clock_decided_day_idx IS
+    'SLA clocks achieved, breached or running, by the UTC day their outcome was (or is to be) decided: channel_kpis and sla_attainment for a range of days';
