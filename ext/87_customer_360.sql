@@ -51,29 +51,18 @@ COMMENT ON FUNCTION omnichannel.customer_channel_refresh(bigint[]) IS
 
 -- The 360-degree view ---------------------------------------------------------------
 
--- PL/pgSQL, a statement per shard: on Citus the customer's own rows (its
--- channels, open threads with their SLA state and effort, latest
--- interactions) are read by one query on its shard, the parts keyed otherwise
--- (the customer row by id, identifiers by contact point, customers merged
--- into it, the identity log on the coordinator) are queries of their own,
--- run only when there is something to read, and thread_context, which reads
--- tables, is called here, not inside a query.  Every read is by a key
--- (customer, thread, the latest rows of an index), so each query is planned
--- once per session (plan_cache_mode): planning every call cost more than the
--- reads of a customer with a short history.  No bitmap scans: planned for any
--- customer, a thread's interactions would be ANDed with a bitmap of the whole
--- customer_id range of interaction_customer_timeline_idx (100,000 entries for
--- a customer with that many interactions) instead of read by thread.
+-- PL/pgSQL, a statement per part: on Citus each part reading the customer's
+-- rows is one query on its shard, the parts keyed otherwise (identifiers by
+-- contact point, customers merged into it, the identity log on the
+-- coordinator) are queries of their own, and the functions that read tables
+-- (timeline, thread_context) are called here, not inside a query.
 CREATE OR REPLACE FUNCTION omnichannel.customer_360(customer bigint, recent integer DEFAULT 20)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan
-SET enable_bitmapscan = off
 AS $$
 DECLARE
     v_id          bigint;
-    v_survivor    bigint;
     v_customer    jsonb;
     v_identifiers jsonb;
     v_merged_ids  bigint[];
@@ -86,29 +75,19 @@ DECLARE
     v_switches    numeric;
     v_repeats     numeric;
     v_current     bigint;
-    v_latest      bigint;
     v_recent      jsonb;
 BEGIN
-    -- the customer asked for; a merged customer's id gives the survivor's view
-    SELECT c.merged_into,
-           jsonb_build_object('id', c.id, 'display_name', c.display_name, 'language', c.language,
-                              'attributes', c.attributes, 'created_at', c.created_at)
-      INTO v_survivor, v_customer
+    SELECT COALESCE(c.merged_into, c.id) INTO v_id
       FROM omnichannel.customer AS c WHERE c.id = customer_360.customer;
-    IF NOT FOUND THEN
+    IF v_id IS NULL THEN
         RETURN NULL;
     END IF;
-    v_id := customer_360.customer;
-    IF v_survivor IS NOT NULL THEN
-        v_id := v_survivor;
-        v_customer := NULL;
-        SELECT jsonb_build_object('id', c.id, 'display_name', c.display_name, 'language', c.language,
-                                  'attributes', c.attributes, 'created_at', c.created_at)
-          INTO v_customer
-          FROM omnichannel.customer AS c WHERE c.id = v_id;
-        IF v_customer IS NULL THEN
-            RETURN NULL;
-        END IF;
+    SELECT jsonb_build_object('id', c.id, 'display_name', c.display_name, 'language', c.language,
+                              'attributes', c.attributes, 'created_at', c.created_at)
+      INTO v_customer
+      FROM omnichannel.customer AS c WHERE c.id = v_id;
+    IF v_customer IS NULL THEN
+        RETURN NULL;
     END IF;
     SELECT jsonb_object_agg(k.kind, k.items) INTO v_identifiers
       FROM (SELECT omnichannel.kind(ci.contact) AS kind,
@@ -119,83 +98,76 @@ BEGIN
              WHERE ci.customer_id = v_id
              GROUP BY 1) AS k;
     v_merged_ids := ARRAY(SELECT m.id FROM omnichannel.customer AS m WHERE m.merged_into = v_id ORDER BY m.id);
-    IF cardinality(v_merged_ids) > 0 THEN
-        SELECT jsonb_agg(jsonb_build_object('customer', m.id, 'since', ev.at) ORDER BY m.id) INTO v_merged
-          FROM unnest(v_merged_ids) AS m(id)
-          LEFT JOIN LATERAL (
-                SELECT e.occurred_at AS at FROM omnichannel.identity_event AS e
-                 WHERE e.action = 'merge' AND e.other_customer_id = m.id AND e.undone_by IS NULL
-                 ORDER BY e.id DESC LIMIT 1) AS ev ON true;
+    SELECT jsonb_agg(jsonb_build_object('customer', m.id, 'since', ev.at) ORDER BY m.id) INTO v_merged
+      FROM unnest(v_merged_ids) AS m(id)
+      LEFT JOIN LATERAL (
+            SELECT e.occurred_at AS at FROM omnichannel.identity_event AS e
+             WHERE e.action = 'merge' AND e.other_customer_id = m.id AND e.undone_by IS NULL
+             ORDER BY e.id DESC LIMIT 1) AS ev ON true;
+    SELECT jsonb_agg(jsonb_build_object('channel', ch.channel, 'inbound', ch.inbound,
+                                        'outbound', ch.outbound, 'internal', ch.internal,
+                                        'first_at', ch.first_at, 'last_at', ch.last_at)
+                     ORDER BY ch.last_at DESC, ch.channel),
+           (array_agg(ch.channel ORDER BY ch.inbound DESC, ch.last_inbound_at DESC, ch.channel)
+                FILTER (WHERE ch.inbound > 0))[1],
+           count(*)
+      INTO v_channels, v_preferred, v_nchannels
+      FROM omnichannel.customer_channel AS ch WHERE ch.customer_id = v_id;
+    -- the open threads with their SLA state (the queue view) and effort
+    WITH o AS (
+        SELECT q.*, t.opened_at, t.last_activity_at, t.channels AS thread_channels,
+               t.reopen_count, e.interactions, e.inbound, e.channel_switches
+          FROM omnichannel.thread AS t
+          JOIN omnichannel.queue AS q ON q.customer_id = t.customer_id AND q.thread_id = t.id
+          LEFT JOIN (
+                SELECT v.thread_id, count(*) AS interactions,
+                       count(*) FILTER (WHERE v.direction = 'inbound') AS inbound,
+                       count(*) FILTER (WHERE v.direction <> 'internal'
+                                          AND v.channel <> v.previous_channel) AS channel_switches
+                  FROM (SELECT i.thread_id, i.direction, i.channel,
+                               lag(i.channel) OVER (PARTITION BY i.thread_id, i.direction = 'internal'
+                                                    ORDER BY i.occurred_at, i.id) AS previous_channel
+                          FROM omnichannel.interaction AS i
+                         WHERE i.customer_id = v_id
+                           AND i.thread_id IN (SELECT u.id FROM omnichannel.thread AS u
+                                                WHERE u.customer_id = v_id
+                                                  AND u.status IN ('open', 'pending', 'on_hold')
+                                                  AND u.merged_into IS NULL)) AS v
+                 GROUP BY v.thread_id) AS e ON e.thread_id = t.id
+         WHERE t.customer_id = v_id AND q.customer_id = v_id
+           AND t.status IN ('open', 'pending', 'on_hold') AND t.merged_into IS NULL)
+    SELECT jsonb_agg(jsonb_build_object(
+               'thread', o.thread_id, 'status', o.status, 'priority', o.priority,
+               'subject', o.subject, 'channels', to_jsonb(o.thread_channels),
+               'queue', o.queue, 'assignee', o.assignee,
+               'opened_at', o.opened_at, 'last_activity_at', o.last_activity_at,
+               'waiting_since', o.waiting_since,
+               'sla', jsonb_build_object('state', o.sla_state, 'policy', o.policy,
+                                         'due_at', o.due_at, 'metric', o.due_metric,
+                                         'business_seconds_left', o.business_seconds_left),
+               'effort', jsonb_build_object('interactions', COALESCE(o.interactions, 0),
+                                            'channel_switches', COALESCE(o.channel_switches, 0),
+                                            'repeat_contacts', greatest(COALESCE(o.inbound, 0) - 1, 0),
+                                            'reopened', o.reopen_count))
+             ORDER BY o.priority_rank DESC, o.due_at, o.waiting_since, o.thread_id),
+           count(*),
+           COALESCE(sum(COALESCE(o.channel_switches, 0)), 0),
+           COALESCE(sum(greatest(COALESCE(o.inbound, 0) - 1, 0)), 0),
+           -- the current thread: the most recently active open one ...
+           (array_agg(o.thread_id ORDER BY o.last_activity_at DESC, o.thread_id DESC))[1]
+      INTO v_open, v_nopen, v_switches, v_repeats, v_current
+      FROM o;
+    -- ... else the thread of the latest interaction
+    IF v_current IS NULL THEN
+        SELECT r.thread_id INTO v_current FROM omnichannel.timeline(v_id, NULL, 1) AS r;
     END IF;
-    -- the customer's rows, one query: channels used (the customer_channel
-    -- rollup), the open threads with their SLA state (the queue view) and
-    -- effort (each thread's interactions, interaction_thread_idx), the latest
-    -- interactions (interaction_customer_timeline_idx, as timeline() reads
-    -- them) and the thread of the latest one
-    SELECT ch.items, ch.preferred, ch.n, o.items, o.n, o.switches, o.repeats, o.current,
-           r.items,
-           (SELECT i.thread_id FROM omnichannel.interaction AS i
-             WHERE i.customer_id = v_id
-             ORDER BY i.occurred_at DESC, i.id DESC LIMIT 1)
-      INTO v_channels, v_preferred, v_nchannels, v_open, v_nopen, v_switches, v_repeats, v_current,
-           v_recent, v_latest
-      FROM (SELECT jsonb_agg(jsonb_build_object('channel', c.channel, 'inbound', c.inbound,
-                                                'outbound', c.outbound, 'internal', c.internal,
-                                                'first_at', c.first_at, 'last_at', c.last_at)
-                             ORDER BY c.last_at DESC, c.channel) AS items,
-                   (array_agg(c.channel ORDER BY c.inbound DESC, c.last_inbound_at DESC, c.channel)
-                        FILTER (WHERE c.inbound > 0))[1] AS preferred,
-                   count(*) AS n
-              FROM omnichannel.customer_channel AS c WHERE c.customer_id = v_id) AS ch,
-           (SELECT jsonb_agg(jsonb_build_object(
-                       'thread', q.thread_id, 'status', q.status, 'priority', q.priority,
-                       'subject', q.subject, 'channels', to_jsonb(t.channels),
-                       'queue', q.queue, 'assignee', q.assignee,
-                       'opened_at', t.opened_at, 'last_activity_at', t.last_activity_at,
-                       'waiting_since', q.waiting_since,
-                       'sla', jsonb_build_object('state', q.sla_state, 'policy', q.policy,
-                                                 'due_at', q.due_at, 'metric', q.due_metric,
-                                                 'business_seconds_left', q.business_seconds_left),
-                       'effort', jsonb_build_object('interactions', e.interactions,
-                                                    'channel_switches', e.channel_switches,
-                                                    'repeat_contacts', greatest(e.inbound - 1, 0),
-                                                    'reopened', t.reopen_count))
-                     ORDER BY q.priority_rank DESC, q.due_at, q.waiting_since, q.thread_id) AS items,
-                   count(*) AS n,
-                   COALESCE(sum(e.channel_switches), 0) AS switches,
-                   COALESCE(sum(greatest(e.inbound - 1, 0)), 0) AS repeats,
-                   -- the current thread: the most recently active open one,
-                   -- else (below) the thread of the latest interaction
-                   (array_agg(t.id ORDER BY t.last_activity_at DESC, t.id DESC))[1] AS current
-              FROM omnichannel.thread AS t
-             -- each thread's row of the view by its key (OFFSET 0: not
-             -- flattened into a scan of all the customer's threads)
-             CROSS JOIN LATERAL (
-                    SELECT * FROM omnichannel.queue AS q
-                     WHERE q.customer_id = t.customer_id AND q.thread_id = t.id OFFSET 0) AS q
-             CROSS JOIN LATERAL (
-                    SELECT count(*) AS interactions,
-                           count(*) FILTER (WHERE v.direction = 'inbound') AS inbound,
-                           count(*) FILTER (WHERE v.direction <> 'internal'
-                                              AND v.channel <> v.previous_channel) AS channel_switches
-                      FROM (SELECT i.direction, i.channel,
-                                   lag(i.channel) OVER (PARTITION BY i.direction = 'internal'
-                                                        ORDER BY i.occurred_at, i.id) AS previous_channel
-                              FROM omnichannel.interaction AS i
-                             WHERE i.customer_id = t.customer_id AND i.thread_id = t.id) AS v) AS e
-             WHERE t.customer_id = v_id
-               AND t.status IN ('open', 'pending', 'on_hold') AND t.merged_into IS NULL) AS o,
-           (SELECT jsonb_agg(jsonb_build_object(
-                       'id', l.id, 'at', l.occurred_at, 'channel', l.channel,
-                       'direction', l.direction, 'thread', l.thread_id, 'agent', l.agent,
-                       'subject', l.subject, 'preview', left(l.body, 200))
-                     ORDER BY l.occurred_at DESC, l.id DESC) AS items
-              FROM (SELECT i.id, i.occurred_at, i.channel, i.direction, i.thread_id, i.agent,
-                           i.subject, i.body
-                      FROM omnichannel.interaction AS i
-                     WHERE i.customer_id = v_id
-                     ORDER BY i.occurred_at DESC, i.id DESC
-                     LIMIT GREATEST(customer_360.recent, 0)) AS l) AS r;
+    SELECT jsonb_agg(jsonb_build_object(
+               'id', r.id, 'at', r.occurred_at, 'channel', r.channel,
+               'direction', r.direction, 'thread', r.thread_id, 'agent', r.agent,
+               'subject', r.subject, 'preview', left(r.body, 200))
+             ORDER BY r.occurred_at DESC, r.id DESC)
+      INTO v_recent
+      FROM omnichannel.timeline(v_id, NULL, GREATEST(customer_360.recent, 0)) AS r;
     RETURN jsonb_build_object(
         'customer', v_customer,
         'requested', customer_360.customer,
@@ -205,8 +177,7 @@ BEGIN
         'preferred_channel', v_preferred,
         'open_threads', COALESCE(v_open, '[]'::jsonb),
         'recent_interactions', COALESCE(v_recent, '[]'::jsonb),
-        'handoff', CASE WHEN COALESCE(v_current, v_latest) IS NOT NULL
-                        THEN omnichannel.thread_context(COALESCE(v_current, v_latest)) END,
+        'handoff', CASE WHEN v_current IS NOT NULL THEN omnichannel.thread_context(v_current) END,
         'effort', jsonb_build_object(
             'open_threads', v_nopen,
             'channel_switches', v_switches,

@@ -983,8 +983,8 @@ norm_phone_u16(const UChar *u, int32_t ulen, const char *raw, size_t rawlen,
 	rc = oc_phone_parse(text, region, e164, sizeof(e164), wanted);
 	if (rc == OC_PHONE_OK)
 		return puts_(o, e164, err);
-	if (wanted == NULL)
-		rc = oc_phone_parse(text, region, e164, sizeof(e164), info);
+	if (wanted == NULL)			/* the details, for the wording only */
+		(void) oc_phone_parse(text, region, e164, sizeof(e164), info);
 	oc_cp_quote(raw, rawlen, q, sizeof(q));
 	return phone_refused(rc, info, region, q, err);
 }

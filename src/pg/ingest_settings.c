@@ -16,10 +16,6 @@
  */
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 160000 && defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include "catalog/pg_collation.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -304,13 +300,15 @@ oc_ingest_attribute_key(const char *attribute, int len)
  * Before PostgreSQL 16 the regular expression engine takes its work space
  * from malloc(), not from a memory context: each match of a key pattern
  * allocates its automaton's state tables (about 240 kB for a built-in
- * pattern) and frees them.  Under glibc's default, adaptive thresholds that
- * size lands at the top of the heap and is given back to the kernel at
- * every free (brk, page faults and a TLB flush at the next match): measured
- * at half of an ingest's time.  Once per backend, before its first match,
- * glibc is told to serve requests below 1 MB from the heap and to keep up
- * to 16 MB free at its top; glibc's own adaptive thresholds go up to 32 MB
- * and 64 MB in a backend that has once freed a large block.
+ * pattern) and frees them.  In a backend that never freed a large block,
+ * glibc's adaptive thresholds are still low (trim at 2 x 128 kB), so the
+ * top of the heap goes back to the kernel after a match and is faulted in
+ * again at the next (brk, page faults, a TLB flush): measured at half of an
+ * ingest's time.  Once per backend, before its first match, one 4 MB block
+ * is allocated and freed: glibc then raises its thresholds as it does after
+ * any large free (requests under 4 MB from the heap, trim beyond 8 MB free),
+ * and keeps adapting them; nothing is set for good (mallopt would switch
+ * the adaptation off for the whole backend).
  */
 static void
 keep_regex_work_space(void)
@@ -320,8 +318,9 @@ keep_regex_work_space(void)
 
 	if (!done)
 	{
-		mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
-		mallopt(M_TRIM_THRESHOLD, 16 * 1024 * 1024);
+		void	   *volatile block = malloc(4 * 1024 * 1024);
+
+		free(block);
 		done = true;
 	}
 #endif
