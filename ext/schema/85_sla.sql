@@ -167,8 +167,8 @@ CREATE INDEX sla_clock_thread_idx ON omnichannel.sla_clock (thread_id, started_a
 -- the breach sweep
 CREATE INDEX sla_clock_unbreached_due_idx
     ON omnichannel.sla_clock (due_at) WHERE stopped_at IS NULL AND breached_at IS NULL;
--- attainment by the day the outcome was decided
-CREATE INDEX sla_clock_stopped_idx ON omnichannel.sla_clock (stopped_at) WHERE stopped_at IS NOT NULL;
+-- attainment by the day the outcome was decided: sla_clock_decided_day_idx
+-- (ext/schema/88_reporting.sql)
 
 COMMENT ON TABLE omnichannel.sla_clock IS
     'One SLA clock per thread, metric and start: running (stopped_at NULL), paused (paused_since set, due_at NULL) or stopped with an outcome';

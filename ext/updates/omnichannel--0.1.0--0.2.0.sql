@@ -239,5 +239,8 @@ CREATE INDEX sla_clock_decided_day_idx
        (((CASE WHEN outcome OPERATOR(pg_catalog.=) 'achieved' THEN stopped_at ELSE due_at END
           AT TIME ZONE 'UTC')::pg_catalog.date))
     WHERE outcome OPERATOR(pg_catalog.=) ANY (ARRAY['achieved', 'breached']) OR stopped_at IS NULL;
+-- it serves what the index of the stopped clocks by their stop time served,
+-- which every clock write paid for
+DROP INDEX omnichannel.sla_clock_stopped_idx;
 COMMENT ON INDEX omnichannel.sla_clock_decided_day_idx IS
     'SLA clocks achieved, breached or running, by the UTC day their outcome was (or is to be) decided: channel_kpis and sla_attainment for a range of days';
