@@ -70,6 +70,7 @@ DECLARE
     v_channels    jsonb;
     v_preferred   omnichannel.channel;
     v_nchannels   bigint;
+    v_open_ids    bigint[];
     v_open        jsonb;
     v_nopen       bigint;
     v_switches    numeric;
@@ -113,7 +114,15 @@ BEGIN
            count(*)
       INTO v_channels, v_preferred, v_nchannels
       FROM omnichannel.customer_channel AS ch WHERE ch.customer_id = v_id;
-    -- the open threads with their SLA state (the queue view) and effort
+    -- the open threads with their SLA state (the queue view) and effort.
+    -- Their ids first (thread_customer_unsolved_idx), so that every read
+    -- below goes by thread: a plan made for any customer (PL/pgSQL keeps
+    -- one after five calls) or for one with thousands of threads reads the
+    -- open ones only, never the customer's whole range of an index.
+    v_open_ids := ARRAY(SELECT u.id FROM omnichannel.thread AS u
+                         WHERE u.customer_id = v_id
+                           AND u.status IN ('open', 'pending', 'on_hold') AND u.merged_into IS NULL
+                         ORDER BY u.id);
     WITH o AS (
         SELECT q.*, t.opened_at, t.last_activity_at, t.channels AS thread_channels,
                t.reopen_count, e.interactions, e.inbound, e.channel_switches
@@ -128,14 +137,11 @@ BEGIN
                                lag(i.channel) OVER (PARTITION BY i.thread_id, i.direction = 'internal'
                                                     ORDER BY i.occurred_at, i.id) AS previous_channel
                           FROM omnichannel.interaction AS i
-                         WHERE i.customer_id = v_id
-                           AND i.thread_id IN (SELECT u.id FROM omnichannel.thread AS u
-                                                WHERE u.customer_id = v_id
-                                                  AND u.status IN ('open', 'pending', 'on_hold')
-                                                  AND u.merged_into IS NULL)) AS v
+                         WHERE i.customer_id = v_id AND i.thread_id = ANY (v_open_ids)) AS v
                  GROUP BY v.thread_id) AS e ON e.thread_id = t.id
-         WHERE t.customer_id = v_id AND q.customer_id = v_id
-           AND t.status IN ('open', 'pending', 'on_hold') AND t.merged_into IS NULL)
+         WHERE t.customer_id = v_id AND t.id = ANY (v_open_ids)
+           AND t.status IN ('open', 'pending', 'on_hold')
+           AND q.customer_id = v_id AND q.thread_id = ANY (v_open_ids))
     SELECT jsonb_agg(jsonb_build_object(
                'thread', o.thread_id, 'status', o.status, 'priority', o.priority,
                'subject', o.subject, 'channels', to_jsonb(o.thread_channels),

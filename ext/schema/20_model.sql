@@ -159,8 +159,16 @@ CREATE UNIQUE INDEX interaction_external_id_key
 -- Timeline keyset: newest first is a backward scan of this index.
 CREATE INDEX interaction_customer_timeline_idx
     ON omnichannel.interaction (customer_id, occurred_at, id);
+-- A thread's interactions in time order.  The customer is in it because
+-- every statement that reads a thread names its customer too (on Citus it
+-- picks the shard): with both columns bounded the planner reads the
+-- thread's rows here whatever it guesses of the customer, where with
+-- thread_id alone a plan made for any customer could AND this index with
+-- the customer's whole range of the timeline index.
 CREATE INDEX interaction_thread_idx
-    ON omnichannel.interaction (thread_id, occurred_at);
+    ON omnichannel.interaction (thread_id, customer_id, occurred_at);
+COMMENT ON INDEX omnichannel.interaction_thread_idx IS
+    'A thread''s interactions in time order (thread_context, the thread operations, customer_360), read with the thread and its customer bounded';
 
 COMMENT ON TABLE omnichannel.interaction IS
     'One row per contact on any channel; INSERT or COPY resolves the customer and the thread';

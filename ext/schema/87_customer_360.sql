@@ -34,8 +34,10 @@ COMMENT ON COLUMN omnichannel.customer_channel.last_at IS 'occurred_at of the la
 COMMENT ON COLUMN omnichannel.customer_channel.last_inbound_at IS 'occurred_at of the latest customer message on the channel';
 
 -- A customer's unsolved threads, without reading the solved ones (a
--- customer with 100,000 interactions has some 20,000 threads).
+-- customer with 100,000 interactions has some 20,000 threads).  The
+-- predicate is the queue view's, so that the view read by customer uses it
+-- too (a merged thread is closed: thread_merged_is_closed).
 CREATE INDEX thread_customer_unsolved_idx ON omnichannel.thread (customer_id)
-    WHERE status IN ('open', 'pending', 'on_hold') AND merged_into IS NULL;
+    WHERE status IN ('open', 'pending', 'on_hold');
 COMMENT ON INDEX omnichannel.thread_customer_unsolved_idx IS
-    'A customer''s open, pending and on-hold threads (customer_360)';
+    'A customer''s open, pending and on-hold threads (customer_360, the queue view by customer)';

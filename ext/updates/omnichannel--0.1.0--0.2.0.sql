@@ -244,3 +244,18 @@ CREATE INDEX sla_clock_decided_day_idx
 DROP INDEX omnichannel.sla_clock_stopped_idx;
 COMMENT ON INDEX omnichannel.sla_clock_decided_day_idx IS
     'SLA clocks achieved, breached or running, by the UTC day their outcome was (or is to be) decided: channel_kpis and sla_attainment for a range of days';
+
+-- A thread's interactions by thread and customer, and a customer's unsolved
+-- threads under the queue view's own predicate, so that statements naming
+-- both a customer and a thread read the thread's rows under any plan
+-- (ext/schema/20_model.sql and 87_customer_360.sql say why).
+DROP INDEX omnichannel.interaction_thread_idx;
+CREATE INDEX interaction_thread_idx
+    ON omnichannel.interaction (thread_id, customer_id, occurred_at);
+COMMENT ON INDEX omnichannel.interaction_thread_idx IS
+    'A thread''s interactions in time order (thread_context, the thread operations, customer_360), read with the thread and its customer bounded';
+DROP INDEX omnichannel.thread_customer_unsolved_idx;
+CREATE INDEX thread_customer_unsolved_idx ON omnichannel.thread (customer_id)
+    WHERE status IN ('open', 'pending', 'on_hold');
+COMMENT ON INDEX omnichannel.thread_customer_unsolved_idx IS
+    'A customer''s open, pending and on-hold threads (customer_360, the queue view by customer)';
