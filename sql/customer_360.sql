@@ -114,3 +114,36 @@ SELECT count(*) AS differences_after_refresh FROM rollup_diff;
 -- restore the policies
 UPDATE sla_policy AS p SET active = s.active FROM saved_policies AS s WHERE s.id = p.id;
 UPDATE sla_policy SET active = false WHERE name = '360 everywhere';
+
+-- Plans made for any customer (PL/pgSQL keeps one after five calls of
+-- customer_360 or thread_context) read a thread's interactions and a
+-- customer's open threads by index, never the customer's whole range (a
+-- customer may have 100,000 interactions and 20,000 threads): both columns
+-- bound interaction_thread_idx, and the queue view read by customer uses
+-- thread_customer_unsolved_idx (its predicate is the view's).
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r text;
+    p text := '';
+BEGIN
+    FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+        p := p || r || E'\n';
+    END LOOP;
+    RETURN p;
+END $$;
+SET plan_cache_mode = force_generic_plan;
+SET enable_seqscan = off;
+PREPARE thread_rows(bigint, bigint) AS
+    SELECT count(*) FROM interaction WHERE customer_id = $1 AND thread_id = $2;
+SELECT p ~ 'Index (Only )?Scan using interaction_thread_idx' AS by_thread_index,
+       p ~ 'Index Cond: \(\(thread_id = \$2\) AND \(customer_id = \$1\)\)' AS both_bounded,
+       p !~ 'timeline_idx' AS not_the_customer_range
+  FROM pg_temp.plan_of('EXECUTE thread_rows(1, 1)') AS p;
+PREPARE open_threads(bigint) AS SELECT thread_id, sla_state FROM queue WHERE customer_id = $1;
+SELECT p ~ 'Index Scan using thread_customer_unsolved_idx on thread' AS unsolved_only,
+       p !~ 'thread_customer_id_id_key' AS not_every_thread
+  FROM pg_temp.plan_of('EXECUTE open_threads(1)') AS p;
+DEALLOCATE thread_rows;
+DEALLOCATE open_threads;
+RESET enable_seqscan;
+RESET plan_cache_mode;
