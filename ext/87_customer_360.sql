@@ -55,11 +55,15 @@ COMMENT ON FUNCTION omnichannel.customer_channel_refresh(bigint[]) IS
 -- rows is one query on its shard, the parts keyed otherwise (identifiers by
 -- contact point, customers merged into it, the identity log on the
 -- coordinator) are queries of their own, and the functions that read tables
--- (timeline, thread_context) are called here, not inside a query.
+-- (timeline, thread_context) are called here, not inside a query.  Every
+-- part reads by index what it returns; the planner's cost of a part for a
+-- customer with a long history (estimated from all its threads) can pass
+-- jit_above_cost, and compiling would take longer than the read, so no JIT.
 CREATE OR REPLACE FUNCTION omnichannel.customer_360(customer bigint, recent integer DEFAULT 20)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     v_id          bigint;
@@ -70,7 +74,6 @@ DECLARE
     v_channels    jsonb;
     v_preferred   omnichannel.channel;
     v_nchannels   bigint;
-    v_open_ids    bigint[];
     v_open        jsonb;
     v_nopen       bigint;
     v_switches    numeric;
@@ -114,34 +117,34 @@ BEGIN
            count(*)
       INTO v_channels, v_preferred, v_nchannels
       FROM omnichannel.customer_channel AS ch WHERE ch.customer_id = v_id;
-    -- the open threads with their SLA state (the queue view) and effort.
-    -- Their ids first (thread_customer_unsolved_idx), so that every read
-    -- below goes by thread: a plan made for any customer (PL/pgSQL keeps
-    -- one after five calls) or for one with thousands of threads reads the
-    -- open ones only, never the customer's whole range of an index.
-    v_open_ids := ARRAY(SELECT u.id FROM omnichannel.thread AS u
-                         WHERE u.customer_id = v_id
-                           AND u.status IN ('open', 'pending', 'on_hold') AND u.merged_into IS NULL
-                         ORDER BY u.id);
+    -- the open threads with their SLA state (the queue view, read by
+    -- customer through thread_customer_unsolved_idx), each thread's own
+    -- columns and effort read per thread by its key.  Laterals, not joins:
+    -- a plan made for any customer (PL/pgSQL keeps one after five calls)
+    -- guesses one open thread, and joined it would read all of them once
+    -- per open thread; a LIMIT keeps the thread's row from being merged
+    -- into such a join.  Each lateral is joined on the customer too (on
+    -- Citus, a join on the distribution column within one shard).
     WITH o AS (
-        SELECT q.*, t.opened_at, t.last_activity_at, t.channels AS thread_channels,
+        SELECT q.*, t.opened_at, t.last_activity_at, t.thread_channels,
                t.reopen_count, e.interactions, e.inbound, e.channel_switches
-          FROM omnichannel.thread AS t
-          JOIN omnichannel.queue AS q ON q.customer_id = t.customer_id AND q.thread_id = t.id
-          LEFT JOIN (
-                SELECT v.thread_id, count(*) AS interactions,
+          FROM omnichannel.queue AS q
+         CROSS JOIN LATERAL (
+                SELECT t.opened_at, t.last_activity_at, t.channels AS thread_channels, t.reopen_count
+                  FROM omnichannel.thread AS t
+                 WHERE t.customer_id = q.customer_id AND t.id = q.thread_id
+                 LIMIT 1) AS t
+          LEFT JOIN LATERAL (
+                SELECT count(*) AS interactions,
                        count(*) FILTER (WHERE v.direction = 'inbound') AS inbound,
                        count(*) FILTER (WHERE v.direction <> 'internal'
                                           AND v.channel <> v.previous_channel) AS channel_switches
-                  FROM (SELECT i.thread_id, i.direction, i.channel,
-                               lag(i.channel) OVER (PARTITION BY i.thread_id, i.direction = 'internal'
+                  FROM (SELECT i.direction, i.channel,
+                               lag(i.channel) OVER (PARTITION BY i.direction = 'internal'
                                                     ORDER BY i.occurred_at, i.id) AS previous_channel
                           FROM omnichannel.interaction AS i
-                         WHERE i.customer_id = v_id AND i.thread_id = ANY (v_open_ids)) AS v
-                 GROUP BY v.thread_id) AS e ON e.thread_id = t.id
-         WHERE t.customer_id = v_id AND t.id = ANY (v_open_ids)
-           AND t.status IN ('open', 'pending', 'on_hold')
-           AND q.customer_id = v_id AND q.thread_id = ANY (v_open_ids))
+                         WHERE i.customer_id = q.customer_id AND i.thread_id = q.thread_id) AS v) AS e ON true
+         WHERE q.customer_id = v_id)
     SELECT jsonb_agg(jsonb_build_object(
                'thread', o.thread_id, 'status', o.status, 'priority', o.priority,
                'subject', o.subject, 'channels', to_jsonb(o.thread_channels),

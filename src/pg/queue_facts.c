@@ -118,7 +118,8 @@ oc_thread_queue_facts(PG_FUNCTION_ARGS)
 									   "  FROM omnichannel.interaction AS i "
 									   " WHERE i.customer_id OPERATOR(pg_catalog.=) ANY ($1) "
 									   "   AND i.thread_id OPERATOR(pg_catalog.=) ANY ($2) "
-									   " ORDER BY i.thread_id, i.occurred_at, i.id",
+									   /* a thread has one customer: interaction_thread_idx's order */
+									   " ORDER BY i.thread_id, i.customer_id, i.occurred_at, i.id",
 									   2, argtypes, args, NULL, true, 0);
 	for (;;)
 	{
