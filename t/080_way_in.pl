@@ -6,7 +6,8 @@
 # interaction in one database and into interaction_in in another, and every
 # table is compared row by row, less what records when the test ran:
 # columns defaulting to the time of writing, times after the test started
-# (a status change is dated now), and wall_seconds (up to such a time).
+# (a status change is dated now), wall_seconds (up to such a time) and the
+# business seconds of clocks and events dated after it.
 use strict;
 use warnings;
 use FindBin;
@@ -45,6 +46,16 @@ SELECT c.oid::regclass || '|' || string_agg(quote_ident(a.attname), ', ' ORDER B
    AND a.attname <> 'wall_seconds'
  GROUP BY c.oid ORDER BY 1});
 ok(@tables > 20, 'the extension has its tables');
+# business seconds up to a time after the test started depend on when it ran
+# (the scenario's calendar is open on weekdays): left out for such rows
+my %dated_by = ('omnichannel.sla_clock' => 'stopped_at', 'omnichannel.sla_event' => 'at');
+for (@tables)
+{
+	my ($name, $cols) = split /\|/;
+	next unless $dated_by{$name};
+	$cols =~ s/\bbusiness_seconds\b/CASE WHEN $dated_by{$name} >= timestamptz '$started+00' THEN NULL ELSE business_seconds END/;
+	$_ = "$name|$cols";
+}
 sub rows
 {
 	my ($db, $name, $cols) = @_;
