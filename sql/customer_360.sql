@@ -135,15 +135,53 @@ SET plan_cache_mode = force_generic_plan;
 SET enable_seqscan = off;
 PREPARE thread_rows(bigint, bigint) AS
     SELECT count(*) FROM interaction WHERE customer_id = $1 AND thread_id = $2;
-SELECT p ~ 'Index (Only )?Scan using interaction_thread_idx' AS by_thread_index,
+SELECT p ~ '(Index (Only )?Scan using|Bitmap Index Scan on) interaction_thread_idx' AS by_thread_index,
        p ~ 'Index Cond: \(\(thread_id = \$2\) AND \(customer_id = \$1\)\)' AS both_bounded,
        p !~ 'timeline_idx' AS not_the_customer_range
   FROM pg_temp.plan_of('EXECUTE thread_rows(1, 1)') AS p;
 PREPARE open_threads(bigint) AS SELECT thread_id, sla_state FROM queue WHERE customer_id = $1;
-SELECT p ~ 'Index Scan using thread_customer_unsolved_idx on thread' AS unsolved_only,
+SELECT p ~ '(Index Scan using|Bitmap Index Scan on) thread_customer_unsolved_idx' AS unsolved_only,
        p !~ 'thread_customer_id_id_key' AS not_every_thread
   FROM pg_temp.plan_of('EXECUTE open_threads(1)') AS p;
 DEALLOCATE thread_rows;
 DEALLOCATE open_threads;
+
+-- customer_360 itself, under such plans, for a customer with 40 open
+-- threads of 3 interactions among many customers with one thread (the
+-- statistics say a customer has one open thread): it reads each open
+-- thread's row and interactions once.  Joined, the plan read the open
+-- threads once per open thread (rows read here counted by the table's and
+-- its indexes' statistics of this transaction, which is rolled back).
+BEGIN;
+INSERT INTO customer (display_name) VALUES ('Many open threads') RETURNING id AS many \gset
+INSERT INTO thread (customer_id, subject, channels, opened_at, last_activity_at, status)
+SELECT :many, 'Case ' || g, '{}', timestamptz '2024-06-01 09:00+00', timestamptz '2024-06-01 09:00+00', 'open'
+  FROM generate_series(1, 40) AS g;
+INSERT INTO interaction (customer_id, thread_id, channel, direction, occurred_at, body)
+SELECT :many, t.id, 'chat', CASE WHEN k = 2 THEN 'outbound' ELSE 'inbound' END::direction,
+       timestamptz '2024-06-01 09:00+00' + t.id * interval '1 minute' + k * interval '1 second', 'm' || k
+  FROM thread AS t CROSS JOIN generate_series(1, 3) AS k
+ WHERE t.customer_id = :many
+ ORDER BY 5;
+WITH c AS (INSERT INTO customer (display_name)
+           SELECT 'One thread ' || g FROM generate_series(1, 300) AS g RETURNING id)
+INSERT INTO thread (customer_id, subject, channels, opened_at, last_activity_at, status)
+SELECT c.id, 'Done', '{}', timestamptz '2024-06-01 09:00+00', timestamptz '2024-06-01 09:00+00', 'solved'
+  FROM c;
+ANALYZE thread, interaction, customer;
+CREATE FUNCTION pg_temp.rows_read(rel regclass) RETURNS bigint LANGUAGE sql AS $$
+    SELECT pg_stat_get_xact_tuples_returned(rel) + pg_stat_get_xact_tuples_fetched(rel)
+           + (SELECT COALESCE(sum(pg_stat_get_xact_tuples_returned(x.indexrelid)), 0)
+                FROM pg_index AS x WHERE x.indrelid = rel)::bigint $$;
+SELECT pg_temp.rows_read('thread') AS t0, pg_temp.rows_read('interaction') AS i0 \gset
+SELECT jsonb_array_length(d->'open_threads') AS open_threads,
+       d->'effort'->>'repeat_contacts' AS repeat_contacts
+  FROM customer_360(:many) AS d;
+-- each open thread's index entry and row twice (the queue view, then its
+-- own columns); 120 interactions' entries and rows, the latest 20 and the
+-- handoff's thread
+SELECT pg_temp.rows_read('thread') - :t0 <= 5 * 40 AS threads_read_once,
+       pg_temp.rows_read('interaction') - :i0 <= 3 * 120 AS interactions_read_once;
+ROLLBACK;
 RESET enable_seqscan;
 RESET plan_cache_mode;

@@ -111,7 +111,7 @@ typedef struct IngestCache
 	OcIndexProbe by_reference;	/* interaction (external_id) */
 	OcIndexProbe by_id;			/* interaction (id) */
 	OcIndexProbe by_latest;		/* interaction (customer_id, occurred_at, id) */
-	OcIndexProbe by_thread_rows;	/* interaction (thread_id, occurred_at) */
+	OcIndexProbe by_thread_rows;	/* interaction (thread_id, customer_id, occurred_at) */
 	OcIndexProbe by_contact;	/* customer_identifier (contact) */
 	OcIndexProbe by_customer;	/* customer (id) */
 	OcIndexProbe by_thread;		/* thread (id) */
