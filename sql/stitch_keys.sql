@@ -215,3 +215,39 @@ DELETE FROM business_key_attribute_override;
 SELECT count(*) AS misplaced
   FROM interaction AS i JOIN thread AS t ON t.id = i.thread_id
  WHERE i.external_id LIKE 'bk-%' AND t.customer_id <> i.customer_id;
+
+-- The built-in patterns are matched without the regular expression engine
+-- in ASCII text (src/core/stitch.c); every value equals the engine's.
+-- Generated subjects around label words, number words, separators and
+-- references, some with a non-ASCII letter (those go to the engine):
+-- the key ingest stores against substring(subject FROM pattern), in look-up
+-- form and only when usable (something besides 0 and punctuation).
+BEGIN;
+SELECT setseed(0.5) AS seeded \gset
+CREATE TEMP TABLE generated_subjects AS
+SELECT g, (ARRAY['', 'x ', '. ', 'a', '_', 'Re: ', '1', 'é '])[1 + floor(random() * 8)::int + g * 0]
+          || (ARRAY['Order', 'order', 'ORDER', 'Invoice', 'INVOICE', 'Booking', 'Rechnung', 'Ordine',
+                    'Auftrag', 'reorder', 'Orders', 'Bestellnummer'])[1 + floor(random() * 12)::int + g * 0]
+          || (SELECT string_agg((ARRAY[' ', '-', '.', '_', 'N', 'o', 'r', 'O', 'R', 'A', 'B', 'Z', '1',
+                                       '2', '0', '9', 'u', 'm', 'b', 'e', E'\n', '#', '3', '4', '5', '-',
+                                       ' ', '1', '2', 'é'])[1 + floor(random() * 30)::int + g * 0 + k * 0], '')
+                FROM generate_series(1, 1 + floor(random() * 16)::int + g * 0) AS k)
+          || CASE WHEN random() < 0.3 THEN ' Order ' || (1000 + g) ELSE '' END AS subject
+  FROM generate_series(1, 3000) AS g;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+SELECT 'email', 'inbound', '2026-10-01 00:00+00'::timestamptz + g * interval '1 minute',
+       'generated-' || (g % 50) || '@keys.example.com', subject, 'bk-gen-' || g
+  FROM generated_subjects;
+WITH expected AS (
+    SELECT s.g, p.name,
+           CASE WHEN substring(s.subject FROM p.pattern) ~ '[1-9A-Za-z]'
+                THEN lookup_key(substring(s.subject FROM p.pattern)) END AS value
+      FROM generated_subjects AS s CROSS JOIN builtin_key_patterns() AS p)
+SELECT count(*) AS compared,
+       count(*) FILTER (WHERE e.value IS NOT NULL) AS keys_expected,
+       count(*) FILTER (WHERE e.value IS NOT NULL AND s.subject ~ '^[ -~\n]*$') AS keys_in_ascii_text,
+       count(*) FILTER (WHERE (i.business_keys ->> e.name) IS DISTINCT FROM e.value) AS differences
+  FROM expected AS e
+  JOIN generated_subjects AS s ON s.g = e.g
+  JOIN interaction AS i ON i.external_id = 'bk-gen-' || e.g;
+ROLLBACK;

@@ -423,6 +423,312 @@ oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len)
 	return 0;
 }
 
+/*
+ * The built-in patterns matched without the regular expression engine, for
+ * ASCII text.  PostgreSQL's engine builds its automata afresh for every
+ * match, and working out where the value's group starts costs it twice the
+ * match itself: about 9 µs a subject, the largest single part of ingest
+ * (bench/README.md, "Where ingest time goes").  The patterns are
+ *
+ *   \m LABEL \M SEP{0,3} (?: NUMBER \.? SEP{0,3} )? (VALUE) \M
+ *
+ * with SEP = [^A-Za-z0-9\n] and VALUE = [A-Z]{0,4}-?[0-9]{4,}(?:-[0-9A-Z]+)*.
+ * The label and number words are read from the pattern strings above (their
+ * alternatives, bracketed sets expanded), not written out twice; a pattern
+ * string not of this form gets no fast path (test_stitch.c checks that the
+ * built-ins have it).  The results are the engine's (sql/stitch_keys.sql
+ * compares them over generated text): the match is the leftmost, of those
+ * starting there the longest (the pattern is greedy), and within it the
+ * parts before the value take as much as they can (earlier parts take
+ * precedence), so the value starts at the latest place that leaves a match.
+ * Text that is not all ASCII goes to the engine: whether a non-ASCII letter
+ * is a word character depends on the database's locale.
+ */
+#define OC_PM_MAX_WORDS 64
+#define OC_PM_WORD_LEN 24
+
+typedef struct oc_pm_words
+{
+	int			n;
+	unsigned char len[OC_PM_MAX_WORDS];
+	char		word[OC_PM_MAX_WORDS][OC_PM_WORD_LEN];
+} oc_pm_words;
+
+#define OC_PM_NPATTERNS (sizeof(builtin_patterns) / sizeof(builtin_patterns[0]))
+static int	pm_state[OC_PM_NPATTERNS];	/* 0: not read yet, 1: fast path, -1: none */
+static oc_pm_words pm_labels[OC_PM_NPATTERNS];
+static oc_pm_words pm_numbers;
+
+#define OC_PM_PREFIX "\\m(?:"
+#define OC_PM_SUFFIX ")\\M" OC_KEY_SEP OC_KEY_NUMBER_WORD OC_KEY_VALUE
+#define OC_PM_NUMBERS_PREFIX "(?:(?:"
+#define OC_PM_NUMBERS_SUFFIX ")\\.?" OC_KEY_SEP ")?"
+
+/*
+ * Add the all-ASCII words of the alternatives alts[0..len) ("ab|[Cc]d|...":
+ * literal characters and bracketed sets of literal characters) to out.
+ * 0 when they hold anything else, or too much.
+ */
+static int
+pm_expand(const char *alts, size_t len, oc_pm_words *out)
+{
+	size_t		i = 0;
+
+	for (;;)
+	{
+		char		choice[OC_PM_WORD_LEN][8];	/* per atom: its ASCII choices */
+		int			nchoice[OC_PM_WORD_LEN];
+		int			pick[OC_PM_WORD_LEN];
+		int			natoms = 0;
+		int			ascii = 1;
+
+		while (i < len && alts[i] != '|')
+		{
+			if (natoms == OC_PM_WORD_LEN - 1)
+				return 0;
+			nchoice[natoms] = 0;
+			if (alts[i] == '[')
+			{
+				for (i++; i < len && alts[i] != ']'; i++)
+				{
+					unsigned char c = (unsigned char) alts[i];
+
+					if (c == '\\' || c == '^' || c == '-' || c == '[' || c == '|')
+						return 0;
+					if (c < 0x80)
+					{
+						if (nchoice[natoms] == 8)
+							return 0;
+						choice[natoms][nchoice[natoms]++] = (char) c;
+					}
+				}
+				if (i == len)
+					return 0;
+				i++;			/* the ']' */
+			}
+			else
+			{
+				unsigned char c = (unsigned char) alts[i];
+
+				if (c < 0x80 && strchr("\\.()*+?{}^$]", (char) c) != NULL)
+					return 0;
+				if (c < 0x80)
+					choice[natoms][nchoice[natoms]++] = (char) c;
+				for (i++; i < len && ((unsigned char) alts[i] & 0xC0) == 0x80; i++)
+					;			/* the rest of a UTF-8 character */
+			}
+			if (nchoice[natoms] == 0)
+				ascii = 0;		/* no ASCII text has this word */
+			pick[natoms++] = 0;
+		}
+		if (natoms == 0)
+			return 0;
+		while (ascii)
+		{
+			int			a;
+
+			if (out->n == OC_PM_MAX_WORDS)
+				return 0;
+			for (a = 0; a < natoms; a++)
+				out->word[out->n][a] = choice[a][pick[a]];
+			out->word[out->n][natoms] = '\0';
+			out->len[out->n++] = (unsigned char) natoms;
+			for (a = natoms - 1; a >= 0 && ++pick[a] == nchoice[a]; a--)
+				pick[a] = 0;
+			if (a < 0)
+				break;
+		}
+		if (i == len)
+			return 1;
+		i++;					/* the '|' */
+	}
+}
+
+/* Read built-in pattern i's words once; 1 when it has the fast path. */
+static int
+pm_ready(size_t i)
+{
+	const char *p = builtin_patterns[i].from;
+	size_t		len = strlen(p);
+	size_t		pre = strlen(OC_PM_PREFIX);
+	size_t		suf = strlen(OC_PM_SUFFIX);
+
+	if (pm_state[i] != 0)
+		return pm_state[i] == 1;
+	pm_state[i] = -1;
+	if (pm_numbers.n == 0)
+	{
+		const char *n = OC_KEY_NUMBER_WORD;
+		size_t		nl = strlen(n);
+		size_t		np = strlen(OC_PM_NUMBERS_PREFIX);
+		size_t		ns = strlen(OC_PM_NUMBERS_SUFFIX);
+
+		if (nl <= np + ns || strncmp(n, OC_PM_NUMBERS_PREFIX, np) != 0 ||
+			strcmp(n + nl - ns, OC_PM_NUMBERS_SUFFIX) != 0 ||
+			!pm_expand(n + np, nl - np - ns, &pm_numbers))
+		{
+			pm_numbers.n = 0;
+			return 0;
+		}
+	}
+	if (len <= pre + suf || strncmp(p, OC_PM_PREFIX, pre) != 0 ||
+		strcmp(p + len - suf, OC_PM_SUFFIX) != 0 ||
+		!pm_expand(p + pre, len - pre - suf, &pm_labels[i]))
+		return 0;
+	pm_state[i] = 1;
+	return 1;
+}
+
+static int
+pm_word(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int
+pm_sep(unsigned char c)
+{
+	return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\n');
+}
+
+/* Is t[0..len) one of the words? */
+static int
+pm_is_word(const oc_pm_words *w, const char *t, size_t len)
+{
+	for (int k = 0; k < w->n; k++)
+		if (w->len[k] == len && memcmp(w->word[k], t, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* VALUE's states: A0..A4 capitals read, B its dash, D1..D4 digits (D4: four or more), H a part's dash, G in a part */
+enum
+{
+	PM_A0 = 1 << 0, PM_B = 1 << 5, PM_D1 = 1 << 6, PM_D2 = 1 << 7, PM_D3 = 1 << 8,
+	PM_D4 = 1 << 9, PM_H = 1 << 10, PM_G = 1 << 11
+};
+
+/*
+ * The end of the longest VALUE starting at t[k] that a word end follows
+ * (\M), or 0 when none does.
+ */
+static size_t
+pm_value_end(const char *t, size_t len, size_t k)
+{
+	unsigned	cur = PM_A0;
+	size_t		best = 0;
+
+	for (size_t e = k; e < len && cur != 0; e++)
+	{
+		unsigned char c = (unsigned char) t[e];
+		int			upper = c >= 'A' && c <= 'Z';
+		int			digit = c >= '0' && c <= '9';
+		unsigned	next = 0;
+
+		if (cur & (PM_A0 | PM_A0 << 1 | PM_A0 << 2 | PM_A0 << 3 | PM_A0 << 4))
+		{
+			if (upper)
+				next |= (cur & (PM_A0 | PM_A0 << 1 | PM_A0 << 2 | PM_A0 << 3)) << 1;
+			if (c == '-')
+				next |= PM_B;
+			if (digit)
+				next |= PM_D1;
+		}
+		if ((cur & PM_B) && digit)
+			next |= PM_D1;
+		if (digit)
+			next |= (cur & (PM_D1 | PM_D2 | PM_D3)) << 1 | (cur & PM_D4);
+		if ((cur & (PM_D4 | PM_G)) && c == '-')
+			next |= PM_H;
+		if ((cur & (PM_H | PM_G)) && (digit || upper))
+			next |= PM_G;
+		cur = next;
+		if ((cur & (PM_D4 | PM_G)) && (e + 1 == len || !pm_word((unsigned char) t[e + 1])))
+			best = e + 1;
+	}
+	return best;
+}
+
+int
+oc_stitch_builtin_pattern_find(size_t i, const char *text, size_t len,
+							   size_t *value_start, size_t *value_len)
+{
+	if (i >= OC_PM_NPATTERNS || !pm_ready(i))
+		return -1;
+	for (size_t k = 0; k < len; k++)
+		if ((unsigned char) text[k] >= 0x80)
+			return -1;
+	for (size_t s = 0; s < len; s++)
+	{
+		size_t		w = s;
+		size_t		run = 0;
+		size_t		ends[64];
+		size_t		starts[64];
+		int			n = 0;
+		size_t		best_end = 0;
+		size_t		best_start = 0;
+
+		if (!pm_word((unsigned char) text[s]) || (s > 0 && pm_word((unsigned char) text[s - 1])))
+			continue;
+		while (w < len && pm_word((unsigned char) text[w]))
+			w++;
+		/* the label is a whole word: \M follows it */
+		if (!pm_is_word(&pm_labels[i], text + s, w - s))
+		{
+			s = w;
+			continue;
+		}
+		while (w + run < len && pm_sep((unsigned char) text[w + run]))
+			run++;
+		/* where the value may start: after up to three separators ... */
+		for (size_t a = 0; a <= 3 && a <= run; a++)
+			starts[n++] = w + a;
+		/* ... or after them, a number word, a dot and up to three more */
+		if (run <= 3)
+		{
+			size_t		p = w + run;
+
+			for (int k = 0; k < pm_numbers.n; k++)
+			{
+				size_t		nl = pm_numbers.len[k];
+				size_t		q = p + nl;
+
+				if (q > len || memcmp(text + p, pm_numbers.word[k], nl) != 0)
+					continue;
+				for (size_t d = 0; d <= 1; d++)
+				{
+					size_t		r = 0;
+
+					if (d == 1 && (q >= len || text[q] != '.'))
+						break;
+					while (q + d + r < len && r < 3 && pm_sep((unsigned char) text[q + d + r]))
+						r++;
+					for (size_t c = 0; c <= r && n < 64; c++)
+						starts[n++] = q + d + c;
+				}
+			}
+		}
+		/* the longest match; of its value's starts the latest */
+		for (int k = 0; k < n; k++)
+		{
+			size_t		e = pm_value_end(text, len, starts[k]);
+
+			ends[k] = e;
+			if (e > best_end)
+				best_end = e;
+		}
+		if (best_end == 0)
+			continue;
+		for (int k = 0; k < n; k++)
+			if (ends[k] == best_end && starts[k] > best_start)
+				best_start = starts[k];
+		*value_start = best_start;
+		*value_len = best_end - best_start;
+		return 1;
+	}
+	return 0;
+}
+
 int
 oc_stitch_key_value_usable(const char *value, size_t len)
 {

@@ -138,6 +138,16 @@ extern const oc_stitch_named *oc_stitch_builtin_key_patterns(size_t *n);
 extern int	oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len);
 
 /*
+ * Built-in pattern i matched without the regular expression engine, with
+ * the engine's result: 1 and the value's bounds (its group) when it
+ * matches, 0 when it does not, -1 when this cannot tell (text not all
+ * ASCII, or a pattern string not of the built-ins' form): then ask the
+ * engine.
+ */
+extern int	oc_stitch_builtin_pattern_find(size_t i, const char *text, size_t len,
+										   size_t *value_start, size_t *value_len);
+
+/*
  * Is a business-key value a key, or a placeholder?  Values made only of
  * white space, zeros and ASCII punctuation ("", " ", "0", "000", "-",
  * "0-0") are placeholders that CRMs write when there is no key: they would

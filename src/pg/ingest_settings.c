@@ -372,16 +372,30 @@ oc_ingest_pattern_keys(Datum *texts, int ntexts, BizKey *keys, int n)
 			continue;
 		for (int w = 0; w < ntexts; w++)
 		{
-			char	   *value;
+			char	   *value = NULL;
+			int			found = -1;
 
 			if (texts[w] == (Datum) 0)
 				continue;
-			if (s->patterns[p].builtin >= 0 &&
-				!oc_stitch_builtin_pattern_may_match((size_t) s->patterns[p].builtin,
-													 VARDATA_ANY(DatumGetPointer(texts[w])),
-													 VARSIZE_ANY_EXHDR(DatumGetPointer(texts[w]))))
-				continue;		/* it cannot match: no regular expression */
-			value = pattern_match(texts[w], s->patterns[p].pattern);
+			if (s->patterns[p].builtin >= 0)
+			{
+				const char *t = VARDATA_ANY(DatumGetPointer(texts[w]));
+				size_t		len = VARSIZE_ANY_EXHDR(DatumGetPointer(texts[w]));
+				size_t		start;
+				size_t		vlen;
+
+				if (!oc_stitch_builtin_pattern_may_match((size_t) s->patterns[p].builtin, t, len))
+					continue;	/* it cannot match: no regular expression */
+				/* ASCII text: the engine's result without the engine */
+				found = oc_stitch_builtin_pattern_find((size_t) s->patterns[p].builtin, t, len,
+													   &start, &vlen);
+				if (found == 0)
+					continue;
+				if (found == 1)
+					value = pnstrdup(t + start, vlen);
+			}
+			if (found < 0)
+				value = pattern_match(texts[w], s->patterns[p].pattern);
 			if (value != NULL && oc_stitch_key_value_usable(value, strlen(value)))
 			{
 				keys[n].name = s->patterns[p].name;

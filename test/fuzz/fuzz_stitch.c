@@ -2,7 +2,9 @@
  * fuzz_stitch.c
  *	  libFuzzer target for the thread-token scanner of the stitching core
  *	  (src/core/stitch.c): never reads past the input, and every token it
- *	  reports is really there and prints back to itself.
+ *	  reports is really there and prints back to itself.  Also the built-in
+ *	  key patterns' matcher: a value it reports lies inside the input, is not
+ *	  empty and ends a word.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +42,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					(copy[i + 2] == 'T' || copy[i + 2] == 't') && copy[i + 1] == '#')
 					found = 1;
 			if (!found)
+				abort();
+		}
+	}
+	for (size_t i = 0; i < 3; i++)
+	{
+		size_t		start = 0;
+		size_t		len = 0;
+		int			rc = oc_stitch_builtin_pattern_find(i, copy, size, &start, &len);
+
+		if (rc < -1 || rc > 1)
+			abort();
+		if (rc == 1)
+		{
+			unsigned char after = start + len < size ? (unsigned char) copy[start + len] : ' ';
+
+			if (len == 0 || start + len > size || start == 0)
+				abort();
+			if ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+				(after >= '0' && after <= '9') || after == '_')
 				abort();
 		}
 	}

@@ -122,6 +122,70 @@ check_pattern_prefilter(void)
 	CHECK(oc_stitch_builtin_pattern_may_match(99, "", 0), "unknown pattern: no pre-check");
 }
 
+/*
+ * The built-in patterns without the engine: on for each built-in (its string
+ * has the form the matcher reads), and the engine's results for cases where
+ * the value's start is a matter of ARE's preferences (each expected value is
+ * what PostgreSQL 15's substring(text FROM pattern) returned).
+ * sql/stitch_keys.sql compares the two over generated text in the server.
+ */
+static void
+check_pattern_find(void)
+{
+	static const struct
+	{
+		size_t		pattern;
+		const char *text;
+		const char *value;		/* NULL: no match */
+	}			cases[] = {
+		{0, "Order A-12345", "A-12345"},
+		{0, "Order NR-12345", "12345"},
+		{0, "Order No. 40411", "40411"},
+		{0, "ORDER --12345", "12345"},
+		{0, "Order NO1234 late", "1234"},
+		{0, "reorder A-12345", NULL},
+		{0, "Order_A-12345", NULL},
+		{0, "Order ABCDE12345", NULL},
+		{0, "Order 12345x", NULL},
+		{0, "my order 3 days ago", NULL},
+		{0, "Order: 2026-0042-A", "2026-0042-A"},
+		{0, "Order Number 12345 and Order 99999", "12345"},
+		{0, "Order Num. - INV-2026-0042", "INV-2026-0042"},
+		{0, "Order\n12345", NULL},
+		{0, "Order    12345", NULL},
+		{0, "x Order 1234-", "1234"},
+		{0, "Order 1234-ab", "1234"},
+		{1, "Rechnung Nr. 2026-0042", "2026-0042"},
+		{2, "booking #BK-40411.", "BK-40411"},
+	};
+	size_t		n;
+	size_t		start;
+	size_t		len;
+	char		msg[160];
+
+	(void) oc_stitch_builtin_key_patterns(&n);
+	for (size_t i = 0; i < n; i++)
+		CHECK(oc_stitch_builtin_pattern_find(i, "", 0, &start, &len) == 0,
+			  "each built-in pattern has the fast path");
+	CHECK(oc_stitch_builtin_pattern_find(n, "Order 12345", 11, &start, &len) == -1,
+		  "unknown pattern: ask the engine");
+	CHECK(oc_stitch_builtin_pattern_find(0, "Zamówienie 12345", strlen("Zamówienie 12345"),
+										 &start, &len) == -1,
+		  "text not all ASCII: ask the engine");
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	{
+		int			rc = oc_stitch_builtin_pattern_find(cases[k].pattern, cases[k].text,
+														strlen(cases[k].text), &start, &len);
+
+		snprintf(msg, sizeof(msg), "pattern %zu on \"%s\"", cases[k].pattern, cases[k].text);
+		if (cases[k].value == NULL)
+			CHECK(rc == 0, msg);
+		else
+			CHECK(rc == 1 && len == strlen(cases[k].value) &&
+				  memcmp(cases[k].text + start, cases[k].value, len) == 0, msg);
+	}
+}
+
 int
 main(void)
 {
@@ -423,6 +487,7 @@ main(void)
 	CHECK_INT(d.n_vetoed, 0, "strong evidence is never vetoed");
 
 	check_pattern_prefilter();
+	check_pattern_find();
 
 	/* placeholders are not keys */
 	CHECK(!oc_stitch_key_value_usable("", 0), "empty: placeholder");
