@@ -434,9 +434,11 @@ oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len)
  *
  * with SEP = [^A-Za-z0-9\n] and VALUE = [A-Z]{0,4}-?[0-9]{4,}(?:-[0-9A-Z]+)*.
  * The label and number words are read from the pattern strings above (their
- * alternatives, bracketed sets expanded), not written out twice; a pattern
- * string not of this form gets no fast path (test_stitch.c checks that the
- * built-ins have it).  The results are the engine's (sql/stitch_keys.sql
+ * alternatives, bracketed sets expanded), not written out twice.  The
+ * separator and the value are code below; their spelling is repeated once
+ * (OC_PM_SEP, OC_PM_VALUE) as what that code implements, so a pattern
+ * string changed in any part no longer has the fast path (test_stitch.c
+ * checks that the built-ins have it, and fails then).  The results are the engine's (sql/stitch_keys.sql
  * compares them over generated text): the match is the leftmost, of those
  * starting there the longest (the pattern is greedy), and within it the
  * parts before the value take as much as they can (earlier parts take
@@ -459,6 +461,9 @@ static int	pm_state[OC_PM_NPATTERNS];	/* 0: not read yet, 1: fast path, -1: none
 static oc_pm_words pm_labels[OC_PM_NPATTERNS];
 static oc_pm_words pm_numbers;
 
+/* the parts the matcher implements, as the pattern strings spell them */
+#define OC_PM_SEP "[^A-Za-z0-9\n]{0,3}"
+#define OC_PM_VALUE "([A-Z]{0,4}-?[0-9]{4,}(?:-[0-9A-Z]+)*)\\M"
 #define OC_PM_PREFIX "\\m(?:"
 #define OC_PM_SUFFIX ")\\M" OC_KEY_SEP OC_KEY_NUMBER_WORD OC_KEY_VALUE
 #define OC_PM_NUMBERS_PREFIX "(?:(?:"
@@ -556,6 +561,9 @@ pm_ready(size_t i)
 	if (pm_state[i] != 0)
 		return pm_state[i] == 1;
 	pm_state[i] = -1;
+	/* a separator or value spelt otherwise is not what the code below does */
+	if (strcmp(OC_KEY_SEP, OC_PM_SEP) != 0 || strcmp(OC_KEY_VALUE, OC_PM_VALUE) != 0)
+		return 0;
 	if (pm_numbers.n == 0)
 	{
 		const char *n = OC_KEY_NUMBER_WORD;
