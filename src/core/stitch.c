@@ -438,11 +438,12 @@ oc_stitch_builtin_pattern_may_match(size_t i, const char *text, size_t len)
  * separator and the value are code below; their spelling is repeated once
  * (OC_PM_SEP, OC_PM_VALUE) as what that code implements, so a pattern
  * string changed in any part no longer has the fast path (test_stitch.c
- * checks that the built-ins have it, and fails then).  The results are the engine's (sql/stitch_keys.sql
- * compares them over generated text): the match is the leftmost, of those
- * starting there the longest (the pattern is greedy), and within it the
- * parts before the value take as much as they can (earlier parts take
- * precedence), so the value starts at the latest place that leaves a match.
+ * checks that the built-ins have it, and fails then).  The results are the
+ * engine's (sql/stitch_keys.sql compares them over generated text): the
+ * match is the leftmost, of those starting there the longest (the pattern
+ * is greedy), and within it the parts before the value take as much as they
+ * can (earlier parts take precedence), so the value starts at the latest
+ * place that leaves a match.
  * Text that is not all ASCII goes to the engine: whether a non-ASCII letter
  * is a word character depends on the database's locale.
  */
@@ -588,15 +589,23 @@ pm_ready(size_t i)
 }
 
 static int
-pm_word(unsigned char c)
+pm_alnum(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 }
 
+/* a word character of \m and \M */
+static int
+pm_word(unsigned char c)
+{
+	return pm_alnum(c) || c == '_';
+}
+
+/* SEP: [^A-Za-z0-9\n] */
 static int
 pm_sep(unsigned char c)
 {
-	return !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\n');
+	return !pm_alnum(c) && c != '\n';
 }
 
 /* Is t[0..len) one of the words? */
@@ -609,11 +618,15 @@ pm_is_word(const oc_pm_words *w, const char *t, size_t len)
 	return 0;
 }
 
-/* VALUE's states: A0..A4 capitals read, B its dash, D1..D4 digits (D4: four or more), H a part's dash, G in a part */
+/*
+ * VALUE's states, one bit each: A0..A4 capitals read (PM_A: any of them,
+ * PM_A_MORE: one that may read another), B its dash, D1..D4 digits (D4:
+ * four or more), H a part's dash, G in a part.
+ */
 enum
 {
-	PM_A0 = 1 << 0, PM_B = 1 << 5, PM_D1 = 1 << 6, PM_D2 = 1 << 7, PM_D3 = 1 << 8,
-	PM_D4 = 1 << 9, PM_H = 1 << 10, PM_G = 1 << 11
+	PM_A0 = 1 << 0, PM_A = 0x1F, PM_A_MORE = 0x0F, PM_B = 1 << 5, PM_D1 = 1 << 6,
+	PM_D2 = 1 << 7, PM_D3 = 1 << 8, PM_D4 = 1 << 9, PM_H = 1 << 10, PM_G = 1 << 11
 };
 
 /*
@@ -633,10 +646,10 @@ pm_value_end(const char *t, size_t len, size_t k)
 		int			digit = c >= '0' && c <= '9';
 		unsigned	next = 0;
 
-		if (cur & (PM_A0 | PM_A0 << 1 | PM_A0 << 2 | PM_A0 << 3 | PM_A0 << 4))
+		if (cur & PM_A)
 		{
 			if (upper)
-				next |= (cur & (PM_A0 | PM_A0 << 1 | PM_A0 << 2 | PM_A0 << 3)) << 1;
+				next |= (cur & PM_A_MORE) << 1;
 			if (c == '-')
 				next |= PM_B;
 			if (digit)
