@@ -417,13 +417,31 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_status_change() IS
     'Trigger: moves a thread''s SLA clocks when its status changes (pause, resume, achieve resolution, cancel, reopen) or its priority does (policy matched again)';
 
--- One place writes breach events.  A clock breaches when it passes its due
--- time while running (sla_sweep), is stopped after it (a late reply, a
--- solve: sla_stop_clocks; a history ingested late: sla_ingest) or is
--- stopped by a recompute past it (sla_rederive); each of them sets the
--- clock's breached_at and then calls this, which logs one breach event per
--- clock however often it is called: at the due time, with the target as the
--- business seconds and the wall-clock time from start to due.
+-- One definition of a breach event: at the due time, with the target as the
+-- business seconds and the wall-clock time from start to due; none for a
+-- clock that has not breached.  Inlined into its two callers below.
+CREATE OR REPLACE FUNCTION omnichannel.sla_breach_event(c omnichannel.sla_clock, event_details jsonb)
+RETURNS TABLE (clock_id bigint, customer_id bigint, thread_id bigint, metric omnichannel.sla_metric,
+               event text, at timestamptz, due_at timestamptz, business_seconds double precision,
+               wall_seconds double precision, details jsonb)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT c.id, c.customer_id, c.thread_id, c.metric, 'breach', c.breached_at, c.breached_at,
+           pg_catalog.date_part('epoch', c.target::interval),
+           pg_catalog.date_part('epoch', c.breached_at - c.started_at),
+           COALESCE(event_details, '{}')
+     WHERE c.breached_at IS NOT NULL
+$$;
+COMMENT ON FUNCTION omnichannel.sla_breach_event(omnichannel.sla_clock, jsonb) IS
+    'Internal: the breach event of a clock that has breached (at its due time, the target as business seconds), as sla_event''s columns; no row for one that has not';
+
+-- One place logs the breach of a clock that exists.  A clock breaches when
+-- it passes its due time while running (sla_sweep), is stopped after it (a
+-- late reply, a solve: sla_stop_clocks) or is stopped by a recompute past it
+-- (sla_rederive); each of them sets the clock's breached_at and then calls
+-- this, which logs one breach event per clock however often it is called.
+-- (A clock ingest starts already stopped logs its breach as it writes it:
+-- sla_ingest_customers.)
 CREATE OR REPLACE FUNCTION omnichannel.sla_log_breaches(customers bigint[], clocks bigint[], details jsonb)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
@@ -436,13 +454,11 @@ BEGIN
         INSERT INTO omnichannel.sla_event
                (clock_id, customer_id, thread_id, metric, event, at, due_at,
                 business_seconds, wall_seconds, details)
-        SELECT c.id, c.customer_id, c.thread_id, c.metric, 'breach', c.breached_at, c.breached_at,
-               pg_catalog.date_part('epoch', c.target::interval),
-               pg_catalog.date_part('epoch', c.breached_at - c.started_at),
-               COALESCE(sla_log_breaches.details, '{}')
+        SELECT b.*
           FROM omnichannel.sla_clock AS c
+         CROSS JOIN LATERAL omnichannel.sla_breach_event(c, sla_log_breaches.details) AS b
          WHERE c.customer_id = ANY (sla_log_breaches.customers)
-           AND c.id = ANY (sla_log_breaches.clocks) AND c.breached_at IS NOT NULL
+           AND c.id = ANY (sla_log_breaches.clocks)
            -- a reopened clock that breached before keeps its one breach event
            AND NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
                             WHERE e.customer_id = c.customer_id
@@ -666,7 +682,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_stop_ids bigint[]; v_stop_at timestamptz[]; v_stop_by bigint[];
-    v_stopped bigint[];
     v_policies omnichannel.sla_policy[];
     v_pids integer[];
     v_cals omnichannel.business_hours[];
@@ -809,31 +824,31 @@ BEGIN
                pg_catalog.date_part('epoch', d.stop_at - d.at)
           FROM due AS d
          ORDER BY d.thread, d.at, d.id, d.metric
-        RETURNING c.*),
-    started AS (
-        INSERT INTO omnichannel.sla_event
-               (clock_id, customer_id, thread_id, metric, event, at, due_at,
-                business_seconds, wall_seconds, details)
-        SELECT i.id, i.customer_id, i.thread_id, i.metric, 'start', i.started_at, i.due_at, 0, 0,
-               jsonb_build_object('policy', i.policy_id, 'interaction', i.started_by)
-          FROM ins AS i
-         ORDER BY i.id)
-    SELECT array_agg(i.id ORDER BY i.id) FILTER (WHERE i.stopped_at IS NOT NULL)
-      INTO v_stopped
-      FROM ins AS i;
-    -- clocks whose stop came in the same statement: a late one breached
-    IF v_stopped IS NOT NULL THEN
-        PERFORM omnichannel.sla_log_breaches(customers, v_stopped, '{"via": "reply"}');
-        INSERT INTO omnichannel.sla_event
-               (clock_id, customer_id, thread_id, metric, event, at, due_at,
-                business_seconds, wall_seconds, details)
-        SELECT c.id, c.customer_id, c.thread_id, c.metric, 'achieve', c.stopped_at, c.due_at,
-               c.business_seconds, c.wall_seconds,
-               jsonb_build_object('via', 'reply', 'interaction', c.stopped_by)
-          FROM omnichannel.sla_clock AS c
-         WHERE c.customer_id = ANY (customers) AND c.id = ANY (v_stopped)
-         ORDER BY c.id;
-    END IF;
+        RETURNING c)
+    -- each clock's start and, for one whose stop came in this statement
+    -- too, its breach when late and its achievement; in clock order
+    INSERT INTO omnichannel.sla_event
+           (clock_id, customer_id, thread_id, metric, event, at, due_at,
+            business_seconds, wall_seconds, details)
+    SELECT ev.clock_id, ev.customer_id, ev.thread_id, ev.metric, ev.event, ev.at, ev.due_at,
+           ev.business_seconds, ev.wall_seconds, ev.details
+      FROM (SELECT 0 AS k, (i.c).id AS clock_id, (i.c).customer_id, (i.c).thread_id, (i.c).metric,
+                   'start' AS event, (i.c).started_at AS at, (i.c).due_at,
+                   0::double precision AS business_seconds, 0::double precision AS wall_seconds,
+                   jsonb_build_object('policy', (i.c).policy_id, 'interaction', (i.c).started_by) AS details
+              FROM ins AS i
+            UNION ALL
+            SELECT 1, b.*
+              FROM ins AS i
+             CROSS JOIN LATERAL omnichannel.sla_breach_event(i.c, '{"via": "reply"}') AS b
+             WHERE (i.c).stopped_at IS NOT NULL
+            UNION ALL
+            SELECT 2, (i.c).id, (i.c).customer_id, (i.c).thread_id, (i.c).metric, 'achieve',
+                   (i.c).stopped_at, (i.c).due_at, (i.c).business_seconds, (i.c).wall_seconds,
+                   jsonb_build_object('via', 'reply', 'interaction', (i.c).stopped_by)
+              FROM ins AS i
+             WHERE (i.c).stopped_at IS NOT NULL) AS ev
+     ORDER BY ev.clock_id, ev.k;
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_ingest_customers(bigint[], boolean, bigint[], bigint[], bigint[],
