@@ -420,20 +420,26 @@ COMMENT ON FUNCTION omnichannel.sla_status_change() IS
 -- One definition of a breach event: at the due time, with the target as the
 -- business seconds and the wall-clock time from start to due; none for a
 -- clock that has not breached.  Inlined into its two callers below.
-CREATE OR REPLACE FUNCTION omnichannel.sla_breach_event(c omnichannel.sla_clock, event_details jsonb)
+CREATE OR REPLACE FUNCTION omnichannel.sla_breach_event(
+    clock bigint, customer bigint, thread bigint, clock_metric omnichannel.sla_metric,
+    target omnichannel.sla_target, started_at timestamptz, breached_at timestamptz,
+    event_details jsonb)
 RETURNS TABLE (clock_id bigint, customer_id bigint, thread_id bigint, metric omnichannel.sla_metric,
                event text, at timestamptz, due_at timestamptz, business_seconds double precision,
                wall_seconds double precision, details jsonb)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT c.id, c.customer_id, c.thread_id, c.metric, 'breach', c.breached_at, c.breached_at,
-           pg_catalog.date_part('epoch', c.target::interval),
-           pg_catalog.date_part('epoch', c.breached_at - c.started_at),
-           COALESCE(event_details, '{}')
-     WHERE c.breached_at IS NOT NULL
+    SELECT sla_breach_event.clock, sla_breach_event.customer, sla_breach_event.thread,
+           sla_breach_event.clock_metric, 'breach',
+           sla_breach_event.breached_at, sla_breach_event.breached_at,
+           pg_catalog.date_part('epoch', sla_breach_event.target::interval),
+           pg_catalog.date_part('epoch', sla_breach_event.breached_at - sla_breach_event.started_at),
+           COALESCE(sla_breach_event.event_details, '{}')
+     WHERE sla_breach_event.breached_at IS NOT NULL
 $$;
-COMMENT ON FUNCTION omnichannel.sla_breach_event(omnichannel.sla_clock, jsonb) IS
-    'Internal: the breach event of a clock that has breached (at its due time, the target as business seconds), as sla_event''s columns; no row for one that has not';
+COMMENT ON FUNCTION omnichannel.sla_breach_event(bigint, bigint, bigint, omnichannel.sla_metric,
+    omnichannel.sla_target, timestamptz, timestamptz, jsonb) IS
+    'Internal: the breach event of a clock (id, customer, thread, metric, target, start, breached_at) that has breached (at its due time, the target as business seconds), as sla_event''s columns; no row for one that has not';
 
 -- One place logs the breach of a clock that exists.  A clock breaches when
 -- it passes its due time while running (sla_sweep), is stopped after it (a
@@ -456,7 +462,9 @@ BEGIN
                 business_seconds, wall_seconds, details)
         SELECT b.*
           FROM omnichannel.sla_clock AS c
-         CROSS JOIN LATERAL omnichannel.sla_breach_event(c, sla_log_breaches.details) AS b
+         CROSS JOIN LATERAL omnichannel.sla_breach_event(c.id, c.customer_id, c.thread_id, c.metric, c.target,
+                                                         c.started_at, c.breached_at,
+                                                         sla_log_breaches.details) AS b
          WHERE c.customer_id = ANY (sla_log_breaches.customers)
            AND c.id = ANY (sla_log_breaches.clocks)
            -- a reopened clock that breached before keeps its one breach event
@@ -824,7 +832,7 @@ BEGIN
                pg_catalog.date_part('epoch', d.stop_at - d.at)
           FROM due AS d
          ORDER BY d.thread, d.at, d.id, d.metric
-        RETURNING c)
+        RETURNING c.*)
     -- each clock's start and, for one whose stop came in this statement
     -- too, its breach when late and its achievement; in clock order
     INSERT INTO omnichannel.sla_event
@@ -832,22 +840,24 @@ BEGIN
             business_seconds, wall_seconds, details)
     SELECT ev.clock_id, ev.customer_id, ev.thread_id, ev.metric, ev.event, ev.at, ev.due_at,
            ev.business_seconds, ev.wall_seconds, ev.details
-      FROM (SELECT 0 AS k, (i.c).id AS clock_id, (i.c).customer_id, (i.c).thread_id, (i.c).metric,
-                   'start' AS event, (i.c).started_at AS at, (i.c).due_at,
+      FROM (SELECT 0 AS k, i.id AS clock_id, i.customer_id, i.thread_id, i.metric,
+                   'start' AS event, i.started_at AS at, i.due_at,
                    0::double precision AS business_seconds, 0::double precision AS wall_seconds,
-                   jsonb_build_object('policy', (i.c).policy_id, 'interaction', (i.c).started_by) AS details
+                   jsonb_build_object('policy', i.policy_id, 'interaction', i.started_by) AS details
               FROM ins AS i
             UNION ALL
             SELECT 1, b.*
               FROM ins AS i
-             CROSS JOIN LATERAL omnichannel.sla_breach_event(i.c, '{"via": "reply"}') AS b
-             WHERE (i.c).stopped_at IS NOT NULL
+             CROSS JOIN LATERAL omnichannel.sla_breach_event(i.id, i.customer_id, i.thread_id, i.metric,
+                                                             i.target, i.started_at, i.breached_at,
+                                                             '{"via": "reply"}') AS b
+             WHERE i.stopped_at IS NOT NULL
             UNION ALL
-            SELECT 2, (i.c).id, (i.c).customer_id, (i.c).thread_id, (i.c).metric, 'achieve',
-                   (i.c).stopped_at, (i.c).due_at, (i.c).business_seconds, (i.c).wall_seconds,
-                   jsonb_build_object('via', 'reply', 'interaction', (i.c).stopped_by)
+            SELECT 2, i.id, i.customer_id, i.thread_id, i.metric, 'achieve',
+                   i.stopped_at, i.due_at, i.business_seconds, i.wall_seconds,
+                   jsonb_build_object('via', 'reply', 'interaction', i.stopped_by)
               FROM ins AS i
-             WHERE (i.c).stopped_at IS NOT NULL) AS ev
+             WHERE i.stopped_at IS NOT NULL) AS ev
      ORDER BY ev.clock_id, ev.k;
 END
 $$;
