@@ -394,5 +394,29 @@ SELECT count(*) FILTER (WHERE v.thread_id IS NOT NULL) > 0 AS some_clocks_run,
  CROSS JOIN LATERAL sla_dues(t.customer_id, t.id) AS d
   LEFT JOIN sla_running_dues AS v ON v.thread_id = t.id;
 
+-- on one node the clock rules of a status change (sla_status_change) and of
+-- a small ingest statement (src/pg/ingest_write.c) run with the plans made
+-- once per session; in the caller's transaction its plan_cache_mode is its
+-- own again after them, also when the statement that fired them fails
+SET plan_cache_mode = force_custom_plan;
+SELECT count(*) > 0 AS policies_active FROM sla_policy WHERE active;
+BEGIN;
+UPDATE thread SET status = 'pending'
+ WHERE id = (SELECT max(id) FROM thread WHERE status = 'open' AND sla_policy_id IS NOT NULL);
+SHOW plan_cache_mode;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, body)
+VALUES ('email', 'inbound', '2026-11-20 10:00+00', 'email:plans@example.com', 'Plans', 'A question');
+SHOW plan_cache_mode;
+SAVEPOINT s;
+-- the status trigger runs, then the row fails its check (merged means closed)
+\set VERBOSITY terse
+UPDATE thread SET status = 'solved', merged_into = -1
+ WHERE id = (SELECT max(id) FROM thread WHERE status = 'pending');
+\set VERBOSITY default
+ROLLBACK TO SAVEPOINT s;
+SHOW plan_cache_mode;
+COMMIT;
+RESET plan_cache_mode;
+
 -- leave no active policy behind for later tests
 UPDATE sla_policy SET active = false;
