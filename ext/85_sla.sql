@@ -91,11 +91,17 @@ COMMENT ON FUNCTION omnichannel.sla_policies() IS
     'Every SLA policy, active or not, in position order (for sla_policy_match(), which takes the active ones)';
 
 -- Is any policy active?  (Ingest moves clocks only then, or while some run.)
+-- PL/pgSQL, so that its one query is planned once per session: ingest asks
+-- at every statement (a SQL function that cannot be inlined is planned at
+-- every call)
 CREATE OR REPLACE FUNCTION omnichannel.sla_any_policy_active()
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT EXISTS (SELECT FROM omnichannel.sla_policy AS p WHERE p.active)
+BEGIN
+    RETURN EXISTS (SELECT FROM omnichannel.sla_policy AS p WHERE p.active);
+END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_any_policy_active() IS
     'Whether any SLA policy is active (ingest starts clocks only then)';

@@ -57,12 +57,16 @@ $$;
 COMMENT ON FUNCTION omnichannel.channel_units(omnichannel.channel) IS
     'Capacity units a thread of this channel takes (the override, else the default; NULL counts as other)';
 
+-- PL/pgSQL: every claim reads it, and its query is planned once per session
 CREATE OR REPLACE FUNCTION omnichannel.dispatch_settings(OUT previous_agent_wait interval)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT COALESCE((SELECT s.previous_agent_wait::interval FROM omnichannel.dispatch_setting_override AS s),
-                    interval '5 minutes')
+BEGIN
+    previous_agent_wait := COALESCE((SELECT s.previous_agent_wait::interval
+                                       FROM omnichannel.dispatch_setting_override AS s),
+                                    interval '5 minutes');
+END
 $$;
 COMMENT ON FUNCTION omnichannel.dispatch_settings() IS 'The dispatch settings in force';
 

@@ -186,13 +186,16 @@ COMMENT ON FUNCTION omnichannel.citus_distributed() IS
 -- one customer, on one shard only): where the tables are distributed, and
 -- under omnichannel.lookups_through_sql, which makes one node take the
 -- same path for the tests.
+-- (PL/pgSQL: every claim asks, and its expression is prepared once per session)
 CREATE OR REPLACE FUNCTION omnichannel.per_customer_writes()
 RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT pg_catalog.current_setting('omnichannel.lookups_through_sql', true) IS NOT DISTINCT FROM 'on'
-           OR omnichannel.citus_distributed()
+BEGIN
+    RETURN pg_catalog.current_setting('omnichannel.lookups_through_sql', true) IS NOT DISTINCT FROM 'on'
+           OR omnichannel.citus_distributed();
+END
 $$;
 COMMENT ON FUNCTION omnichannel.per_customer_writes() IS
     'Whether rows of many customers are locked and written one customer at a time: true where the tables are distributed (citus_distributed()), or under omnichannel.lookups_through_sql (tests)';
