@@ -225,6 +225,11 @@ COMMENT ON COLUMN omnichannel.delivery_customer.customer_id IS 'The customer who
 CREATE STATISTICS omnichannel.thread_queue_stat ON (COALESCE(queue, '')) FROM omnichannel.thread;
 COMMENT ON STATISTICS omnichannel.thread_queue_stat IS
     'The threads per queue, for claim_next''s reads of each queue''s head (thread_queue_dispatch_idx is partial, so its statistics are not used)';
+-- The threads per waiting channel, for claim_next (ext/schema/86_queue.sql says why).
+CREATE STATISTICS omnichannel.thread_waiting_channel_stat
+    ON (COALESCE(waiting_channel, channels[1], 'other'::omnichannel.channel)) FROM omnichannel.thread;
+COMMENT ON STATISTICS omnichannel.thread_waiting_channel_stat IS
+    'The threads per waiting channel (else first channel), for claim_next''s test of what fits an agent''s spare capacity';
 
 -- The days of the reporting views as indexed expressions, so that
 -- channel_kpis and sla_attainment for a range of days read those days' threads
