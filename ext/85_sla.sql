@@ -703,7 +703,7 @@ COMMENT ON FUNCTION omnichannel.sla_stop_clocks(bigint[], bigint[], timestamptz[
 -- look-up's index condition costs a pass over the array unless the plan
 -- was made for that array, which PostgreSQL stops doing from a session's
 -- sixth statement on when its generic plan looks cheaper: a session's sixth
--- COPY of 200,000 rows ran 3.5 times as long.)
+-- COPY of 200,000 rows ran 2 to 3.5 times as long.)
 CREATE OR REPLACE FUNCTION omnichannel.sla_ingest_customers(
     customers bigint[], any_policy boolean,
     e_id bigint[], e_thread bigint[], e_customer bigint[], e_at timestamptz[],
