@@ -269,10 +269,12 @@ COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint, bigint) IS
 -- sla_rederive) with the plans made once per session (generic): left to
 -- plan_cache_mode auto, most of them were planned anew at every status
 -- change (their arrays have one element, fewer than a generic plan
--- assumes), which cost more than running them.  Not on Citus, which plans a
+-- assumes), which cost more than running them.  (What they fire runs so too:
+-- the foreign keys' checks, whose plans are generic anyway, and any trigger
+-- a DBA adds to sla_clock or sla_event.)  Not on Citus, which plans a
 -- distributed statement with its parameters' values and refuses a generic
--- plan.  The setting is the caller's again when it returns (or when an
--- error aborts the transaction or subtransaction).
+-- plan.  The setting's value is the caller's again when it returns (or when
+-- an error aborts the transaction or subtransaction).
 CREATE OR REPLACE FUNCTION omnichannel.sla_status_change()
 RETURNS trigger
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
