@@ -121,8 +121,8 @@ COMMENT ON STATISTICS omnichannel.thread_queue_stat IS
     'The threads per queue, for claim_next''s reads of each queue''s head (thread_queue_dispatch_idx is partial, so its statistics are not used)';
 -- How many threads each channel a claim tests (claim_eligible: the waiting
 -- channel, else the first, must fit the agent's spare capacity): without
--- these the planner took the test for one a thread in 25 passes (the default
--- for an expression), judged a queue's head too thin to read in order, and
+-- these the planner took the test to pass for one thread in 25 per channel
+-- (the default for an expression), judged a queue's head too thin to read in order, and
 -- sorted all of a queue's open threads instead: 12 ms a claim on 50,000
 -- threads instead of 0.4 (bench/README.md).
 CREATE STATISTICS omnichannel.thread_waiting_channel_stat

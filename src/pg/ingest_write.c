@@ -733,11 +733,6 @@ oc_ingest_write_lookups(void)
 }
 
 /*
- * Write the statement's threads, once: the row trigger of its first opening
- * row and its statement trigger both call this with the transition table
- * they share, which identifies the statement.
- */
-/*
  * How a small statement's writes are planned.  The functions they call
  * (sla_ingest and the clock rules in ext/85_sla.sql) take the statement's
  * rows as arrays.  For a few rows (one message an application inserts) the
@@ -770,6 +765,11 @@ plan_mode_leave(int level)
 	AtEOXact_GUC(true, level);
 }
 
+/*
+ * Write the statement's threads, once: the row trigger of its first opening
+ * row and its statement trigger both call this with the transition table
+ * they share, which identifies the statement.
+ */
 void
 oc_ingest_write_statement(TriggerData *trigdata, const char *fname)
 {
