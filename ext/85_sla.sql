@@ -271,9 +271,10 @@ COMMENT ON FUNCTION omnichannel.sla_thread_dues(bigint, bigint) IS
 -- change (their arrays have one element, fewer than a generic plan
 -- assumes), which cost more than running them.  (What they fire runs so too:
 -- the foreign keys' checks, whose plans are generic anyway, and any trigger
--- a DBA adds to sla_clock or sla_event.)  Not on Citus, which plans a
--- distributed statement with its parameters' values and refuses a generic
--- plan.  The setting's value is the caller's again when it returns (or when
+-- a DBA adds to sla_clock or sla_event.)  Not where writes go one customer
+-- at a time (per_customer_writes(): Citus, which plans a distributed
+-- statement with its parameters' values and refuses a generic plan; the
+-- same test ingest's C code makes, ingest_write.c).  The setting's value is the caller's again when it returns (or when
 -- an error aborts the transaction or subtransaction).
 CREATE OR REPLACE FUNCTION omnichannel.sla_status_change()
 RETURNS trigger
@@ -292,7 +293,7 @@ DECLARE
     v_plans     text := pg_catalog.current_setting('plan_cache_mode');
 BEGIN
     PERFORM omnichannel.check_trigger_table('sla_status_change', TG_RELID, 'thread');
-    IF NOT omnichannel.citus_distributed() THEN
+    IF NOT omnichannel.per_customer_writes() THEN
         PERFORM pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN
