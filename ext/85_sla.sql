@@ -629,6 +629,14 @@ AS $$
 DECLARE
     v_n    integer;
     v_ids  bigint[];
+    v_customers bigint[];
+    v_threads bigint[];
+    v_metrics omnichannel.sla_metric[];
+    v_stopped timestamptz[];
+    v_dues timestamptz[];
+    v_business double precision[];
+    v_wall double precision[];
+    v_achieves boolean[];
     v_pids integer[];
     v_cals omnichannel.business_hours[];
 BEGIN
@@ -636,20 +644,27 @@ BEGIN
     v_pids := ARRAY(SELECT DISTINCT c.policy_id FROM omnichannel.sla_clock AS c
                      WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = ANY (ids));
     v_cals := omnichannel.sla_calendars(v_pids);
+    -- each clock read by its id, its primary key (OFFSET 0 keeps the look-up
+    -- per id and the test of a running clock out of it: joined freely, or
+    -- by the index of running clocks, a plan made with statistics that saw
+    -- few running clocks read every one of them, for each id)
     WITH s AS (
         SELECT s.id, GREATEST(s.at, c.started_at) AS at, s.by, s.achieves,
                c.pauses + CASE WHEN c.paused_since IS NULL THEN '{}'::tstzmultirange
                                ELSE tstzmultirange(tstzrange(c.paused_since,
                                         GREATEST(s.at, c.paused_since))) END AS pauses,
                COALESCE(v_cals[pg_catalog.array_position(v_pids, c.policy_id)],
-                        omnichannel.always_open()) AS cal
+                        omnichannel.always_open()) AS cal,
+               c.started_at, c.target
           FROM unnest(ids, ats, bys, achieves) AS s(id, at, by, achieves)
-          JOIN omnichannel.sla_clock AS c ON c.id = s.id
-         WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.stopped_at IS NULL),
+         CROSS JOIN LATERAL (
+               SELECT c.* FROM omnichannel.sla_clock AS c
+                WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = s.id
+               OFFSET 0) AS c
+         WHERE c.stopped_at IS NULL),
     t AS (
-        SELECT s.*, omnichannel.business_time_add(s.cal, c.started_at, c.target, s.pauses) AS due
-          FROM s JOIN omnichannel.sla_clock AS c ON c.id = s.id
-         WHERE (customers IS NULL OR c.customer_id = ANY (customers))),
+        SELECT s.*, omnichannel.business_time_add(s.cal, s.started_at, s.target, s.pauses) AS due
+          FROM s),
     upd AS (
         UPDATE omnichannel.sla_clock AS c
            SET stopped_at = t.at, stopped_by = t.by,
@@ -663,24 +678,32 @@ BEGIN
                wall_seconds = pg_catalog.date_part('epoch', t.at - c.started_at)
           FROM t
          WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = t.id
-        RETURNING c.id)
-    SELECT array_agg(upd.id ORDER BY upd.id) INTO v_ids FROM upd;
+        RETURNING c.id, c.customer_id, c.thread_id, c.metric, c.stopped_at, c.due_at,
+                  c.business_seconds, c.wall_seconds, t.achieves)
+    SELECT array_agg(u.id ORDER BY u.id), array_agg(u.customer_id ORDER BY u.id),
+           array_agg(u.thread_id ORDER BY u.id), array_agg(u.metric ORDER BY u.id),
+           array_agg(u.stopped_at ORDER BY u.id), array_agg(u.due_at ORDER BY u.id),
+           array_agg(u.business_seconds ORDER BY u.id), array_agg(u.wall_seconds ORDER BY u.id),
+           array_agg(u.achieves ORDER BY u.id)
+      INTO v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall, v_achieves
+      FROM upd AS u;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
     -- a clock stopped late breached at its due time, logged before its stop
     PERFORM omnichannel.sla_log_breaches(customers, v_ids, details);
+    -- the stops, from what the UPDATE returned (no second read of the clocks)
     INSERT INTO omnichannel.sla_event
            (clock_id, customer_id, thread_id, metric, event, at, due_at,
             business_seconds, wall_seconds, details)
-    SELECT c.id, c.customer_id, c.thread_id, c.metric,
+    SELECT a.id, a.customer_id, a.thread_id, a.metric,
            CASE WHEN a.achieves THEN 'achieve' ELSE 'cancel' END,
-           c.stopped_at, c.due_at, c.business_seconds, c.wall_seconds, details
-      FROM omnichannel.sla_clock AS c
-      JOIN (SELECT DISTINCT ON (x.id) x.id, x.achieves
-              FROM unnest(ids, achieves) AS x(id, achieves)) AS a ON a.id = c.id
-     WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = ANY (v_ids)
-     ORDER BY c.id;
+           a.stopped_at, a.due_at, a.business_seconds, a.wall_seconds, details
+      FROM unnest(v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall,
+                  v_achieves)
+           AS a(id, customer_id, thread_id, metric, stopped_at, due_at, business_seconds, wall_seconds,
+                achieves)
+     ORDER BY a.id;
     v_n := cardinality(v_ids);
     RETURN v_n;
 END
@@ -752,17 +775,23 @@ BEGIN
     END IF;
 
     -- 2. the first customer-visible reply of a thread in this statement
-    --    achieves the response and periodic-update clocks running before it
+    --    achieves the response and periodic-update clocks running before it.
+    --    Each reply's thread looks its running clocks up (sla_clock_running_key;
+    --    OFFSET 0 keeps the look-up per thread): joined freely, a plan made
+    --    for any statement (a session's sixth on) read every running clock
+    --    and, for each, the statement's replies again.
     SELECT array_agg(c.id ORDER BY c.id), array_agg(f.at ORDER BY c.id), array_agg(f.id ORDER BY c.id)
       INTO v_stop_ids, v_stop_at, v_stop_by
       FROM (SELECT DISTINCT ON (e.thread) e.thread, e.at, e.id
               FROM unnest(e_thread, e_at, e_id, e_in, e_customer) AS e(thread, at, id, inbound, customer)
              WHERE NOT e.inbound AND (customers IS NULL OR e.customer = ANY (customers))
              ORDER BY e.thread, e.at, e.id) AS f
-      JOIN omnichannel.sla_clock AS c
-        ON c.thread_id = f.thread AND c.stopped_at IS NULL AND c.started_at <= f.at
-       AND c.metric IN ('first_response', 'next_response', 'periodic_update')
-     WHERE (customers IS NULL OR c.customer_id = ANY (customers));
+     CROSS JOIN LATERAL (
+           SELECT c.id FROM omnichannel.sla_clock AS c
+            WHERE (customers IS NULL OR c.customer_id = ANY (customers))
+              AND c.thread_id = f.thread AND c.stopped_at IS NULL AND c.started_at <= f.at
+              AND c.metric IN ('first_response', 'next_response', 'periodic_update')
+           OFFSET 0) AS c;
     IF v_stop_ids IS NOT NULL THEN
         PERFORM omnichannel.sla_stop_clocks(customers, v_stop_ids, v_stop_at, v_stop_by,
             array_fill(true, ARRAY[cardinality(v_stop_ids)]), '{"via": "reply"}');

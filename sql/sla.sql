@@ -418,5 +418,32 @@ SHOW plan_cache_mode;
 COMMIT;
 RESET plan_cache_mode;
 
+-- the clock rules read the clocks of the statement's threads by key, whatever
+-- the statistics say and whatever plan the session keeps: here statistics
+-- that saw no running clock (ANALYZE after every clock stopped, in this
+-- transaction), then 400 threads with running clocks, then one reply;
+-- plans joining freely read all of them, through the index of running
+-- clocks, for the reply (1,045 index entries)
+BEGIN;
+UPDATE sla_clock SET stopped_at = started_at, outcome = 'cancelled' WHERE stopped_at IS NULL;
+ANALYZE omnichannel.sla_clock;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, body, external_id)
+SELECT 'email', 'inbound', '2026-11-03 09:00+00'::timestamptz + g * interval '1 minute',
+       ('email:keyed' || g || '@plans.example.com')::contact_point, 'Keyed ' || g, 'A question', 'keyed-in-' || g
+  FROM generate_series(1, 400) AS g;
+CREATE TEMP TABLE clock_reads AS
+SELECT i.indexrelid, pg_stat_get_xact_tuples_returned(i.indexrelid) AS n
+  FROM pg_index AS i WHERE i.indrelid = 'omnichannel.sla_clock'::regclass;
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, body, external_id, in_reply_to)
+VALUES ('email', 'outbound', '2026-11-03 12:00+00', 'email:keyed7@plans.example.com', 'Re: Keyed 7',
+        'An answer', 'keyed-out-7', 'keyed-in-7');
+SELECT (SELECT count(*) FROM sla_clock WHERE stopped_at IS NULL) >= 400 AS clocks_running,
+       sum(pg_stat_get_xact_tuples_returned(r.indexrelid) - r.n) < 50 AS read_by_key
+  FROM clock_reads AS r;
+SELECT c.metric, c.outcome, c.stopped_at
+  FROM sla_clock AS c JOIN thread AS t ON t.id = c.thread_id
+ WHERE t.subject = 'Keyed 7' ORDER BY c.metric;
+ROLLBACK;
+
 -- leave no active policy behind for later tests
 UPDATE sla_policy SET active = false;
