@@ -209,6 +209,29 @@ SELECT count(*) > 10 AS enough_threads,
          AS channel_test_estimated_from_statistics
   FROM thread;
 
+-- an agent's load reads the agent's open threads by thread_assignee_open_idx,
+-- also with statistics taken before any thread was assigned (a copy of the
+-- thread table and its indexes, vacuumed with none assigned, then 4,000
+-- assigned): with thread_customer_assigned_idx open to any query it read all
+-- of that one instead, every thread ever assigned, at every claim
+CREATE TEMP TABLE agent_threads (LIKE omnichannel.thread INCLUDING DEFAULTS INCLUDING INDEXES);
+INSERT INTO agent_threads (id, customer_id, status, opened_at, last_activity_at, channels)
+SELECT g, g, 'open', '2026-11-02 09:00+00', '2026-11-02 09:00+00', '{email}'
+  FROM generate_series(1, 5000) AS g;
+VACUUM ANALYZE agent_threads;
+UPDATE agent_threads SET assignee = 'agent_' || (id % 16), assigned_at = '2026-11-02 10:00+00' WHERE id <= 4000;
+EXPLAIN (COSTS OFF)
+SELECT COALESCE(t.waiting_channel, t.channels[1]) AS channel, count(*) AS n
+  FROM agent_threads AS t
+ WHERE t.assignee = 'agent_3' AND t.status = 'open'
+ GROUP BY 1;
+-- the look-up of a customer's previous agent still reads its own index
+EXPLAIN (COSTS OFF)
+SELECT o.assignee FROM agent_threads AS o
+ WHERE o.customer_id = 7 AND o.id < 4000 AND o.assignee IS NOT NULL
+ ORDER BY o.id DESC LIMIT 1;
+DROP TABLE agent_threads;
+
 -- leave nothing active behind
 UPDATE sla_policy SET active = false;
 UPDATE agent SET status = 'offline';

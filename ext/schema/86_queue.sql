@@ -129,13 +129,19 @@ CREATE STATISTICS omnichannel.thread_waiting_channel_stat
     ON (COALESCE(waiting_channel, channels[1], 'other'::omnichannel.channel)) FROM omnichannel.thread;
 COMMENT ON STATISTICS omnichannel.thread_waiting_channel_stat IS
     'The threads per waiting channel (else first channel), for claim_next''s test of what fits an agent''s spare capacity';
--- An agent's load.
 -- the previous agent of a returning customer (ingest, preferred_agent): the
 -- latest earlier assigned thread of the customer, found without reading the
--- unassigned ones (a customer may have thousands of threads)
+-- unassigned ones (a customer may have thousands of threads).
+-- "customer_id IS NOT NULL" (always true) keeps it to look-ups that name
+-- the customer: a query for an agent's open threads (agent_load, every
+-- claim) could use it too, reading all of it, and did when the statistics
+-- were taken before any thread was assigned (both partial indexes then look
+-- empty to the planner, and this one came first): claims slowed down with
+-- every thread ever assigned (bench/README.md, the queue).
 CREATE INDEX thread_customer_assigned_idx
-    ON omnichannel.thread (customer_id, id) WHERE assignee IS NOT NULL;
+    ON omnichannel.thread (customer_id, id) WHERE assignee IS NOT NULL AND customer_id IS NOT NULL;
 COMMENT ON INDEX omnichannel.thread_customer_assigned_idx IS
-    'A customer''s assigned threads, for the previous agent of a new thread';
+    'A customer''s assigned threads, for the previous agent of a new thread (only to look-ups that name the customer)';
+-- An agent's load (agent_load).
 CREATE INDEX thread_assignee_open_idx
     ON omnichannel.thread (assignee) WHERE assignee IS NOT NULL AND status = 'open';

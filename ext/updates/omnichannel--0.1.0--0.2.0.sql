@@ -231,6 +231,15 @@ CREATE STATISTICS omnichannel.thread_waiting_channel_stat
 COMMENT ON STATISTICS omnichannel.thread_waiting_channel_stat IS
     'The threads per waiting channel (else first channel), for claim_next''s test of what fits an agent''s spare capacity';
 
+-- A customer's assigned threads, only to look-ups that name the customer, so
+-- that an agent's load reads the agent's threads (ext/schema/86_queue.sql says
+-- why).
+DROP INDEX omnichannel.thread_customer_assigned_idx;
+CREATE INDEX thread_customer_assigned_idx
+    ON omnichannel.thread (customer_id, id) WHERE assignee IS NOT NULL AND customer_id IS NOT NULL;
+COMMENT ON INDEX omnichannel.thread_customer_assigned_idx IS
+    'A customer''s assigned threads, for the previous agent of a new thread (only to look-ups that name the customer)';
+
 -- The days of the reporting views as indexed expressions, so that
 -- channel_kpis and sla_attainment for a range of days read those days' threads
 -- and clocks only (ext/schema/88_reporting.sql says why).
