@@ -190,6 +190,11 @@ if [ -z "$ONLY" ] || [ "$ONLY" = queue ]; then
              "deadlocks: $(grep -c 'deadlock detected' "$WORK/q_${side}_server.log" || true)"
         grep -h 'still waiting for' "$WORK/q_${side}_server.log" | sed 's/.*still waiting for \([A-Za-z]*\) on \([a-z ]*\).*/  waited for \1 on \2/' |
             sort | uniq -c | head -5 || true
+        # what waited, and on what row: the first three waits' context and statement
+        # (the server log goes with the cluster)
+        grep -h -A4 'still waiting for' "$WORK/q_${side}_server.log" |
+            grep -E '(CONTEXT|STATEMENT): ' | sed 's/^.*\(CONTEXT\|STATEMENT\): */    \1: /' |
+            cut -c1-160 | head -6 || true
         if grep -q -i 'error\|abort' "$WORK/q_${side}_claim.out" "$WORK/q_${side}_ingest.out"; then
             echo "pgbench errors ($side):"
             grep -h -i 'error\|abort' "$WORK/q_${side}_claim.out" "$WORK/q_${side}_ingest.out" | sort | uniq -c | head -20
