@@ -291,9 +291,11 @@ DECLARE
     v_reopen    boolean;
     d           record;
     v_plans     text := pg_catalog.current_setting('plan_cache_mode');
+    v_generic   boolean;
 BEGIN
     PERFORM omnichannel.check_trigger_table('sla_status_change', TG_RELID, 'thread');
-    IF NOT omnichannel.per_customer_writes() THEN
+    v_generic := NOT omnichannel.per_customer_writes();
+    IF v_generic THEN
         PERFORM pg_catalog.set_config('plan_cache_mode', 'force_generic_plan', true);
     END IF;
     IF NEW.status IS DISTINCT FROM OLD.status THEN
@@ -433,7 +435,9 @@ BEGIN
         NEW.sla_due_at := d.sla_due_at;
         NEW.sla_paused := d.sla_paused;
     END IF;
-    PERFORM pg_catalog.set_config('plan_cache_mode', v_plans, true);
+    IF v_generic THEN
+        PERFORM pg_catalog.set_config('plan_cache_mode', v_plans, true);
+    END IF;
     RETURN NEW;
 END
 $$;

@@ -440,7 +440,7 @@ INSERT INTO interaction (channel, direction, occurred_at, contact, subject, body
 VALUES ('email', 'outbound', '2026-11-03 12:00+00', 'email:keyed7@plans.example.com', 'Re: Keyed 7',
         'An answer', 'keyed-out-7', 'keyed-in-7');
 SELECT (SELECT count(*) FROM sla_clock WHERE stopped_at IS NULL) >= 400 AS clocks_running,
-       COALESCE(current_setting('omnichannel.lookups_through_sql', true), 'off') = 'on'
+       omnichannel.per_customer_writes()
        OR sum(pg_stat_get_xact_tuples_returned(r.indexrelid) - r.n) < 50 AS read_by_key
   FROM clock_reads AS r;
 SELECT c.metric, c.outcome, c.stopped_at
