@@ -641,6 +641,7 @@ DECLARE
     v_business double precision[];
     v_wall double precision[];
     v_achieves boolean[];
+    v_breached bigint[];
     v_pids integer[];
     v_cals omnichannel.business_hours[];
 BEGIN
@@ -683,19 +684,24 @@ BEGIN
           FROM t
          WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = t.id
         RETURNING c.id, c.customer_id, c.thread_id, c.metric, c.stopped_at, c.due_at,
-                  c.business_seconds, c.wall_seconds, t.achieves)
+                  c.business_seconds, c.wall_seconds, t.achieves, c.outcome)
     SELECT array_agg(u.id ORDER BY u.id), array_agg(u.customer_id ORDER BY u.id),
            array_agg(u.thread_id ORDER BY u.id), array_agg(u.metric ORDER BY u.id),
            array_agg(u.stopped_at ORDER BY u.id), array_agg(u.due_at ORDER BY u.id),
            array_agg(u.business_seconds ORDER BY u.id), array_agg(u.wall_seconds ORDER BY u.id),
-           array_agg(u.achieves ORDER BY u.id)
-      INTO v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall, v_achieves
+           array_agg(u.achieves ORDER BY u.id),
+           array_agg(u.id ORDER BY u.id) FILTER (WHERE u.outcome = 'breached')
+      INTO v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall, v_achieves,
+           v_breached
       FROM upd AS u;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
     -- a clock stopped late breached at its due time, logged before its stop
-    PERFORM omnichannel.sla_log_breaches(customers, v_ids, details);
+    -- (only those: most stops are in time, and the log reads its clocks again)
+    IF v_breached IS NOT NULL THEN
+        PERFORM omnichannel.sla_log_breaches(customers, v_breached, details);
+    END IF;
     -- the stops, from what the UPDATE returned (no second read of the clocks)
     INSERT INTO omnichannel.sla_event
            (clock_id, customer_id, thread_id, metric, event, at, due_at,

@@ -216,6 +216,20 @@ COMMENT ON FUNCTION omnichannel.claim_eligible(omnichannel.thread, omnichannel.a
 
 -- claim_next -------------------------------------------------------------------------
 
+-- The hot path of a claim on one node (src/pg/claim.c): the first thread in
+-- dispatch order that passes claim_eligible() and no one holds, locked FOR
+-- NO KEY UPDATE (SKIP LOCKED); NULL if none.  Only claim_next calls it:
+-- not executable by PUBLIC (below), and its caller needs SELECT and UPDATE
+-- on omnichannel.thread as a row lock would.
+CREATE OR REPLACE FUNCTION omnichannel.claim_pick(a omnichannel.agent, fits omnichannel.channel[],
+                                       cutoff timestamptz, available text[])
+RETURNS omnichannel.thread
+AS 'MODULE_PATHNAME', 'oc_claim_pick'
+LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION omnichannel.claim_pick(omnichannel.agent, omnichannel.channel[], timestamptz, text[]) IS
+    'Internal (claim_next on one node): locks and returns the first open unassigned thread in dispatch order that the agent may take (claim_eligible with fits, cutoff and available) and no other transaction holds; NULL if none';
+REVOKE EXECUTE ON FUNCTION omnichannel.claim_pick(omnichannel.agent, omnichannel.channel[], timestamptz, text[]) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION omnichannel.claim_next(agent text)
 RETURNS SETOF omnichannel.thread
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
@@ -270,18 +284,22 @@ BEGIN
     v_wait := omnichannel.dispatch_settings();
     v_cutoff := pg_catalog.now() - v_wait;
     v_avail := ARRAY(SELECT g.id FROM omnichannel.agent AS g WHERE g.status = 'available');
-    -- on Citus the candidates of every served queue in one scan (Citus
-    -- takes no LIMIT in a LATERAL over unnest())
     v_citus := omnichannel.per_customer_writes();
 
-    -- candidates in dispatch order, read without locks: 16, then the next
-    -- 64, 256 and 1024 if every one tried was taken meanwhile, by
-    -- omnichannel.claim_eligible() (inlined); an agent serving some queues
-    -- reads each queue's head (thread_queue_dispatch_idx) and the threads
-    -- with none.
-    FOR v_round IN 1..4 LOOP
-        v_limit := 16 * 4 ^ (v_round - 1);
-        IF v_queues IS NULL OR v_citus THEN
+    -- one node: the first thread in dispatch order the agent may take and
+    -- no one holds, found and locked by claim_pick() (C, src/pg/claim.c: one
+    -- scan of the dispatch index, or of each served queue's head, merged,
+    -- tested by claim_eligible() and locked FOR NO KEY UPDATE SKIP LOCKED)
+    IF NOT v_citus THEN
+        v_row := omnichannel.claim_pick(a, v_fit, v_cutoff, v_avail);
+    ELSE
+        -- Citus: candidates in dispatch order, read without locks: 16, then
+        -- the next 64, 256 and 1024 if every one tried was taken meanwhile,
+        -- by omnichannel.claim_eligible() (inlined), the served queues'
+        -- threads and those with none in one scan (Citus takes no LIMIT in a
+        -- LATERAL over unnest())
+        FOR v_round IN 1..4 LOOP
+            v_limit := 16 * 4 ^ (v_round - 1);
             SELECT array_agg(c.id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id),
                    array_agg(c.customer_id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id)
               INTO v_cand, v_whose
@@ -293,61 +311,43 @@ BEGIN
                        AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff, v_avail)
                      ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
                      LIMIT v_limit) AS c;
-        ELSE
-            -- each served queue's head, and the head of the threads with no
-            -- queue ('' in the index), merged in dispatch order
-            SELECT array_agg(c.id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id),
-                   array_agg(c.customer_id ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id)
-              INTO v_cand, v_whose
-              FROM (SELECT c.*
-                      FROM pg_catalog.unnest(v_queues || ''::text) AS q(queue)
-                     CROSS JOIN LATERAL (
-                        SELECT t.id, t.customer_id, t.priority, t.sla_due_at, t.waiting_since
-                          FROM omnichannel.thread AS t
-                         WHERE t.status = 'open' AND t.assignee IS NULL
-                           AND COALESCE(t.queue, '') = q.queue
-                           AND NOT t.id = ANY (v_tried)
-                           AND omnichannel.claim_eligible(t, a, v_fit, v_cutoff, v_avail)
-                         ORDER BY t.priority DESC, t.sla_due_at, t.waiting_since, t.id
-                         LIMIT v_limit) AS c
-                     ORDER BY c.priority DESC, c.sla_due_at, c.waiting_since, c.id
-                     LIMIT v_limit) AS c;
-        END IF;
-        IF v_cand IS NULL THEN
-            RETURN;
-        END IF;
-        v_tried := v_tried || v_cand;
-        -- the first candidate, in dispatch order, that no one holds and that
-        -- is still open, unassigned and the agent's to take, locked: a
-        -- statement per try, by the row's key (by its customer too: on
-        -- Citus a row lock is one shard's), no subtransaction.  A candidate
-        -- taken or changed since it was read fails the check after its
-        -- lock; it stays locked, not claimed, until this transaction ends:
-        -- no one could claim it meanwhile either.  (The check is not in the
-        -- statement: Citus runs a query of one shard whole there, where the
-        -- row is of the shard's type.)
-        v_row := NULL;
-        FOR i IN 1 .. pg_catalog.cardinality(v_cand) LOOP
-            SELECT * INTO v_row FROM omnichannel.thread AS t
-             WHERE t.customer_id = v_whose[i] AND t.id = v_cand[i]
-               FOR NO KEY UPDATE SKIP LOCKED;
-            EXIT WHEN FOUND AND v_row.status = 'open' AND v_row.assignee IS NULL
-                      AND omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff, v_avail);
+            IF v_cand IS NULL THEN
+                RETURN;
+            END IF;
+            v_tried := v_tried || v_cand;
+            -- the first candidate, in dispatch order, that no one holds and that
+            -- is still open, unassigned and the agent's to take, locked: a
+            -- statement per try, by the row's key (by its customer too: on
+            -- Citus a row lock is one shard's), no subtransaction.  A candidate
+            -- taken or changed since it was read fails the check after its
+            -- lock; it stays locked, not claimed, until this transaction ends:
+            -- no one could claim it meanwhile either.  (The check is not in the
+            -- statement: Citus runs a query of one shard whole there, where the
+            -- row is of the shard's type.)
             v_row := NULL;
+            FOR i IN 1 .. pg_catalog.cardinality(v_cand) LOOP
+                SELECT * INTO v_row FROM omnichannel.thread AS t
+                 WHERE t.customer_id = v_whose[i] AND t.id = v_cand[i]
+                   FOR NO KEY UPDATE SKIP LOCKED;
+                EXIT WHEN FOUND AND v_row.status = 'open' AND v_row.assignee IS NULL
+                          AND omnichannel.claim_eligible(v_row, a, v_fit, v_cutoff, v_avail);
+                v_row := NULL;
+            END LOOP;
+            EXIT WHEN v_row.id IS NOT NULL;
         END LOOP;
-        IF v_row.id IS NOT NULL THEN
-            -- a value: Citus takes no volatile function in an UPDATE
-            v_now := pg_catalog.clock_timestamp();
-            UPDATE omnichannel.thread AS t
-               SET assignee = agent, assigned_at = v_now
-             WHERE t.customer_id = v_row.customer_id AND t.id = v_row.id
-            RETURNING * INTO v_row;
-            INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how)
-            VALUES (v_row.customer_id, v_row.id, agent, 'claim');
-            RETURN NEXT v_row;
-            RETURN;
-        END IF;
-    END LOOP;
+    END IF;
+    IF v_row.id IS NULL THEN
+        RETURN;
+    END IF;
+    -- a value: Citus takes no volatile function in an UPDATE
+    v_now := pg_catalog.clock_timestamp();
+    UPDATE omnichannel.thread AS t
+       SET assignee = agent, assigned_at = v_now
+     WHERE t.customer_id = v_row.customer_id AND t.id = v_row.id
+    RETURNING * INTO v_row;
+    INSERT INTO omnichannel.thread_assignment (customer_id, thread_id, agent, how)
+    VALUES (v_row.customer_id, v_row.id, agent, 'claim');
+    RETURN NEXT v_row;
     RETURN;
 END
 $$;

@@ -232,6 +232,61 @@ SELECT o.assignee FROM agent_threads AS o
  ORDER BY o.id DESC LIMIT 1;
 DROP TABLE agent_threads;
 
+-- On one node claim_next finds and locks its thread with claim_pick (C,
+-- src/pg/claim.c); the regress_sql suite runs this file through the SQL path
+-- of Citus, with the same expected output.  An agent serving two queues gets
+-- their heads (and the threads with no queue) merged in dispatch order.
+BEGIN;
+-- (every other waiting thread on hold meanwhile)
+UPDATE thread SET status = 'on_hold' WHERE status = 'open' AND assignee IS NULL;
+INSERT INTO agent (id, capacity, queues, status) VALUES ('pia', 10, '{pq1,pq2}', 'available');
+SELECT pg_temp.ask('P1 pq1',   'email', 'pq1', '10 minutes') IS NOT NULL AS p1,
+       pg_temp.ask('P2 pq2',   'email', 'pq2', '40 minutes') IS NOT NULL AS p2,
+       pg_temp.ask('P3 none',  'email', NULL,  '20 minutes') IS NOT NULL AS p3,
+       pg_temp.ask('P4 pq1',   'email', 'pq1', '30 minutes') IS NOT NULL AS p4,
+       pg_temp.ask('P5 high',  'email', 'pq2', '5 minutes')  IS NOT NULL AS p5,
+       pg_temp.ask('P6 other', 'email', 'pq3', '50 minutes') IS NOT NULL AS p6;
+UPDATE thread SET priority = 'high' WHERE id = (SELECT id FROM tmp_label WHERE label = 'P5 high');
+SELECT pg_temp.label(id) AS pia_1, priority, queue FROM claim_next('pia');
+SELECT pg_temp.label(id) AS pia_2, priority, queue FROM claim_next('pia');
+SELECT pg_temp.label(id) AS pia_3, priority, queue FROM claim_next('pia');
+-- who may take a thread is claim_eligible()'s to say, on either path: a
+-- new definition applies at the next claim (the parsed test is dropped)
+SAVEPOINT rule;
+CREATE OR REPLACE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
+                                          fits omnichannel.channel[], cutoff timestamptz,
+                                          available text[])
+RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT t.queue IS NOT NULL $$;
+SELECT pg_temp.label(id) AS pia_with_a_queue, queue FROM claim_next('pia');
+ROLLBACK TO rule;
+SELECT pg_temp.label(id) AS pia_4, priority, queue FROM claim_next('pia');
+SELECT pg_temp.label(id) AS pia_5, priority, queue FROM claim_next('pia');
+SELECT count(*) AS pia_6_none FROM claim_next('pia');
+ROLLBACK;
+-- claim_pick is claim_next's own: not executable by PUBLIC, and whoever is
+-- granted it still needs SELECT and UPDATE on the thread table, as a row
+-- lock would
+SELECT has_function_privilege('public',
+           'omnichannel.claim_pick(omnichannel.agent,omnichannel.channel[],timestamptz,text[])',
+           'EXECUTE') AS public_may_pick;
+CREATE ROLE regress_oc_picker;
+GRANT USAGE ON SCHEMA omnichannel TO regress_oc_picker;
+GRANT SELECT ON omnichannel.agent, omnichannel.thread TO regress_oc_picker;
+GRANT EXECUTE ON FUNCTION omnichannel.claim_pick(omnichannel.agent, omnichannel.channel[], timestamptz, text[])
+    TO regress_oc_picker;
+SET ROLE regress_oc_picker;
+\set VERBOSITY terse
+SELECT (omnichannel.claim_pick(g, enum_range(NULL::omnichannel.channel), now(), '{}')).id
+  FROM omnichannel.agent AS g WHERE g.id = 'ana';
+\set VERBOSITY default
+RESET ROLE;
+REVOKE ALL ON FUNCTION omnichannel.claim_pick(omnichannel.agent, omnichannel.channel[], timestamptz, text[])
+    FROM regress_oc_picker;
+REVOKE ALL ON omnichannel.agent, omnichannel.thread FROM regress_oc_picker;
+REVOKE ALL ON SCHEMA omnichannel FROM regress_oc_picker;
+DROP ROLE regress_oc_picker;
+
 -- leave nothing active behind
 UPDATE sla_policy SET active = false;
 UPDATE agent SET status = 'offline';

@@ -114,8 +114,8 @@ key_column(Relation irel, Oid heap, int i)
 }
 
 /* The equality operator of an index's key column i (its operator family's). */
-static Oid
-key_equality(Relation irel, int i)
+Oid
+oc_index_key_equality(Relation irel, int i)
 {
 	Oid			opno = get_opfamily_member(irel->rd_opfamily[i], irel->rd_opcintype[i],
 										   irel->rd_opcintype[i], BTEqualStrategyNumber);
@@ -135,7 +135,7 @@ append_key_equalities(StringInfo buf, Relation irel, Oid heap, int nkeys)
 {
 	for (int i = 0; i < nkeys; i++)
 	{
-		Oid			opno = key_equality(irel, i);
+		Oid			opno = oc_index_key_equality(irel, i);
 
 		appendStringInfo(buf, "%s%s OPERATOR(%s.%s) $%d", i > 0 ? " AND " : "",
 						 key_column(irel, heap, i),
@@ -171,7 +171,7 @@ oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql)
 					 quote_identifier(get_rel_name(probe->heap)));
 	for (int i = 0; i < nkeys; i++)
 	{
-		probe->eqproc[i] = get_opcode(key_equality(irel, i));
+		probe->eqproc[i] = get_opcode(oc_index_key_equality(irel, i));
 		probe->collation[i] = irel->rd_indcollation[i];
 		/* looked up once: the probe lives as long as the backend's cache */
 		fmgr_info_cxt(probe->eqproc[i], &probe->eqinfo[i], TopMemoryContext);

@@ -13,6 +13,7 @@
 #include "access/skey.h"
 #include "fmgr.h"
 #include "nodes/lockoptions.h"
+#include "utils/relcache.h"
 #include "utils/snapshot.h"
 
 /* What a probe needs to know of its index, resolved once. */
@@ -40,6 +41,7 @@ typedef struct OcIndexProbe
 	bool		route_typbyval;
 } OcIndexProbe;
 
+extern Oid	oc_index_key_equality(Relation irel, int i);
 extern void oc_probe_init(OcIndexProbe *probe, Oid index, int nkeys, bool via_sql);
 extern void oc_probe_route(OcIndexProbe *probe, Oid route_index, const char *column);
 extern Snapshot oc_probe_snapshot(void);
