@@ -263,6 +263,11 @@ ROLLBACK TO rule;
 SELECT pg_temp.label(id) AS pia_4, priority, queue FROM claim_next('pia');
 SELECT pg_temp.label(id) AS pia_5, priority, queue FROM claim_next('pia');
 SELECT count(*) AS pia_6_none FROM claim_next('pia');
+-- a queue named twice counts once; a NULL element names no queue (the
+-- threads with none are still read)
+UPDATE agent SET queues = '{pq3,pq3,NULL}' WHERE id = 'pia';
+SELECT pg_temp.label(id) AS pia_pq3, queue FROM claim_next('pia');
+SELECT count(*) AS pia_pq3_none FROM claim_next('pia');
 ROLLBACK;
 -- claim_pick is claim_next's own: not executable by PUBLIC, and whoever is
 -- granted it still needs SELECT and UPDATE on the thread table, as a row

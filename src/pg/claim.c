@@ -39,6 +39,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
@@ -355,11 +356,34 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	econtext = CreateStandaloneExprContext();
 	econtext->ecxt_param_list_info = params;
 
-	/* the agent's queues: none, every thread; some, theirs and the ones with none */
+	/*
+	 * The agent's queues: none, every thread; some, theirs and the ones with
+	 * none ('' in the index), each scanned once (a NULL element names none)
+	 */
 	queues_d = GetAttributeByName(agent, "queues", &queues_null);
 	if (!queues_null)
+	{
+		Datum	   *elems;
+		bool	   *elemnulls;
+		int			nelems;
+
 		deconstruct_array(DatumGetArrayTypeP(queues_d), TEXTOID, -1, false, TYPALIGN_INT,
-						  &queues, NULL, &nqueues);
+						  &elems, &elemnulls, &nelems);
+		queues = palloc(sizeof(Datum) * (nelems + 1));
+		for (int i = 0; i < nelems; i++)
+		{
+			bool		seen = elemnulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0;
+
+			for (int j = 0; j < nqueues && !seen; j++)
+				seen = DatumGetBool(DirectFunctionCall2Coll(texteq, DEFAULT_COLLATION_OID,
+															queues[j], elems[i]));
+			if (!seen)
+				queues[nqueues++] = elems[i];
+		}
+		/* any queue named at all: the threads with none too */
+		if (nelems > 0)
+			queues[nqueues++] = CStringGetTextDatum("");
+	}
 
 	heap = table_open(thread_rel, RowShareLock);
 	snap = RegisterSnapshot(GetLatestSnapshot());
@@ -373,7 +397,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	{
 		irel = index_open(claim_index(nsp, "thread_queue_dispatch_idx", thread_rel),
 						  AccessShareLock);
-		nscans = nqueues + 1;
+		nscans = nqueues;
 		claim_order_of(irel, 1, &order);
 	}
 	scans = palloc0(sizeof(ClaimScan) * nscans);
@@ -385,12 +409,10 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 		scans[s].slot = table_slot_create(heap, NULL);
 		if (nqueues > 0)
 		{
-			Datum		queue = s < nqueues ? queues[s] : CStringGetTextDatum("");
-
 			/* COALESCE(queue, '') = the queue: the index's own equality */
 			ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
 								   irel->rd_indcollation[0],
-								   get_opcode(oc_index_key_equality(irel, 0)), queue);
+								   get_opcode(oc_index_key_equality(irel, 0)), queues[s]);
 			nkeys = 1;
 		}
 		scans[s].scan = index_beginscan(heap, irel, snap, nkeys, 0);
