@@ -268,6 +268,27 @@ SELECT count(*) AS pia_6_none FROM claim_next('pia');
 UPDATE agent SET queues = '{pq3,pq3,NULL}' WHERE id = 'pia';
 SELECT pg_temp.label(id) AS pia_pq3, queue FROM claim_next('pia');
 SELECT count(*) AS pia_pq3_none FROM claim_next('pia');
+-- more than 64 queues: one scan of the whole dispatch order, the test
+-- keeps the agent's queues
+SELECT pg_temp.ask('P7 many', 'email', 'pq3', '1 minute') IS NOT NULL AS p7,
+       pg_temp.ask('P8 not', 'email', 'pq4', '2 minutes') IS NOT NULL AS p8;
+UPDATE agent SET queues = ARRAY(SELECT 'many' || g FROM generate_series(1, 100) AS g) || '{pq3}'
+ WHERE id = 'pia';
+SELECT pg_temp.label(id) AS pia_many, queue FROM claim_next('pia');
+SELECT count(*) AS pia_many_none FROM claim_next('pia');
+ROLLBACK;
+-- C path only (the SQL path needs no index): without a usable dispatch
+-- index a claim says so, not a read error; without the queues' index an
+-- agent serving some queues reads the whole dispatch order
+BEGIN;
+SET LOCAL omnichannel.lookups_through_sql = off;
+UPDATE thread SET status = 'on_hold' WHERE status = 'open' AND assignee IS NULL;
+INSERT INTO agent (id, capacity, queues, status) VALUES ('pia', 10, '{pq1}', 'available');
+SELECT pg_temp.ask('P9 pq1', 'email', 'pq1', '1 minute') IS NOT NULL AS p9;
+DROP INDEX omnichannel.thread_queue_dispatch_idx;
+SELECT pg_temp.label(id) AS pia_no_queue_index, queue FROM claim_next('pia');
+DROP INDEX omnichannel.thread_dispatch_idx;
+SELECT * FROM claim_next('pia');
 ROLLBACK;
 -- claim_pick is claim_next's own: not executable by PUBLIC, and whoever is
 -- granted it still needs SELECT and UPDATE on the thread table, as a row

@@ -58,6 +58,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
@@ -68,11 +69,19 @@ PG_FUNCTION_INFO_V1(oc_claim_pick);
 
 #define CLAIM_NPARAMS 5
 
+/*
+ * An agent serving more queues than this reads the whole dispatch order
+ * (the test leaves out the other queues): a scan per queue holds a buffer
+ * pin and some memory each.
+ */
+#define CLAIM_MAX_QUEUE_SCANS 64
+
 /* The parsed test, per backend. */
 static MemoryContext claim_cxt = NULL;
 static Expr *claim_test = NULL;
 static Oid	claim_test_types[CLAIM_NPARAMS];
 static Oid	claim_thread_rel = InvalidOid;
+static Oid	claim_agent_rel = InvalidOid;	/* the table of $2's row type */
 static bool claim_test_row = false;	/* uses $1 whole, not only its fields */
 static uint64 claim_invalidations = 0;
 
@@ -91,7 +100,7 @@ claim_forget(Datum arg, int cacheid, uint32 hashvalue)
 static void
 claim_rel_changed(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == claim_thread_rel)
+	if (relid == InvalidOid || relid == claim_thread_rel || relid == claim_agent_rel)
 		claim_forget(arg, 0, 0);
 }
 
@@ -176,7 +185,7 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 	query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, types,
 									  CLAIM_NPARAMS, NULL);
 	if (query->commandType != CMD_SELECT || list_length(query->targetList) != 1)
-		elog(ERROR, "unexpected form of the claim test");
+		elog(ERROR, "unexpected form of the claim test");	/* cannot happen */
 	/* inlines claim_eligible() (a plain SQL expression) and folds constants */
 	expr = expression_planner((Expr *) linitial_node(TargetEntry, query->targetList)->expr);
 	expr = (Expr *) thread_fields_to_vars((Node *) expr, NULL);
@@ -193,6 +202,7 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 		claim_test_row = uses_thread_row((Node *) expr, NULL);
 		memcpy(claim_test_types, types, sizeof(claim_test_types));
 		claim_thread_rel = thread_rel;
+		claim_agent_rel = get_typ_typrelid(types[1]);
 	}
 	*row = uses_thread_row((Node *) expr, NULL);
 	return expr;
@@ -266,16 +276,33 @@ claim_compare(const ClaimOrder *order, TupleTableSlot *a, TupleTableSlot *b)
 	return 0;
 }
 
-/* An index of the thread table by name, in the extension's schema. */
-static Oid
-claim_index(Oid nsp, const char *name, Oid thread_rel)
+/*
+ * An index of the thread table by name, in the extension's schema, opened;
+ * NULL if it is missing or not usable (being built or dropped concurrently,
+ * or invalid after a failed CREATE INDEX CONCURRENTLY), unless required.
+ */
+static Relation
+claim_index(Oid nsp, const char *name, Oid thread_rel, bool required)
 {
 	Oid			index = get_relname_relid(name, nsp);
+	Relation	irel;
 
-	if (!OidIsValid(index) || IndexGetRelation(index, true) != thread_rel)
-		elog(ERROR, "index %s.%s of the thread table does not exist",
-			 get_namespace_name(nsp), name);
-	return index;
+	if (OidIsValid(index) && IndexGetRelation(index, true) == thread_rel)
+	{
+		/* kept until the transaction ends, as the executor does */
+		irel = index_open(index, AccessShareLock);
+		if (irel->rd_index->indisvalid && irel->rd_index->indisready &&
+			irel->rd_index->indislive)
+			return irel;
+		index_close(irel, NoLock);
+	}
+	if (required)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s.%s\" is missing or not valid", get_namespace_name(nsp), name),
+				 errdetail("claim_next reads the open unassigned threads in dispatch order through it."),
+				 errhint("REINDEX it, or create it again as the extension's install script defines it.")));
+	return NULL;
 }
 
 /* Whether the test holds for the row in slot (the parameters' other four set). */
@@ -327,7 +354,9 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	bool		found = false;
 
 	if (!OidIsValid(thread_rel))
-		elog(ERROR, "%s.thread does not exist", get_namespace_name(nsp));
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.thread\" does not exist", get_namespace_name(nsp))));
 	if (IsolationUsesXactSnapshot())
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -337,6 +366,15 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	if (pg_class_aclcheck(thread_rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
 		pg_class_aclcheck(thread_rel, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(thread_rel));
+
+	/* locked before the test is looked at: a change to the table is seen */
+	heap = table_open(thread_rel, RowShareLock);
+	if (check_enable_rls(thread_rel, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("claim_next does not apply row-level security of table \"%s\"",
+						RelationGetRelationName(heap)),
+				 errhint("Claims run as the extension's owner; do not force row-level security on it.")));
 
 	types[0] = get_rel_type_id(thread_rel);
 	for (int i = 1; i < CLAIM_NPARAMS; i++)
@@ -361,7 +399,9 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	 * none ('' in the index), each scanned once (a NULL element names none)
 	 */
 	queues_d = GetAttributeByName(agent, "queues", &queues_null);
-	if (!queues_null)
+	if (!queues_null &&
+		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(queues_d)),
+					   ARR_DIMS(DatumGetArrayTypeP(queues_d))) <= CLAIM_MAX_QUEUE_SCANS)
 	{
 		Datum	   *elems;
 		bool	   *elemnulls;
@@ -374,6 +414,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 		{
 			bool		seen = elemnulls[i] || VARSIZE_ANY_EXHDR(DatumGetPointer(elems[i])) == 0;
 
+			CHECK_FOR_INTERRUPTS();
 			for (int j = 0; j < nqueues && !seen; j++)
 				seen = DatumGetBool(DirectFunctionCall2Coll(texteq, DEFAULT_COLLATION_OID,
 															queues[j], elems[i]));
@@ -385,18 +426,18 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 			queues[nqueues++] = CStringGetTextDatum("");
 	}
 
-	heap = table_open(thread_rel, RowShareLock);
 	snap = RegisterSnapshot(GetLatestSnapshot());
-	if (nqueues == 0)
+	/* without the queues' index, the whole dispatch order (the test filters) */
+	irel = nqueues > 0 ? claim_index(nsp, "thread_queue_dispatch_idx", thread_rel, false) : NULL;
+	if (irel == NULL)
 	{
-		irel = index_open(claim_index(nsp, "thread_dispatch_idx", thread_rel), AccessShareLock);
+		irel = claim_index(nsp, "thread_dispatch_idx", thread_rel, true);
+		nqueues = 0;
 		nscans = 1;
 		order.ncols = 0;
 	}
 	else
 	{
-		irel = index_open(claim_index(nsp, "thread_queue_dispatch_idx", thread_rel),
-						  AccessShareLock);
 		nscans = nqueues;
 		claim_order_of(irel, 1, &order);
 	}
@@ -448,6 +489,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 			 */
 			res = table_tuple_lock(heap, &tid, snap, lockslot, GetCurrentCommandId(true),
 								   LockTupleNoKeyExclusive, LockWaitSkip,
+								   TUPLE_LOCK_FLAG_LOCK_UPDATE_IN_PROGRESS |
 								   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
 			if (res == TM_Ok && claim_passes(test, econtext, params, row, lockslot))
 			{
@@ -471,7 +513,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	}
 	ExecDropSingleTupleTableSlot(lockslot);
 	UnregisterSnapshot(snap);
-	index_close(irel, AccessShareLock);
+	index_close(irel, NoLock);
 	table_close(heap, NoLock);	/* the row locks hold until the end */
 	FreeExprContext(econtext, true);
 	if (!found)
