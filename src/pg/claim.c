@@ -39,6 +39,7 @@
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "executor/executor.h"
@@ -53,7 +54,6 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -151,8 +151,8 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 	Query	   *query;
 	Expr	   *expr;
 	MemoryContext old;
-	int			nestlevel;
 	uint64		generation;
+	Oid			agent_rel;
 
 	if (claim_test != NULL && thread_rel == claim_thread_rel &&
 		memcmp(types, claim_test_types, sizeof(claim_test_types)) == 0)
@@ -174,13 +174,11 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 				   " AND %s.claim_eligible($1, $2, $3, $4, $5)",
 				   quote_identifier(get_namespace_name(nsp)));
 	/*
-	 * Parsed, and claim_eligible() inlined, under claim_next's own
-	 * search_path whoever calls: the expression is kept for the backend's
-	 * later claims, which run with the owner's rights.
+	 * Parsed, and claim_eligible() inlined, under the pinned search path
+	 * whoever calls: the expression is kept for the backend's later claims,
+	 * which run with the owner's rights.
 	 */
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
+	oc_pinned_path_push();
 	raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	query = parse_analyze_fixedparams(linitial_node(RawStmt, raw), sql, types,
 									  CLAIM_NPARAMS, NULL);
@@ -189,9 +187,11 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 	/* inlines claim_eligible() (a plain SQL expression) and folds constants */
 	expr = expression_planner((Expr *) linitial_node(TargetEntry, query->targetList)->expr);
 	expr = (Expr *) thread_fields_to_vars((Node *) expr, NULL);
-	AtEOXact_GUC(true, nestlevel);
+	PopOverrideSearchPath();
 	pfree(sql);
 
+	*row = uses_thread_row((Node *) expr, NULL);
+	agent_rel = get_typ_typrelid(types[1]);
 	/* kept unless something changed while it was parsed (this claim uses it) */
 	if (claim_invalidations == generation)
 	{
@@ -199,12 +199,11 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 		old = MemoryContextSwitchTo(claim_cxt);
 		claim_test = copyObject(expr);
 		MemoryContextSwitchTo(old);
-		claim_test_row = uses_thread_row((Node *) expr, NULL);
+		claim_test_row = *row;
 		memcpy(claim_test_types, types, sizeof(claim_test_types));
 		claim_thread_rel = thread_rel;
-		claim_agent_rel = get_typ_typrelid(types[1]);
+		claim_agent_rel = agent_rel;
 	}
-	*row = uses_thread_row((Node *) expr, NULL);
 	return expr;
 }
 
@@ -341,6 +340,8 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	ParamListInfo params;
 	Datum		queues_d;
 	bool		queues_null;
+	ArrayType  *queues_a;
+	RegProcedure queue_eq = InvalidOid;
 	Datum	   *queues = NULL;
 	int			nqueues = 0;
 	Relation	heap;
@@ -385,10 +386,11 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	params->numParams = CLAIM_NPARAMS;
 	for (int i = 0; i < CLAIM_NPARAMS; i++)
 	{
+		/* $1, the thread, is set per row; the others are the (STRICT) arguments */
 		params->params[i].ptype = types[i];
 		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].isnull = i > 0 && PG_ARGISNULL(i - 1);
-		params->params[i].value = i > 0 && !PG_ARGISNULL(i - 1) ? PG_GETARG_DATUM(i - 1) : (Datum) 0;
+		params->params[i].isnull = false;
+		params->params[i].value = i > 0 ? PG_GETARG_DATUM(i - 1) : (Datum) 0;
 	}
 	test = ExecInitExprWithParams(expr, params);
 	econtext = CreateStandaloneExprContext();
@@ -399,15 +401,15 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	 * none ('' in the index), each scanned once (a NULL element names none)
 	 */
 	queues_d = GetAttributeByName(agent, "queues", &queues_null);
-	if (!queues_null &&
-		ArrayGetNItems(ARR_NDIM(DatumGetArrayTypeP(queues_d)),
-					   ARR_DIMS(DatumGetArrayTypeP(queues_d))) <= CLAIM_MAX_QUEUE_SCANS)
+	queues_a = queues_null ? NULL : DatumGetArrayTypeP(queues_d);
+	if (queues_a != NULL &&
+		ArrayGetNItems(ARR_NDIM(queues_a), ARR_DIMS(queues_a)) <= CLAIM_MAX_QUEUE_SCANS)
 	{
 		Datum	   *elems;
 		bool	   *elemnulls;
 		int			nelems;
 
-		deconstruct_array(DatumGetArrayTypeP(queues_d), TEXTOID, -1, false, TYPALIGN_INT,
+		deconstruct_array(queues_a, TEXTOID, -1, false, TYPALIGN_INT,
 						  &elems, &elemnulls, &nelems);
 		queues = palloc(sizeof(Datum) * (nelems + 1));
 		for (int i = 0; i < nelems; i++)
@@ -440,6 +442,8 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	{
 		nscans = nqueues;
 		claim_order_of(irel, 1, &order);
+		/* COALESCE(queue, '') = the queue: the index's own equality */
+		queue_eq = get_opcode(oc_index_key_equality(irel, 0));
 	}
 	scans = palloc0(sizeof(ClaimScan) * nscans);
 	for (int s = 0; s < nscans; s++)
@@ -450,10 +454,8 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 		scans[s].slot = table_slot_create(heap, NULL);
 		if (nqueues > 0)
 		{
-			/* COALESCE(queue, '') = the queue: the index's own equality */
 			ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
-								   irel->rd_indcollation[0],
-								   get_opcode(oc_index_key_equality(irel, 0)), queues[s]);
+								   irel->rd_indcollation[0], queue_eq, queues[s]);
 			nkeys = 1;
 		}
 		scans[s].scan = index_beginscan(heap, irel, snap, nkeys, 0);

@@ -274,6 +274,19 @@ oc_check_sql_version(void)
 void
 oc_owner_enter(OcOwnerContext *ctx, Oid owner)
 {
+	GetUserIdAndSecContext(&ctx->userid, &ctx->sec_context);
+	SetUserIdAndSecContext(owner, ctx->sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_NOFORCE_RLS);
+	oc_pinned_path_push();
+}
+
+/*
+ * The pinned search path alone (see oc_owner_enter), for code that parses
+ * what the owner's code will run; PopOverrideSearchPath() undoes it.
+ */
+void
+oc_pinned_path_push(void)
+{
 	static OverrideSearchPath pinned = {NIL, false, false};
 
 	if (pinned.schemas == NIL)
@@ -283,9 +296,6 @@ oc_owner_enter(OcOwnerContext *ctx, Oid owner)
 		pinned.schemas = list_make1_oid(PG_CATALOG_NAMESPACE);
 		MemoryContextSwitchTo(old);
 	}
-	GetUserIdAndSecContext(&ctx->userid, &ctx->sec_context);
-	SetUserIdAndSecContext(owner, ctx->sec_context | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_NOFORCE_RLS);
 	PushOverrideSearchPath(&pinned);
 }
 

@@ -31,5 +31,6 @@ extern void oc_check_own_table(struct TriggerData *trigdata, const char *table,
 extern void oc_check_sql_version(void);
 extern void oc_owner_enter(OcOwnerContext *ctx, Oid owner);
 extern void oc_owner_leave(OcOwnerContext *ctx);
+extern void oc_pinned_path_push(void);
 
 #endif							/* OMNICHANNEL_PG_H */
