@@ -134,33 +134,38 @@ $$;
 COMMENT ON FUNCTION omnichannel.sla_target_of(omnichannel.sla_policy, omnichannel.sla_metric) IS
     'A policy''s target for one metric (NULL: not measured)';
 
-CREATE OR REPLACE FUNCTION omnichannel.sla_calendar_of(policy integer)
-RETURNS omnichannel.business_hours
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    RETURN COALESCE((SELECT c.hours FROM omnichannel.sla_policy AS p
-                       JOIN omnichannel.business_calendar AS c ON c.name = p.calendar
-                      WHERE p.id = $1),
-                    omnichannel.always_open());
-END
-$$;
-COMMENT ON FUNCTION omnichannel.sla_calendar_of(integer) IS
-    'The calendar a policy counts business time in (around the clock when it names none)';
-
+-- The calendars of some policies, one statement for all of them: every
+-- stop of clocks, recompute and ingest statement reads those of its clocks
+-- (a call of sla_calendar_of per policy cost a PL/pgSQL call and a query
+-- each).  The one definition of a policy's calendar; sla_calendar_of asks
+-- it for one.
 CREATE OR REPLACE FUNCTION omnichannel.sla_calendars(policies integer[])
 RETURNS omnichannel.business_hours[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    RETURN ARRAY(SELECT omnichannel.sla_calendar_of(x.id)
-                   FROM pg_catalog.unnest(policies) WITH ORDINALITY AS x(id, n) ORDER BY x.n);
+    RETURN ARRAY(SELECT COALESCE(c.hours, omnichannel.always_open())
+                   FROM pg_catalog.unnest(policies) WITH ORDINALITY AS x(id, n)
+                   LEFT JOIN omnichannel.sla_policy AS p ON p.id = x.id
+                   LEFT JOIN omnichannel.business_calendar AS c ON c.name = p.calendar
+                  ORDER BY x.n);
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_calendars(integer[]) IS
-    'The calendars of the given policies, in their order (sla_calendar_of of each)';
+    'The calendars of the given policies, in their order: each the calendar the policy counts business time in (around the clock when it names none, or for an unknown policy)';
+
+CREATE OR REPLACE FUNCTION omnichannel.sla_calendar_of(policy integer)
+RETURNS omnichannel.business_hours
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    RETURN (omnichannel.sla_calendars(ARRAY[policy]))[1];
+END
+$$;
+COMMENT ON FUNCTION omnichannel.sla_calendar_of(integer) IS
+    'The calendar a policy counts business time in (around the clock when it names none)';
 
 -- The channel a thread's policy is matched on: that of the customer message
 -- that started its first clock.
@@ -347,10 +352,14 @@ BEGIN
 
     IF NEW.status IS DISTINCT FROM OLD.status AND NEW.sla_policy_id IS NOT NULL THEN
         SELECT * INTO v_policy FROM omnichannel.sla_policy AS p WHERE p.id = NEW.sla_policy_id;
-        v_cal := omnichannel.sla_calendar_of(NEW.sla_policy_id);
         v_was_pause := OLD.status = ANY (v_policy.pause_statuses);
         v_is_pause := NEW.status = ANY (v_policy.pause_statuses);
         v_reopen := OLD.status IN ('solved', 'closed') AND NEW.status NOT IN ('solved', 'closed');
+        -- the calendar, read only where due times are computed here: a
+        -- reopening and a resume (a solve's stops read their own)
+        IF v_reopen OR (v_was_pause AND NOT v_is_pause) THEN
+            v_cal := omnichannel.sla_calendar_of(NEW.sla_policy_id);
+        END IF;
 
         IF v_reopen THEN
             -- resolution resumes: the solved period is left out like a pause
@@ -468,11 +477,13 @@ COMMENT ON FUNCTION omnichannel.sla_breach_event(bigint, bigint, bigint, omnicha
     omnichannel.sla_target, timestamptz, timestamptz, jsonb) IS
     'Internal: the breach event of a clock (id, customer, thread, metric, target, start, breached_at) that has breached (at its due time, the target as business seconds), as sla_event''s columns; no row for one that has not';
 
--- One place logs the breach of a clock that exists.  A clock breaches when
--- it passes its due time while running (sla_sweep), is stopped after it (a
--- late reply, a solve: sla_stop_clocks) or is stopped by a recompute past it
--- (sla_rederive); each of them sets the clock's breached_at and then calls
--- this, which logs one breach event per clock however often it is called.
+-- Logs the breach of a clock that exists.  A clock breaches when it passes
+-- its due time while running (sla_sweep), is stopped after it (a late reply,
+-- a solve: sla_stop_clocks) or is stopped by a recompute past it
+-- (sla_rederive); the sweep and a recompute set the clock's breached_at and
+-- then call this, which logs one breach event per clock however often it is
+-- called.  (A stop logs its breaches in the statement that stops the
+-- clocks, with the same event and the same once-per-clock test.)
 -- (A clock ingest starts already stopped logs its breach as it writes it:
 -- sla_ingest_customers.)
 CREATE OR REPLACE FUNCTION omnichannel.sla_log_breaches(customers bigint[], clocks bigint[], details jsonb)
@@ -506,7 +517,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION omnichannel.sla_log_breaches(bigint[], bigint[], jsonb) IS
-    'Internal: logs one breach event (at the due time, with the target''s business seconds) for each of the given clocks (of the given customers, or any when NULL) that has breached and has none yet; the only writer of breach events; returns the events written';
+    'Internal: logs one breach event (at the due time, with the target''s business seconds) for each of the given clocks (of the given customers, or any when NULL) that has breached and has none yet (the sweep and recomputes; a stop logs its own, the same way); returns the events written';
 -- called by the SLA functions, which run as the extension's owner
 REVOKE EXECUTE ON FUNCTION omnichannel.sla_log_breaches(bigint[], bigint[], jsonb) FROM PUBLIC;
 
@@ -632,16 +643,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_n    integer;
-    v_ids  bigint[];
-    v_customers bigint[];
-    v_threads bigint[];
-    v_metrics omnichannel.sla_metric[];
-    v_stopped timestamptz[];
-    v_dues timestamptz[];
-    v_business double precision[];
-    v_wall double precision[];
-    v_achieves boolean[];
-    v_breached bigint[];
     v_pids integer[];
     v_cals omnichannel.business_hours[];
 BEGIN
@@ -649,10 +650,20 @@ BEGIN
     v_pids := ARRAY(SELECT DISTINCT c.policy_id FROM omnichannel.sla_clock AS c
                      WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = ANY (ids));
     v_cals := omnichannel.sla_calendars(v_pids);
-    -- each clock read by its id, its primary key (OFFSET 0 keeps the look-up
-    -- per id and the test of a running clock out of it: joined freely, or
-    -- by the index of running clocks, a plan made with statistics that saw
-    -- few running clocks read every one of them, for each id)
+    -- One statement stops the clocks and logs what happened: a clock
+    -- stopped past its due time breached at its due time, so its breach
+    -- event (sla_breach_event, as sla_log_breaches writes it, and none for
+    -- a reopened clock that has one) comes first, in the order of the due
+    -- times; then each clock's achieve or cancel, in clock order.  (The
+    -- stops were the UPDATE, the breaches a call of sla_log_breaches that
+    -- read the clocks again, and the stop events an INSERT of the UPDATE's
+    -- result carried in arrays: three statements and a call per stop, the
+    -- better part of a solve's cost.)
+    -- Each clock is read by its id, its primary key (OFFSET 0 keeps the
+    -- look-up per id and the test of a running clock out of it: joined
+    -- freely, or by the index of running clocks, a plan made with
+    -- statistics that saw few running clocks read every one of them, for
+    -- each id).
     WITH s AS (
         SELECT s.id, GREATEST(s.at, c.started_at) AS at, s.by, s.achieves,
                c.pauses + CASE WHEN c.paused_since IS NULL THEN '{}'::tstzmultirange
@@ -683,38 +694,33 @@ BEGIN
                wall_seconds = pg_catalog.date_part('epoch', t.at - c.started_at)
           FROM t
          WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = t.id
-        RETURNING c.id, c.customer_id, c.thread_id, c.metric, c.stopped_at, c.due_at,
-                  c.business_seconds, c.wall_seconds, t.achieves, c.outcome)
-    SELECT array_agg(u.id ORDER BY u.id), array_agg(u.customer_id ORDER BY u.id),
-           array_agg(u.thread_id ORDER BY u.id), array_agg(u.metric ORDER BY u.id),
-           array_agg(u.stopped_at ORDER BY u.id), array_agg(u.due_at ORDER BY u.id),
-           array_agg(u.business_seconds ORDER BY u.id), array_agg(u.wall_seconds ORDER BY u.id),
-           array_agg(u.achieves ORDER BY u.id),
-           array_agg(u.id ORDER BY u.id) FILTER (WHERE u.outcome = 'breached')
-      INTO v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall, v_achieves,
-           v_breached
-      FROM upd AS u;
-    IF v_ids IS NULL THEN
-        RETURN 0;
-    END IF;
-    -- a clock stopped late breached at its due time, logged before its stop
-    -- (only those: most stops are in time, and the log reads its clocks again)
-    IF v_breached IS NOT NULL THEN
-        PERFORM omnichannel.sla_log_breaches(customers, v_breached, details);
-    END IF;
-    -- the stops, from what the UPDATE returned (no second read of the clocks)
-    INSERT INTO omnichannel.sla_event
-           (clock_id, customer_id, thread_id, metric, event, at, due_at,
-            business_seconds, wall_seconds, details)
-    SELECT a.id, a.customer_id, a.thread_id, a.metric,
-           CASE WHEN a.achieves THEN 'achieve' ELSE 'cancel' END,
-           a.stopped_at, a.due_at, a.business_seconds, a.wall_seconds, details
-      FROM unnest(v_ids, v_customers, v_threads, v_metrics, v_stopped, v_dues, v_business, v_wall,
-                  v_achieves)
-           AS a(id, customer_id, thread_id, metric, stopped_at, due_at, business_seconds, wall_seconds,
-                achieves)
-     ORDER BY a.id;
-    v_n := cardinality(v_ids);
+        RETURNING c.id, c.customer_id, c.thread_id, c.metric, c.target, c.started_at, c.stopped_at,
+                  c.due_at, c.breached_at, c.business_seconds, c.wall_seconds, t.achieves),
+    ev AS (
+        SELECT 0 AS kind, u.breached_at AS breach_order, b.*
+          FROM upd AS u
+         CROSS JOIN LATERAL omnichannel.sla_breach_event(u.id, u.customer_id, u.thread_id, u.metric,
+                                                         u.target, u.started_at, u.breached_at,
+                                                         sla_stop_clocks.details) AS b
+         WHERE NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
+                            WHERE e.customer_id = u.customer_id
+                              AND e.thread_id = u.thread_id AND e.clock_id = u.id
+                              AND e.event = 'breach')
+        UNION ALL
+        SELECT 1, NULL, u.id, u.customer_id, u.thread_id, u.metric,
+               CASE WHEN u.achieves THEN 'achieve' ELSE 'cancel' END,
+               u.stopped_at, u.due_at, u.business_seconds, u.wall_seconds, sla_stop_clocks.details
+          FROM upd AS u),
+    ins AS (
+        INSERT INTO omnichannel.sla_event
+               (clock_id, customer_id, thread_id, metric, event, at, due_at,
+                business_seconds, wall_seconds, details)
+        SELECT ev.clock_id, ev.customer_id, ev.thread_id, ev.metric, ev.event, ev.at, ev.due_at,
+               ev.business_seconds, ev.wall_seconds, ev.details
+          FROM ev
+         ORDER BY ev.kind, ev.breach_order, ev.clock_id
+        RETURNING sla_event.event)
+    SELECT count(*) FILTER (WHERE ins.event <> 'breach') INTO v_n FROM ins;
     RETURN v_n;
 END
 $$;

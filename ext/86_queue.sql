@@ -24,14 +24,18 @@ COMMENT ON TRIGGER agent_touch ON omnichannel.agent IS 'Keeps status_changed_at 
 
 -- Capacity units per channel -------------------------------------------------------
 
+-- Not STRICT, NULL answered by the expression itself: a STRICT function
+-- whose expression is not strict (a CASE) is not inlined, and every claim
+-- reads it for each channel (the channel_units view), at the cost of an SQL
+-- function call each.
 CREATE OR REPLACE FUNCTION omnichannel.default_channel_units(channel omnichannel.channel)
 RETURNS real
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN CASE channel
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN channel IS NULL THEN NULL ELSE CASE channel
     WHEN 'phone' THEN 1 WHEN 'ivr' THEN 1 WHEN 'video' THEN 1 WHEN 'in_person' THEN 1
     WHEN 'chat' THEN 0.34 WHEN 'chatbot' THEN 0.34
     WHEN 'messaging' THEN 0.25 WHEN 'sms' THEN 0.2 WHEN 'social' THEN 0.2
-    ELSE 0.1 END::real;
+    ELSE 0.1 END END::real;
 COMMENT ON FUNCTION omnichannel.default_channel_units(omnichannel.channel) IS
     'Built-in share of an agent''s capacity a thread of this channel takes: 1 for live voice, video and face to face, 0.34 for chat, 0.25 for messaging apps, 0.2 for SMS and social, 0.1 for e-mail, web and forum';
 

@@ -15,7 +15,8 @@ UPDATE thread SET queue = 'elsewhere' WHERE queue IS NULL;
 -- capacity units: built-in defaults and an override
 SELECT * FROM channel_units ORDER BY channel;
 INSERT INTO channel_units_override (channel, units) VALUES ('sms', 0.25);
-SELECT channel_units('sms') AS sms, channel_units('chat') AS chat, channel_units(NULL) AS unknown;
+SELECT channel_units('sms') AS sms, channel_units('chat') AS chat, channel_units(NULL) AS unknown,
+       default_channel_units(NULL) IS NULL AS no_default_for_null;
 
 -- A policy around the clock for this test's customers: first response in 1 hour.
 INSERT INTO sla_policy (name, position, customer_match, first_response)

@@ -235,7 +235,7 @@ UPDATE sla_policy SET resolution = NULL WHERE name = 'urgent';
 SELECT recompute_sla(policy => (SELECT id FROM sla_policy WHERE name = 'urgent')) AS changed;
 SELECT metric, stopped_at IS NOT NULL AS stopped, outcome FROM pg_temp.clocks('policy change');
 -- its breach is logged first, at the due time, with the target as its
--- business seconds, like every other breach (one writer: sla_log_breaches)
+-- business seconds, like every other breach (one event: sla_breach_event)
 SELECT metric, event, at = due_at AS at_due_time, due_at, business_s
   FROM pg_temp.events('policy change') WHERE metric = 'resolution' AND event IN ('breach', 'cancel');
 
@@ -357,6 +357,18 @@ UPDATE sla_event SET at = now() WHERE id = (SELECT min(id) FROM sla_event);
 DELETE FROM sla_event WHERE id = (SELECT min(id) FROM sla_event);
 \set VERBOSITY default
 SELECT count(*) AS policies FROM sla_policy;
+-- solved late, reopened and solved late again: the resolution clock
+-- breached at its due time once, and has one breach event (the stop that
+-- logs it in the same statement skips a clock that has one)
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('email', 'inbound', '2026-03-10 09:00+00', 'email:sla-late2@example.com', 'Broken kettle', 'sla-l1')
+RETURNING thread_id AS t2 \gset
+INSERT INTO tmp_label VALUES ('late twice', :t2);
+UPDATE thread SET status = 'solved', status_changed_at = '2026-03-16 12:00+00' WHERE id = :t2;
+UPDATE thread SET status = 'open', status_changed_at = '2026-03-17 09:00+00' WHERE id = :t2;
+UPDATE thread SET status = 'solved', status_changed_at = '2026-03-17 10:00+00' WHERE id = :t2;
+SELECT metric, due_at, stopped_at, outcome FROM pg_temp.clocks('late twice') WHERE metric = 'resolution';
+SELECT metric, event, at, due_at FROM pg_temp.events('late twice') WHERE metric = 'resolution';
 -- every breach this file caused, whichever way (sweep, late reply, solve,
 -- recompute, a late history in one statement), is logged once, at its due
 -- time, with the target's business seconds and the wall time to the due
