@@ -291,6 +291,36 @@ SELECT pg_temp.label(id) AS pia_no_queue_index, queue FROM claim_next('pia');
 DROP INDEX omnichannel.thread_dispatch_idx;
 SELECT * FROM claim_next('pia');
 ROLLBACK;
+-- C path: a claim whose test claims again (claim_eligible() redefined by
+-- the owner to run code that replaces a function, which drops the parsed
+-- test, and claims for another agent) keeps the test it parsed; the inner
+-- claim parses its own and keeps it for itself alone; each gets its thread
+BEGIN;
+SET LOCAL omnichannel.lookups_through_sql = off;
+UPDATE thread SET status = 'on_hold' WHERE status = 'open' AND assignee IS NULL;
+INSERT INTO agent (id, capacity, queues, status)
+VALUES ('pia', 10, '{pq1}', 'available'), ('pio', 10, '{pq2}', 'available');
+SELECT pg_temp.ask('R1 pq1', 'email', 'pq1', '2 minutes') IS NOT NULL AS r1,
+       pg_temp.ask('R2 pq2', 'email', 'pq2', '1 minute') IS NOT NULL AS r2;
+CREATE FUNCTION public.claim_again() RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+BEGIN
+    IF current_setting('regress_oc.claimed_again', true) IS DISTINCT FROM 'yes' THEN
+        PERFORM set_config('regress_oc.claimed_again', 'yes', true);
+        CREATE OR REPLACE FUNCTION public.claim_again_noop() RETURNS integer LANGUAGE sql AS 'SELECT 1';
+        PERFORM set_config('regress_oc.inner_claim',
+                           (SELECT pg_temp.label(c.id) FROM omnichannel.claim_next('pio') AS c), true);
+    END IF;
+    RETURN true;
+END
+$$;
+CREATE OR REPLACE FUNCTION omnichannel.claim_eligible(t omnichannel.thread, a omnichannel.agent,
+                                          fits omnichannel.channel[], cutoff timestamptz,
+                                          available text[])
+RETURNS boolean LANGUAGE sql VOLATILE
+AS $$ SELECT public.claim_again() AND t.queue = ANY (a.queues) $$;
+SELECT pg_temp.label(id) AS outer_claim, queue FROM claim_next('pia');
+SELECT current_setting('regress_oc.inner_claim') AS inner_claim;
+ROLLBACK;
 -- claim_pick is claim_next's own: not executable by PUBLIC, and whoever is
 -- granted it still needs SELECT and UPDATE on the thread table, as a row
 -- lock would

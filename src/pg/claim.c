@@ -84,6 +84,13 @@ static Oid	claim_thread_rel = InvalidOid;
 static Oid	claim_agent_rel = InvalidOid;	/* the table of $2's row type */
 static bool claim_test_row = false;	/* uses $1 whole, not only its fields */
 static uint64 claim_invalidations = 0;
+/*
+ * Claims of this backend running now: a claim's test may run code that
+ * claims again (an owner's claim_eligible() calling claim_next); an inner
+ * claim that parses a new test then keeps it for itself alone, since the
+ * kept tree belongs to the outer claim until it ends.
+ */
+static int	claim_users = 0;
 
 /*
  * Any function or the thread table changed: parse the test again at the
@@ -192,8 +199,11 @@ claim_test_expr(Oid nsp, Oid thread_rel, const Oid *types, bool *row)
 
 	*row = uses_thread_row((Node *) expr, NULL);
 	agent_rel = get_typ_typrelid(types[1]);
-	/* kept unless something changed while it was parsed (this claim uses it) */
-	if (claim_invalidations == generation)
+	/*
+	 * kept unless something changed while it was parsed (this claim uses
+	 * it), or an outer claim of this backend uses the kept one
+	 */
+	if (claim_invalidations == generation && claim_users == 0)
 	{
 		MemoryContextReset(claim_cxt);
 		old = MemoryContextSwitchTo(claim_cxt);
@@ -326,15 +336,14 @@ claim_passes(ExprState *test, ExprContext *econtext, ParamListInfo params,
 	return !isnull && DatumGetBool(result);
 }
 
-Datum
-oc_claim_pick(PG_FUNCTION_ARGS)
+/*
+ * The scan of a claim: the first thread in dispatch order that passes the
+ * test (expr) and no one holds, locked; *found says whether there is one.
+ */
+static Datum
+claim_scan(Oid nsp, Oid thread_rel, Relation heap, HeapTupleHeader agent, Expr *expr,
+		   bool row, const Oid *types, FunctionCallInfo fcinfo, bool *found)
 {
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-	Oid			thread_rel = get_relname_relid("thread", nsp);
-	HeapTupleHeader agent = PG_GETARG_HEAPTUPLEHEADER(0);
-	Oid			types[CLAIM_NPARAMS];
-	Expr	   *expr;
-	bool		row;
 	ExprState  *test;
 	ExprContext *econtext;
 	ParamListInfo params;
@@ -344,7 +353,6 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	RegProcedure queue_eq = InvalidOid;
 	Datum	   *queues = NULL;
 	int			nqueues = 0;
-	Relation	heap;
 	Relation	irel;
 	ClaimOrder	order;
 	ClaimScan  *scans;
@@ -352,36 +360,8 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	TupleTableSlot *lockslot;
 	Snapshot	snap;
 	Datum		picked = (Datum) 0;
-	bool		found = false;
 
-	if (!OidIsValid(thread_rel))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("relation \"%s.thread\" does not exist", get_namespace_name(nsp))));
-	if (IsolationUsesXactSnapshot())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("claim_next requires READ COMMITTED"),
-				 errdetail("A claim must see assignments committed while it waited for a lock.")));
-	/* what SELECT ... FOR NO KEY UPDATE of the table would ask of the caller */
-	if (pg_class_aclcheck(thread_rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-		pg_class_aclcheck(thread_rel, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
-		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(thread_rel));
-
-	/* locked before the test is looked at: a change to the table is seen */
-	heap = table_open(thread_rel, RowShareLock);
-	if (check_enable_rls(thread_rel, InvalidOid, false) == RLS_ENABLED)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("claim_next does not apply row-level security of table \"%s\"",
-						RelationGetRelationName(heap)),
-				 errhint("Claims run as the extension's owner; do not force row-level security on it.")));
-
-	types[0] = get_rel_type_id(thread_rel);
-	for (int i = 1; i < CLAIM_NPARAMS; i++)
-		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i - 1);
-	expr = claim_test_expr(nsp, thread_rel, types, &row);
-
+	*found = false;
 	params = makeParamList(CLAIM_NPARAMS);
 	params->numParams = CLAIM_NPARAMS;
 	for (int i = 0; i < CLAIM_NPARAMS; i++)
@@ -496,7 +476,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 			if (res == TM_Ok && claim_passes(test, econtext, params, row, lockslot))
 			{
 				picked = ExecFetchSlotHeapTupleDatum(lockslot);
-				found = true;
+				*found = true;
 				break;
 			}
 			if (res == TM_Invisible)
@@ -516,9 +496,64 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	ExecDropSingleTupleTableSlot(lockslot);
 	UnregisterSnapshot(snap);
 	index_close(irel, NoLock);
-	table_close(heap, NoLock);	/* the row locks hold until the end */
 	FreeExprContext(econtext, true);
+	return picked;
+}
+
+Datum
+oc_claim_pick(PG_FUNCTION_ARGS)
+{
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Oid			thread_rel = get_relname_relid("thread", nsp);
+	HeapTupleHeader agent = PG_GETARG_HEAPTUPLEHEADER(0);
+	Oid			types[CLAIM_NPARAMS];
+	Expr	   *expr;
+	bool		row;
+	Relation	heap;
+	Datum		picked = (Datum) 0;
+	bool		found = false;
+
+	if (!OidIsValid(thread_rel))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation \"%s.thread\" does not exist", get_namespace_name(nsp))));
+	if (IsolationUsesXactSnapshot())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("claim_next requires READ COMMITTED"),
+				 errdetail("A claim must see assignments committed while it waited for a lock.")));
+	/* what SELECT ... FOR NO KEY UPDATE of the table would ask of the caller */
+	if (pg_class_aclcheck(thread_rel, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
+		pg_class_aclcheck(thread_rel, GetUserId(), ACL_UPDATE) != ACLCHECK_OK)
+		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(thread_rel));
+
+	/* locked before the test is looked at: a change to the table is seen */
+	heap = table_open(thread_rel, RowShareLock);
+	if (check_enable_rls(thread_rel, InvalidOid, false) == RLS_ENABLED)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("claim_next does not apply row-level security of table \"%s\"",
+						RelationGetRelationName(heap)),
+				 errhint("Claims run as the extension's owner; do not force row-level security on it.")));
+
+	types[0] = get_rel_type_id(thread_rel);
+	for (int i = 1; i < CLAIM_NPARAMS; i++)
+		types[i] = get_fn_expr_argtype(fcinfo->flinfo, i - 1);
+	expr = claim_test_expr(nsp, thread_rel, types, &row);
+
+	claim_users++;
+	PG_TRY();
+	{
+		picked = claim_scan(nsp, thread_rel, heap, agent, expr, row, types, fcinfo, &found);
+	}
+	PG_FINALLY();
+	{
+		claim_users--;
+	}
+	PG_END_TRY();
+	table_close(heap, NoLock);	/* the row locks hold until the end */
 	if (!found)
 		PG_RETURN_NULL();
 	PG_RETURN_DATUM(picked);
 }
+
