@@ -671,10 +671,25 @@ BEGIN
                                         GREATEST(s.at, c.paused_since))) END AS pauses,
                COALESCE(v_cals[pg_catalog.array_position(v_pids, c.policy_id)],
                         omnichannel.always_open()) AS cal,
-               c.started_at, c.target
+               c.started_at, c.target, c.breach_logged
           FROM unnest(ids, ats, bys, achieves) AS s(id, at, by, achieves)
          CROSS JOIN LATERAL (
-               SELECT c.* FROM omnichannel.sla_clock AS c
+               SELECT c.*,
+                      -- has a breach event (a reopened clock that breached,
+                      -- one the sweep saw): asked only of a clock this stop
+                      -- may find late (paused, or past its due time) or that
+                      -- breached already (a correlated subquery here, not
+                      -- beside the UPDATE's result: Citus takes none in a
+                      -- query over a CTE; the customers named, so that
+                      -- Citus routes the statement to their shard)
+                      CASE WHEN c.due_at IS NULL OR c.due_at < s.at OR c.breached_at IS NOT NULL THEN
+                           EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
+                                    WHERE (customers IS NULL OR e.customer_id = ANY (customers))
+                                      AND e.customer_id = c.customer_id
+                                      AND e.thread_id = c.thread_id AND e.clock_id = c.id
+                                      AND e.event = 'breach')
+                      END AS breach_logged
+                 FROM omnichannel.sla_clock AS c
                 WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = s.id
                OFFSET 0) AS c
          WHERE c.stopped_at IS NULL),
@@ -695,17 +710,15 @@ BEGIN
           FROM t
          WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = t.id
         RETURNING c.id, c.customer_id, c.thread_id, c.metric, c.target, c.started_at, c.stopped_at,
-                  c.due_at, c.breached_at, c.business_seconds, c.wall_seconds, t.achieves),
+                  c.due_at, c.breached_at, c.business_seconds, c.wall_seconds, t.achieves,
+                  t.breach_logged),
     ev AS (
         SELECT 0 AS kind, u.breached_at AS breach_order, b.*
           FROM upd AS u
          CROSS JOIN LATERAL omnichannel.sla_breach_event(u.id, u.customer_id, u.thread_id, u.metric,
                                                          u.target, u.started_at, u.breached_at,
                                                          sla_stop_clocks.details) AS b
-         WHERE NOT EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
-                            WHERE e.customer_id = u.customer_id
-                              AND e.thread_id = u.thread_id AND e.clock_id = u.id
-                              AND e.event = 'breach')
+         WHERE u.breach_logged IS NOT TRUE
         UNION ALL
         SELECT 1, NULL, u.id, u.customer_id, u.thread_id, u.metric,
                CASE WHEN u.achieves THEN 'achieve' ELSE 'cancel' END,
