@@ -675,14 +675,17 @@ BEGIN
           FROM unnest(ids, ats, bys, achieves) AS s(id, at, by, achieves)
          CROSS JOIN LATERAL (
                SELECT c.*,
-                      -- has a breach event (a reopened clock that breached,
-                      -- one the sweep saw): asked only of a clock this stop
-                      -- may find late (paused, or past its due time) or that
-                      -- breached already (a correlated subquery here, not
-                      -- beside the UPDATE's result: Citus takes none in a
-                      -- query over a CTE; the customers named, so that
-                      -- Citus routes the statement to their shard)
-                      CASE WHEN c.due_at IS NULL OR c.due_at < s.at OR c.breached_at IS NOT NULL THEN
+                      -- whether it has a breach event: asked of a clock that
+                      -- may have one (resolution, the one metric a reopening
+                      -- resumes, whatever its due time says now: a calendar
+                      -- may have changed since; one the sweep saw breach) or
+                      -- that this stop may find late (paused, past its due
+                      -- time).  Here, not beside the UPDATE's result: Citus
+                      -- takes no correlated subquery in a query over a CTE;
+                      -- the customers named, so that Citus routes it to
+                      -- their shard.
+                      CASE WHEN c.metric = 'resolution' OR c.breached_at IS NOT NULL
+                                OR c.due_at IS NULL OR c.due_at < s.at THEN
                            EXISTS (SELECT 1 FROM omnichannel.sla_event AS e
                                     WHERE (customers IS NULL OR e.customer_id = ANY (customers))
                                       AND e.customer_id = c.customer_id

@@ -369,6 +369,22 @@ UPDATE thread SET status = 'open', status_changed_at = '2026-03-17 09:00+00' WHE
 UPDATE thread SET status = 'solved', status_changed_at = '2026-03-17 10:00+00' WHERE id = :t2;
 SELECT metric, due_at, stopped_at, outcome FROM pg_temp.clocks('late twice') WHERE metric = 'resolution';
 SELECT metric, event, at, due_at FROM pg_temp.events('late twice') WHERE metric = 'resolution';
+-- a reopened clock's breach is not logged again when a calendar change
+-- (recompute_sla not yet run) made its due time look later than its stop
+INSERT INTO business_calendar (name, hours) VALUES ('flip', always_open());
+INSERT INTO sla_policy (name, position, channels, calendar, resolution)
+VALUES ('flip', 50, '{sms}', 'flip', '1 hour');
+INSERT INTO interaction (channel, direction, occurred_at, contact, subject, external_id)
+VALUES ('sms', 'inbound', '2026-11-02 09:00+00', 'tel:+48601999111', 'Kettle', 'sla-f1')
+RETURNING thread_id AS t3 \gset
+INSERT INTO tmp_label VALUES ('calendar flip', :t3);
+UPDATE thread SET status = 'solved', status_changed_at = '2026-11-02 12:00+00' WHERE id = :t3;
+UPDATE business_calendar SET hours = business_hours('{"time_zone": "UTC", "hours": {"mon": [["09:00","09:30"]]}}')
+ WHERE name = 'flip';
+UPDATE thread SET status = 'open', status_changed_at = '2026-11-02 13:00+00' WHERE id = :t3;
+UPDATE business_calendar SET hours = always_open() WHERE name = 'flip';
+UPDATE thread SET status = 'solved', status_changed_at = '2026-11-03 09:00+00' WHERE id = :t3;
+SELECT metric, event, at, due_at FROM pg_temp.events('calendar flip') WHERE metric = 'resolution';
 -- every breach this file caused, whichever way (sweep, late reply, solve,
 -- recompute, a late history in one statement), is logged once, at its due
 -- time, with the target's business seconds and the wall time to the due
