@@ -650,15 +650,12 @@ BEGIN
     v_pids := ARRAY(SELECT DISTINCT c.policy_id FROM omnichannel.sla_clock AS c
                      WHERE (customers IS NULL OR c.customer_id = ANY (customers)) AND c.id = ANY (ids));
     v_cals := omnichannel.sla_calendars(v_pids);
-    -- One statement stops the clocks and logs what happened: a clock
-    -- stopped past its due time breached at its due time, so its breach
-    -- event (sla_breach_event, as sla_log_breaches writes it, and none for
-    -- a reopened clock that has one) comes first, in the order of the due
-    -- times; then each clock's achieve or cancel, in clock order.  (The
-    -- stops were the UPDATE, the breaches a call of sla_log_breaches that
-    -- read the clocks again, and the stop events an INSERT of the UPDATE's
-    -- result carried in arrays: three statements and a call per stop, the
-    -- better part of a solve's cost.)
+    -- One statement stops the clocks and logs what happened (a solve's
+    -- largest cost is a statement's start-up): a clock stopped past its due
+    -- time breached at its due time, so its breach event (sla_breach_event;
+    -- none for a clock that has one, the test sla_log_breaches makes) comes
+    -- first, in the order of the due times; then each clock's achieve or
+    -- cancel, in clock order.
     -- Each clock is read by its id, its primary key (OFFSET 0 keeps the
     -- look-up per id and the test of a running clock out of it: joined
     -- freely, or by the index of running clocks, a plan made with

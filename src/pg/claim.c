@@ -20,8 +20,9 @@
  * inlines into its shard queries, parsed once per backend into an
  * expression over parameters ($1 the thread's row, $2 the agent, $3 fits,
  * $4 cutoff, $5 available) and evaluated per candidate: one definition of
- * who may take a thread.  A change to any function or to the thread table
- * drops the parsed expression.
+ * who may take a thread.  A change to any function, or to the thread or
+ * agent table, drops the parsed expression (freed at the next parse, and
+ * never while a claim of the backend runs: a claim's test may claim again).
  *
  * Only where the thread table's rows are in the local relation: on Citus
  * (and under omnichannel.lookups_through_sql) claim_next runs its SQL path.
@@ -341,9 +342,10 @@ claim_passes(ExprState *test, ExprContext *econtext, ParamListInfo params,
  * test (expr) and no one holds, locked; *found says whether there is one.
  */
 static Datum
-claim_scan(Oid nsp, Oid thread_rel, Relation heap, HeapTupleHeader agent, Expr *expr,
+claim_scan(Oid nsp, Relation heap, HeapTupleHeader agent, Expr *expr,
 		   bool row, const Oid *types, FunctionCallInfo fcinfo, bool *found)
 {
+	Oid			thread_rel = RelationGetRelid(heap);
 	ExprState  *test;
 	ExprContext *econtext;
 	ParamListInfo params;
@@ -544,7 +546,7 @@ oc_claim_pick(PG_FUNCTION_ARGS)
 	claim_users++;
 	PG_TRY();
 	{
-		picked = claim_scan(nsp, thread_rel, heap, agent, expr, row, types, fcinfo, &found);
+		picked = claim_scan(nsp, heap, agent, expr, row, types, fcinfo, &found);
 	}
 	PG_FINALLY();
 	{
